@@ -1,0 +1,242 @@
+// Package db is Lapak's SQLite store: opening the database with the pragmas a
+// payments system needs, applying the embedded migrations, and one exported
+// function per query or transaction. Callers never see *sql.Tx; multi-step work
+// goes through InTx. Nothing here calls a payment provider.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"lapak/migrations"
+)
+
+// ErrNotFound is returned (wrapped) when a row that was asked for by key does
+// not exist, or exists but belongs to another merchant.
+var ErrNotFound = errors.New("db: not found")
+
+// ErrConflict is returned (wrapped) when a write would break a uniqueness rule:
+// a duplicate e-mail, a duplicate custIdMerchant, a duplicate reference.
+var ErrConflict = errors.New("db: conflict")
+
+// DB is the application's database handle. It is safe for concurrent use.
+type DB struct {
+	sql *sql.DB
+}
+
+// Tx is a transaction handed to the function given to InTx. Use only the Tx
+// inside that function: with one pooled connection, touching the DB would
+// deadlock.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer, so a query can be written once
+// and used inside or outside a transaction.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Synchronous is the SQLite synchronous mode Lapak runs with. FULL, not the
+// NORMAL that is usual with WAL: under NORMAL a power cut can lose the last
+// committed transactions, and for Lapak a lost commit can be a callback that
+// Netzme was already told we stored, or a withdrawal intent we no longer know
+// we sent. FULL fsyncs the WAL at every commit; Lapak's write rate is far below
+// what that costs.
+const Synchronous = "FULL"
+
+// DSN returns the connection string for the database file at path: every
+// pragma is set per connection through the DSN (a plain Exec would reach only
+// one pooled connection), and _txlock=immediate makes every transaction take the
+// write lock at BEGIN, so two writers never deadlock upgrading a read lock.
+func DSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+Synchronous+")")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the SQLite database at path, checks that the
+// pragmas are really in force (unknown DSN keys are silently ignored by the
+// driver, so trusting the DSN is not enough), and applies every pending
+// migration. The caller must Close the DB.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("db: open %q: the path may not contain '?' or '#'", path)
+	}
+	sqldb, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single connection
+	// makes every statement see every committed write without surprises.
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetConnMaxIdleTime(0)
+	d := &DB{sql: sqldb}
+	if err := d.verifyPragmas(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Pragmas reports the values of the pragmas Open relies on, as SQLite answers
+// them on the live connection.
+type Pragmas struct {
+	JournalMode   string
+	ForeignKeys   int
+	BusyTimeoutMS int
+	Synchronous   int // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+}
+
+// Pragmas reads the pragmas in force on the connection.
+func (d *DB) Pragmas(ctx context.Context) (Pragmas, error) {
+	var p Pragmas
+	for _, q := range []struct {
+		sql string
+		dst any
+	}{
+		{"PRAGMA journal_mode", &p.JournalMode},
+		{"PRAGMA foreign_keys", &p.ForeignKeys},
+		{"PRAGMA busy_timeout", &p.BusyTimeoutMS},
+		{"PRAGMA synchronous", &p.Synchronous},
+	} {
+		if err := d.sql.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
+			return Pragmas{}, fmt.Errorf("db: %s: %w", q.sql, err)
+		}
+	}
+	return p, nil
+}
+
+func (d *DB) verifyPragmas(ctx context.Context) error {
+	p, err := d.Pragmas(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.JournalMode != "wal":
+		return fmt.Errorf("journal_mode is %q, want wal", p.JournalMode)
+	case p.ForeignKeys != 1:
+		return fmt.Errorf("foreign_keys is %d, want 1", p.ForeignKeys)
+	case p.BusyTimeoutMS < 1000:
+		return fmt.Errorf("busy_timeout is %d ms, want at least 1000", p.BusyTimeoutMS)
+	case p.Synchronous != 2:
+		return fmt.Errorf("synchronous is %d, want 2 (FULL)", p.Synchronous)
+	}
+	return nil
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	// A Provider, not goose's package-level SetBaseFS/SetDialect: those are
+	// process globals and race when tests open databases in parallel.
+	p, err := goose.NewProvider(goose.DialectSQLite3, d.sql, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}
+
+// SQL returns the underlying *sql.DB, for libraries that need one (the scs
+// session store). Application code uses the methods of DB instead.
+func (d *DB) SQL() *sql.DB { return d.sql }
+
+// Close closes the database. Call it last, after the HTTP server has stopped.
+func (d *DB) Close() error { return d.sql.Close() }
+
+// Ping checks that the database answers a query (not only that the pool is
+// open), for the health check.
+func (d *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := d.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in one IMMEDIATE transaction and commits if fn returns nil; any
+// error or panic rolls back. Never call a payment provider inside fn.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqltx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqltx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: sqltx}); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// timeLayout is how every time is stored: UTC, fixed width, so that text order
+// is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("db: bad stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// isUniqueViolation reports whether err is SQLite refusing a duplicate key.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to ErrNotFound, wrapping what was looked for.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("db: %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("db: %s: %w", what, err)
+}
+
+// nullID stores 0 as NULL, for optional references.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
