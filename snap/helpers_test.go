@@ -1,0 +1,5 @@
+package snap
+
+import "math/big"
+
+func bigOne() *big.Int { return big.NewInt(1) }
