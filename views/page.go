@@ -1,0 +1,167 @@
+package views
+
+import "time"
+
+// Page is what the base layout needs on every page. Handlers fill it once per
+// request (see handlers' page helper); page components receive it first.
+type Page struct {
+	// Title is the page title, already translated.
+	Title string
+	// Path is the current request path; the language switch returns to it.
+	Path string
+	// Assets are the fingerprinted static URLs.
+	Assets Assets
+	// Signed is true when a user is logged in; the other user fields are
+	// meaningful only then.
+	Signed    bool
+	UserName  string
+	UserEmail string
+	IsAdmin   bool
+	// MerchantID and MerchantName describe the current merchant (0/"" when the
+	// user has none); Role is the user's role there ("owner", "cashier",
+	// "auditor" or "").
+	MerchantID   int64
+	MerchantName string
+	Role         string
+	// Merchants lists every merchant the user may switch to.
+	Merchants []MerchantOption
+	// Nav lists the navigation items this user may see, already gated by
+	// role and by whether the section's pages exist.
+	Nav []NavItem
+	// Flash is a one-time message from the previous request (zero = none).
+	Flash Flash
+	// SandboxURL links the embedded Netzme sandbox; "" hides the link.
+	SandboxURL string
+}
+
+// Assets holds the URLs of the embedded static files, with a content hash so
+// browsers may cache them forever.
+type Assets struct{ CSS, JS string }
+
+// MerchantOption is one entry of the merchant switcher.
+type MerchantOption struct {
+	ID   int64
+	Name string
+	Role string
+}
+
+// NavItem is one navigation link. Key is a catalogue key; ID is used for
+// data-testid="nav-<ID>".
+type NavItem struct {
+	ID, Key, Href string
+	Active        bool
+}
+
+// Flash is a one-time message. Kind is "ok" or "error"; Key is a catalogue
+// key and Arg fills its %s, if any.
+type Flash struct {
+	Kind, Key, Arg string
+}
+
+// FieldErrors maps a form field name to the catalogue key of its message.
+type FieldErrors map[string]string
+
+// LoginView is the login form.
+type LoginView struct {
+	Email string
+	// Error is a catalogue key shown above the form ("" = none); Minutes
+	// fills login.error.limited.
+	Error   string
+	Minutes int
+	Flash   Flash
+}
+
+// DashboardView is the landing page after login.
+type DashboardView struct {
+	// Actions are the quick links for the user's role (only existing pages).
+	Actions []NavItem
+	// AdminLinks are shown to installation administrators.
+	AdminLinks []NavItem
+}
+
+// MerchantRow is one merchant in the administrator's list.
+type MerchantRow struct {
+	ID                             int64
+	Name, NetzmeCustID, City, NMID string
+	Phone                          string
+	CreatedAt                      time.Time
+}
+
+// MerchantForm is the add-merchant form with its values and errors.
+type MerchantForm struct {
+	Name, NetzmeCustID, City, NMID, Phone string
+	Errors                                FieldErrors
+}
+
+// AdminMerchantsView is the administrator's merchants page.
+type AdminMerchantsView struct {
+	Merchants []MerchantRow
+	Form      MerchantForm
+}
+
+// UserRow is one user in a list.
+type UserRow struct {
+	ID                int64
+	Email, Name       string
+	IsAdmin, Disabled bool
+	Merchants         string // "Toko A (owner), Toko B (cashier)" summary
+	CreatedAt         time.Time
+}
+
+// UserForm is the add-user form (administrator and owner variants).
+type UserForm struct {
+	Email, Name string
+	MerchantID  int64
+	Role        string
+	IsAdmin     bool
+	Errors      FieldErrors
+}
+
+// AdminUsersView is the administrator's users page.
+type AdminUsersView struct {
+	Users     []UserRow
+	Merchants []MerchantOption // choices for the add form
+	Form      UserForm
+}
+
+// MembershipRow is one membership of a user, or one member of a merchant.
+type MembershipRow struct {
+	UserID, MerchantID int64
+	MerchantName       string
+	UserEmail          string
+	UserName           string
+	Role               string
+	UserDisabled       bool
+	Self               bool // the row is the viewing user
+}
+
+// AdminUserView is the administrator's page for one user.
+type AdminUserView struct {
+	User        UserRow
+	Self        bool
+	Memberships []MembershipRow
+	Merchants   []MerchantOption // merchants the user can still be added to
+	Form        UserForm         // the add-to-merchant form
+}
+
+// MembersView is an owner's page of their merchant's users.
+type MembersView struct {
+	Members []MembershipRow
+	Form    UserForm
+}
+
+// MemberView is an owner's page for one member of their merchant.
+type MemberView struct {
+	Member MembershipRow
+	Errors FieldErrors
+}
+
+// ErrorView is a generic error page. Status picks the catalogue texts; the
+// request id lets an administrator find the log line, nothing else leaks.
+type ErrorView struct {
+	Status    int
+	RequestID string
+}
+
+// Roles lists the merchant roles in the order forms offer them.
+var Roles = []string{"owner", "cashier", "auditor"}
