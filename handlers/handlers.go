@@ -1,0 +1,240 @@
+// Package handlers is Lapak's web layer: the router and its middleware,
+// sessions and accounts, role checks, and one handler per page. Handlers
+// parse and validate, call db (and later netzme), build a views model and
+// render it; they never show an internal error to the user.
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"lapak/db"
+	"lapak/static"
+	"lapak/views"
+)
+
+// Deps is everything the web layer needs; cmd/web builds it.
+type Deps struct {
+	DB       *db.DB
+	Sessions *scs.SessionManager // from NewSessionManager
+	Logger   *slog.Logger
+	// Now is the clock (nil = time.Now); tests fix it to age rate limits.
+	Now func() time.Time
+	// SandboxURL is the base URL of the embedded Netzme sandbox page; "" (real
+	// Netzme) hides the link.
+	SandboxURL string
+	// SecureCookies marks cookies Secure; set it whenever Lapak is served over
+	// HTTPS.
+	SecureCookies bool
+}
+
+// Handler serves Lapak's pages. Build it with New; it is safe for
+// concurrent use.
+type Handler struct {
+	db         *db.DB
+	sessions   *scs.SessionManager
+	log        *slog.Logger
+	now        func() time.Time
+	sandboxURL string
+	secure     bool
+	assets     views.Assets
+
+	// Failed logins: per account (normalised e-mail) and per client address.
+	accountLimit *limiter
+	addressLimit *limiter
+}
+
+// Login rate limits: enough for a cashier who mistypes, far too few to guess.
+const (
+	accountFailures = 5
+	addressFailures = 20
+	failureWindow   = 15 * time.Minute
+)
+
+// New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
+// store failure shows Lapak's 500 page and logs one line.
+func New(d Deps) *Handler {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{
+		db:           d.DB,
+		sessions:     d.Sessions,
+		log:          logger,
+		now:          now,
+		sandboxURL:   d.SandboxURL,
+		secure:       d.SecureCookies,
+		assets:       views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
+		accountLimit: newLimiter(accountFailures, failureWindow, now),
+		addressLimit: newLimiter(addressFailures, failureWindow, now),
+	}
+	if h.sessions != nil {
+		h.sessions.ErrorFunc = h.serverError
+	}
+	return h
+}
+
+// Routes returns the application's router with the full middleware chain
+// (see STYLE.md "Request flow").
+func (h *Handler) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, ClientIPFromRemoteAddr, h.recoverer, h.accessLog, securityHeaders, limitBody(defaultBodyLimit))
+	r.NotFound(h.notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.renderError(w, r, http.StatusMethodNotAllowed) })
+
+	r.Handle("/static/*", h.static())
+	r.Get("/healthz", h.healthz)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "cross-origin request refused",
+			slog.String("path", r.URL.Path), slog.String("request_id", middleware.GetReqID(r.Context())))
+		h.renderError(w, r, http.StatusForbidden)
+	}))
+
+	r.Group(func(r chi.Router) {
+		r.Use(cop.Handler, h.sessions.LoadAndSave, h.withLang)
+		r.Get("/login", h.showLogin)
+		r.Post("/login", h.login)
+		r.Post("/lang", h.setLang)
+
+		r.Group(func(r chi.Router) {
+			r.Use(h.requireUser)
+			r.Post("/logout", h.logout)
+			r.Get("/", h.showDashboard)
+			r.Post("/merchant/switch", h.switchMerchant)
+
+			r.Group(func(r chi.Router) {
+				r.Use(h.requireRole(db.RoleOwner))
+				r.Get("/members", h.showMembers)
+				r.Post("/members", h.createMember)
+				r.Get("/members/{userID}", h.showMember)
+				r.Post("/members/{userID}/role", h.updateMemberRole)
+				r.Post("/members/{userID}/remove", h.removeMember)
+			})
+
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(h.requireAdmin)
+				r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, "/admin/merchants", http.StatusSeeOther)
+				})
+				r.Get("/merchants", h.showAdminMerchants)
+				r.Post("/merchants", h.createMerchant)
+				r.Get("/users", h.showAdminUsers)
+				r.Post("/users", h.createUser)
+				r.Get("/users/{userID}", h.showAdminUser)
+				r.Post("/users/{userID}/disable", h.disableUser)
+				r.Post("/users/{userID}/enable", h.enableUser)
+				r.Post("/users/{userID}/memberships", h.setUserMembership)
+				r.Post("/users/{userID}/memberships/{merchantID}/remove", h.removeUserMembership)
+			})
+		})
+	})
+	return r
+}
+
+// render writes c with status. The component renders into a buffer first, so
+// a failing template becomes a clean 500 instead of half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderError writes Lapak's error page for status. It says what happened in
+// the user's words and shows the request id, nothing else.
+func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	p := h.barePage(r, views.T(r.Context(), "error."+itoa(status)+".title"))
+	p.Path = "/"
+	c := views.ErrorPage(p, views.ErrorView{Status: status, RequestID: middleware.GetReqID(r.Context())})
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		// The error page itself failed: fall back to plain text, still generic.
+		h.log.LogAttrs(r.Context(), slog.LevelError, "error page failed", slog.String("err", err.Error()))
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// serverError logs err once with the request id and shows the generic 500
+// page. The error text never reaches the browser.
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		slog.String("err", err.Error()),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("request_id", middleware.GetReqID(r.Context())))
+	h.renderError(w, r, http.StatusInternalServerError)
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound)
+}
+
+func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusForbidden)
+}
+
+// dbError maps db.ErrNotFound to 404 (a missing record and another
+// merchant's record look the same) and anything else to 500.
+func (h *Handler) dbError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, db.ErrNotFound) {
+		h.notFound(w, r)
+		return
+	}
+	h.serverError(w, r, err)
+}
+
+// parseForm parses a POST form within the body limit: 413 when the body is
+// too large, 400 when it is malformed. It reports whether the handler may go on.
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.renderError(w, r, http.StatusRequestEntityTooLarge)
+		} else {
+			h.renderError(w, r, http.StatusBadRequest)
+		}
+		return false
+	}
+	return true
+}
+
+// healthz answers 200 {"status":"ok"} only when the database answers a query,
+// so a load balancer or systemd watchdog sees a broken database.
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := contextWithTimeout(r, 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.db.Ping(ctx); err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "health check failed", slog.String("err", err.Error()))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
