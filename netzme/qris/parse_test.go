@@ -237,3 +237,31 @@ func TestEncodeNormalizesCRC(t *testing.T) {
 		t.Errorf("Encode = %q, want %q", got, example)
 	}
 }
+
+// Offsets point into the trimmed payload, also for errors inside templates,
+// so a UI can highlight the broken part.
+func TestErrorOffsets(t *testing.T) {
+	rep := func(old, new string) string { return recrc(strings.Replace(example, old, new, 1)) }
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"length not digits", strings.Replace(example, "5204", "52X4", 1), strings.Index(example, "5204") + 2},
+		{"bad CRC", example[:len(example)-4] + "0000", len(example) - 4},
+		{"inside tag 62", rep("62070703A01", "62070704A01"), strings.Index(example, "0703A01")},
+		{"currency", rep("5303360", "5303840"), strings.Index(example, "5303360")},
+		{"after leading blanks", "  \t" + example[:len(example)-4] + "0000", len(example) - 4},
+		{"non-ASCII", strings.Replace(example, "JAKARTA", "JAKARTÄ", 1), strings.Index(example, "JAKARTA") + 6},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in)
+		var qe *Error
+		if !errors.As(err, &qe) {
+			t.Fatalf("%s: error %v is not *Error", tt.name, err)
+		}
+		if qe.Offset != tt.want {
+			t.Errorf("%s: Offset = %d, want %d (%v)", tt.name, qe.Offset, tt.want, err)
+		}
+	}
+}
