@@ -120,7 +120,7 @@ func PNG(payload string, moduleSize int) ([]byte, error) {
 
 // dataURIModule is the module size of DataURI images: 8 px gives ~400–600 px
 // for typical QRIS versions, about what Netzme's qrImage carries (guess,
-// netzme-vsnap.md §3.x: qrImage dimensions not documented).
+// netzme-vsnap.md §3.12: qrImage dimensions not documented).
 const dataURIModule = 8
 
 // DataURI returns payload as "data:image/png;base64,…", the form Netzme
