@@ -44,20 +44,21 @@ type Error struct {
 
 // Error renders "qris: tag 54 (transaction amount) at offset 120: <msg>".
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("qris: ")
+	var where []string
 	if e.Tag != "" {
-		b.WriteString("tag " + e.Tag)
+		tag := "tag " + e.Tag
 		if name := tagNames[e.Tag]; name != "" {
-			b.WriteString(" (" + name + ")")
+			tag += " (" + name + ")"
 		}
-		b.WriteString(" ")
+		where = append(where, tag)
 	}
 	if e.Offset >= 0 {
-		fmt.Fprintf(&b, "at offset %d", e.Offset)
+		where = append(where, fmt.Sprintf("at offset %d", e.Offset))
 	}
-	s := strings.TrimSpace(b.String())
-	return s + ": " + e.Msg
+	if len(where) == 0 {
+		return "qris: " + e.Msg
+	}
+	return "qris: " + strings.Join(where, " ") + ": " + e.Msg
 }
 
 // Unwrap returns the error kind (ErrCRC, ErrInvalid, …).

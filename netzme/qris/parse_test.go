@@ -265,3 +265,20 @@ func TestErrorOffsets(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorText(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Err: ErrSyntax, Offset: -1, Msg: "payload is empty"}, "qris: payload is empty"},
+		{&Error{Err: ErrInvalid, Tag: "54", Offset: 120, Msg: "bad"}, "qris: tag 54 (transaction amount) at offset 120: bad"},
+		{&Error{Err: ErrMissing, Tag: "59", Offset: -1, Msg: "missing"}, "qris: tag 59 (merchant name): missing"},
+		{&Error{Err: ErrCharset, Offset: 7, Msg: "x"}, "qris: at offset 7: x"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
