@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"lapak/snap"
 )
 
 func TestPINHashVector(t *testing.T) {
