@@ -51,7 +51,9 @@ func ParseTimestamp(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("snap: timestamp %q has fractional seconds", s)
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
+	// time.Parse accepts a one-digit hour ("T0:00:00"); re-formatting
+	// enforces the exact two-digit shape the standard prescribes.
+	if err != nil || (t.Format(time.RFC3339) != s && t.Format(TimestampLayout) != s) {
 		return time.Time{}, fmt.Errorf("snap: timestamp %q is not yyyy-MM-ddTHH:mm:ss±hh:mm", s)
 	}
 	return t, nil
