@@ -288,4 +288,3 @@ func TestRawTokenChecks(t *testing.T) {
 		t.Errorf("additionalInfo not echoed: %v", ok.Body)
 	}
 }
-
