@@ -50,7 +50,7 @@ func TestAdminActionsWriteAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	uid := itoa(int(u.ID))
-	page := admin.get("/admin/users/" + uid).wantStatus(t, http.StatusOK)
+	page := admin.get("/admin/users/"+uid).wantStatus(t, http.StatusOK)
 	if page.count("membership-row") != 1 {
 		t.Errorf("memberships shown: %d", page.count("membership-row"))
 	}

@@ -125,7 +125,7 @@ func TestOwnerManagesMembers(t *testing.T) {
 	}
 
 	// Change a role, then remove.
-	owner.get("/members/" + itoa(int(nu.ID))).wantStatus(t, http.StatusOK)
+	owner.get("/members/"+itoa(int(nu.ID))).wantStatus(t, http.StatusOK)
 	owner.post("/members/"+itoa(int(nu.ID))+"/role", url.Values{"role": {"auditor"}}).wantStatus(t, http.StatusSeeOther)
 	if m, _ := app.DB.Membership(t.Context(), nu.ID, shop.ID); m.Role != db.RoleAuditor {
 		t.Errorf("role after change: %s", m.Role)
