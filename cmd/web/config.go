@@ -1,0 +1,167 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// config is every setting of Lapak. Each one is a flag with an environment
+// fallback (flag wins); the README's table lists them. Secrets are better
+// given in the environment or in files: flags show in `ps`.
+type config struct {
+	Addr          string
+	DBPath        string
+	PublicURL     string
+	AdminEmail    string
+	AdminPassword string
+	MerchantID    string // NETZME_MERCHANT_ID: provision this merchant on a start with none
+	MerchantName  string
+	LogFormat     string // auto | text | json
+	LogLevel      string
+
+	NetzmeBaseURL        string // "" = the embedded sandbox
+	NetzmeClientID       string
+	NetzmeClientSecret   string
+	NetzmePrivateKeyFile string
+	NetzmeCallbackToken  string
+	NetzmeChannelID      string
+	NetzmeTimeout        time.Duration
+
+	SandboxAddr string // where the embedded sandbox listens
+	SandboxDB   string // its own state file, next to DBPath by default
+
+	ShutdownTimeout time.Duration
+}
+
+// setting describes one flag/env pair, so the parser and the README table
+// cannot drift apart.
+type setting struct {
+	flag, env, help string
+	dst             any // *string or *time.Duration
+	def             string
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"addr", "LAPAK_ADDR", "address the web server listens on", &c.Addr, "127.0.0.1:8080"},
+		{"db", "LAPAK_DB", "path of the SQLite database file", &c.DBPath, "lapak.db"},
+		{"public-url", "LAPAK_PUBLIC_URL", "base URL at which browsers and Netzme reach Lapak (default http://<addr>)", &c.PublicURL, ""},
+		{"admin-email", "LAPAK_ADMIN_EMAIL", "e-mail of the first administrator, created when no user exists", &c.AdminEmail, ""},
+		{"admin-password", "LAPAK_ADMIN_PASSWORD", "password of that administrator (unset: a random one is printed once)", &c.AdminPassword, ""},
+		{"merchant-id", "NETZME_MERCHANT_ID", "Netzme custIdMerchant to provision on a start with no merchants", &c.MerchantID, ""},
+		{"merchant-name", "LAPAK_MERCHANT_NAME", "name of that provisioned merchant", &c.MerchantName, ""},
+		{"log-format", "LAPAK_LOG_FORMAT", "auto (text on a terminal, JSON otherwise), text or json", &c.LogFormat, "auto"},
+		{"log-level", "LAPAK_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel, "info"},
+		{"netzme-base-url", "NETZME_BASE_URL", "Netzme vSNAP host, e.g. https://tokoapisnap-stg.netzme.com (empty: embedded sandbox)", &c.NetzmeBaseURL, ""},
+		{"netzme-client-id", "NETZME_CLIENT_ID", "client id issued by Netzme (X-PARTNER-ID)", &c.NetzmeClientID, ""},
+		{"netzme-client-secret", "NETZME_CLIENT_SECRET", "client secret issued by Netzme (HMAC key)", &c.NetzmeClientSecret, ""},
+		{"netzme-private-key-file", "NETZME_PRIVATE_KEY_FILE", "PEM file with the RSA private key whose public half Netzme has", &c.NetzmePrivateKeyFile, ""},
+		{"netzme-callback-token", "NETZME_CALLBACK_TOKEN", "x-callback-token Netzme sends with callbacks", &c.NetzmeCallbackToken, ""},
+		{"netzme-channel-id", "NETZME_CHANNEL_ID", "CHANNEL-ID header value agreed with Netzme", &c.NetzmeChannelID, "95221"},
+		{"netzme-timeout", "NETZME_TIMEOUT", "time limit of one call to Netzme", &c.NetzmeTimeout, "30s"},
+		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, "127.0.0.1:8090"},
+		{"sandbox-db", "LAPAK_SANDBOX_DB", "state file of the embedded sandbox (default: next to LAPAK_DB)", &c.SandboxDB, ""},
+		{"shutdown-timeout", "LAPAK_SHUTDOWN_TIMEOUT", "how long to wait for requests in flight on SIGINT/SIGTERM", &c.ShutdownTimeout, "15s"},
+	}
+}
+
+// parseConfig reads flags from args (args[0] is the program name) with
+// getenv as the fallback for every flag not given.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet(progName(args), flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ss := c.settings()
+	for _, s := range ss {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		help := s.help + " (env " + s.env + ")"
+		switch dst := s.dst.(type) {
+		case *string:
+			fs.StringVar(dst, s.flag, def, help)
+		case *time.Duration:
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				return c, fmt.Errorf("config: %s=%q: %w", s.env, def, err)
+			}
+			fs.DurationVar(dst, s.flag, d, help)
+		}
+	}
+	var rest []string
+	if len(args) > 1 {
+		rest = args[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.finish(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func progName(args []string) string {
+	if len(args) == 0 {
+		return "lapak"
+	}
+	return filepath.Base(args[0])
+}
+
+// finish derives defaults and checks the combination of settings.
+func (c *config) finish() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("LAPAK_ADDR %q: %w", c.Addr, err)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("LAPAK_PUBLIC_URL %q must start with http:// or https://", c.PublicURL)
+	}
+	if c.SandboxDB == "" {
+		ext := filepath.Ext(c.DBPath)
+		c.SandboxDB = strings.TrimSuffix(c.DBPath, ext) + "-sandbox" + ext
+		if ext == "" {
+			c.SandboxDB = c.DBPath + "-sandbox.db"
+		}
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return fmt.Errorf("LAPAK_LOG_FORMAT %q: want auto, text or json", c.LogFormat)
+	}
+	if c.NetzmeBaseURL != "" {
+		var missing []string
+		for env, v := range map[string]string{
+			"NETZME_CLIENT_ID": c.NetzmeClientID, "NETZME_CLIENT_SECRET": c.NetzmeClientSecret,
+			"NETZME_PRIVATE_KEY_FILE": c.NetzmePrivateKeyFile, "NETZME_CALLBACK_TOKEN": c.NetzmeCallbackToken,
+		} {
+			if v == "" {
+				missing = append(missing, env)
+			}
+		}
+		slices.Sort(missing)
+		if len(missing) > 0 {
+			return fmt.Errorf("NETZME_BASE_URL is set, so these are needed too: %s", strings.Join(missing, ", "))
+		}
+	}
+	return nil
+}
+
+// publicURL is the base URL for links and callbacks once the listener's real
+// address is known (LAPAK_ADDR may use port 0).
+func (c *config) publicURL(ln net.Addr) string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + ln.String()
+}
