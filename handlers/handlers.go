@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"lapak/db"
+	"lapak/netzme"
 	"lapak/static"
 	"lapak/views"
 )
@@ -34,6 +35,11 @@ type Deps struct {
 	// SecureCookies marks cookies Secure; set it whenever Lapak is served over
 	// HTTPS.
 	SecureCookies bool
+	// Netzme is the Toko Netzme client (real host or the embedded sandbox);
+	// handlers talk to Netzme only through it, over HTTP.
+	Netzme *netzme.Client
+	// CallbackToken is the x-callback-token Netzme sends with callbacks.
+	CallbackToken string
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -46,6 +52,9 @@ type Handler struct {
 	sandboxURL string
 	secure     bool
 	assets     views.Assets
+
+	netzme        *netzme.Client
+	callbackToken string
 
 	// Failed logins: per account (normalised e-mail) and per client address.
 	accountLimit *limiter
@@ -71,15 +80,17 @@ func New(d Deps) *Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{
-		db:           d.DB,
-		sessions:     d.Sessions,
-		log:          logger,
-		now:          now,
-		sandboxURL:   d.SandboxURL,
-		secure:       d.SecureCookies,
-		assets:       views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
-		accountLimit: newLimiter(accountFailures, failureWindow, now),
-		addressLimit: newLimiter(addressFailures, failureWindow, now),
+		db:            d.DB,
+		sessions:      d.Sessions,
+		log:           logger,
+		now:           now,
+		sandboxURL:    d.SandboxURL,
+		secure:        d.SecureCookies,
+		netzme:        d.Netzme,
+		callbackToken: d.CallbackToken,
+		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
+		accountLimit:  newLimiter(accountFailures, failureWindow, now),
+		addressLimit:  newLimiter(addressFailures, failureWindow, now),
 	}
 	if h.sessions != nil {
 		h.sessions.ErrorFunc = h.serverError
@@ -126,6 +137,8 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/members/{userID}/remove", h.removeMember)
 			})
 
+			r.With(h.requireRole(db.RoleOwner, db.RoleAuditor)).Get("/audit", h.showAudit)
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +149,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Get("/users", h.showAdminUsers)
 				r.Post("/users", h.createUser)
 				r.Get("/users/{userID}", h.showAdminUser)
+				r.Get("/audit", h.showAdminAudit)
 				r.Post("/users/{userID}/disable", h.disableUser)
 				r.Post("/users/{userID}/enable", h.enableUser)
 				r.Post("/users/{userID}/memberships", h.setUserMembership)

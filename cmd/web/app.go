@@ -75,6 +75,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		a.callbackToken = cfg.NetzmeCallbackToken
 	}
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
+	ncfg.Observer = handlers.CallRecorder{DB: a.db, Logger: logger}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
@@ -89,6 +90,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		Logger:        logger,
 		SandboxURL:    a.sandboxURL,
 		SecureCookies: strings.HasPrefix(a.baseURL, "https://"),
+		Netzme:        a.netzme,
+		CallbackToken: a.callbackToken,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {
