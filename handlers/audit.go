@@ -3,10 +3,12 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/go-chi/chi/v5/middleware"
 
 	"lapak/db"
+	"lapak/views"
 )
 
 // auditEntry builds an audit_log row for the request: the acting user (if
@@ -34,4 +36,54 @@ func (h *Handler) auditEntry(r *http.Request, action string, merchantID int64, d
 // single statement themselves).
 func (h *Handler) audit(r *http.Request, action string, merchantID int64, detail map[string]any) error {
 	return h.db.Audit(r.Context(), h.auditEntry(r, action, merchantID, detail))
+}
+
+// auditPageSize is how many audit lines one page shows.
+const auditPageSize = 50
+
+// showAudit is the current merchant's audit log (owners and auditors). The
+// merchant id comes from the verified membership only.
+func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) {
+	h.renderAudit(w, r, accountFrom(r.Context()).Current.MerchantID, false, "/audit")
+}
+
+// showAdminAudit is the installation-wide audit log (administrators).
+func (h *Handler) showAdminAudit(w http.ResponseWriter, r *http.Request) {
+	h.renderAudit(w, r, 0, true, "/admin/audit")
+}
+
+func (h *Handler) renderAudit(w http.ResponseWriter, r *http.Request, merchantID int64, admin bool, base string) {
+	ctx := r.Context()
+	page := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 0 && n < 1_000_000 {
+		page = n
+	}
+	// One extra row tells whether a next page exists.
+	es, err := h.db.AuditLog(ctx, merchantID, auditPageSize+1, (page-1)*auditPageSize)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v := views.AuditView{Page: page, Admin: admin, Base: base}
+	if len(es) > auditPageSize {
+		es, v.HasNext = es[:auditPageSize], true
+	}
+	names := map[int64]string{}
+	if admin {
+		ms, err := h.db.Merchants(ctx)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		for _, m := range ms {
+			names[m.ID] = m.Name
+		}
+	}
+	for _, e := range es {
+		v.Rows = append(v.Rows, views.AuditRow{
+			At: e.At, UserEmail: e.UserEmail, Merchant: names[e.MerchantID], Action: e.Action,
+			Detail: e.Detail, RemoteAddr: e.RemoteAddr, RequestID: e.RequestID,
+		})
+	}
+	h.render(w, r, http.StatusOK, views.AuditPage(h.page(r, views.T(ctx, "audit.title")), v))
 }

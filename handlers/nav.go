@@ -39,6 +39,8 @@ var sections = []section{
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Roles: ownerAuditor},
 	{ID: "members", Key: "nav.members", Href: "/members", Roles: ownerOnly, Ready: true},
+	// Auditors read the log; owners see who did what in their shop.
+	{ID: "audit", Key: "nav.audit", Href: "/audit", Roles: ownerAuditor, Ready: true},
 	{ID: "admin", Key: "nav.admin", Href: "/admin/merchants", Admin: true, Ready: true},
 }
 

@@ -179,7 +179,6 @@ var catalogue = map[string]message{
 	"admin.user.nomember":    {"Pengguna ini belum anggota toko mana pun.", "This user does not belong to any shop yet."},
 	"admin.user.addmember":   {"Tambahkan ke toko", "Add to a shop"},
 	"admin.user.account":     {"Akun", "Account"},
-	"admin.audit":            {"Catatan audit", "Audit log"},
 	"flash.merchant.created": {"Toko %s ditambahkan.", "Shop %s added."},
 	"flash.user.created":     {"Pengguna %s ditambahkan.", "User %s added."},
 	"flash.user.disabled":    {"Pengguna %s dinonaktifkan.", "User %s disabled."},
@@ -189,6 +188,19 @@ var catalogue = map[string]message{
 	"flash.member.removed":   {"%s dihapus dari toko.", "%s removed from the shop."},
 	"flash.merchant.switch":  {"Sekarang bekerja di %s.", "Now working in %s."},
 	"flash.lang":             {"Bahasa diganti.", "Language changed."},
+
+	// Audit log.
+	"nav.audit":    {"Catatan audit", "Audit log"},
+	"audit.title":  {"Catatan audit", "Audit log"},
+	"audit.empty":  {"Belum ada catatan.", "No entries yet."},
+	"audit.when":   {"Waktu", "When"},
+	"audit.who":    {"Oleh", "By"},
+	"audit.action": {"Tindakan", "Action"},
+	"audit.detail": {"Rincian", "Detail"},
+	"audit.from":   {"Alamat", "Address"},
+	"audit.system": {"sistem", "system"},
+	"pager.prev":   {"← Sebelumnya", "← Previous"},
+	"pager.next":   {"Berikutnya →", "Next →"},
 
 	// Shop users (owner).
 	"members.title": {"Pengguna toko", "Shop users"},

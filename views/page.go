@@ -165,3 +165,23 @@ type ErrorView struct {
 
 // Roles lists the merchant roles in the order forms offer them.
 var Roles = []string{"owner", "cashier", "auditor"}
+
+// AuditRow is one audit_log line as shown.
+type AuditRow struct {
+	At                    time.Time
+	UserEmail             string // "" = the system
+	Merchant              string // merchant name; "" = installation-wide
+	Action, Detail        string
+	RemoteAddr, RequestID string
+}
+
+// AuditView is a page of the audit log, newest first. Page counts from 1;
+// Admin says whether this is the installation-wide log (with a merchant column).
+type AuditView struct {
+	Rows    []AuditRow
+	Page    int
+	HasNext bool
+	Admin   bool
+	// Base is the page's path, for the paging links.
+	Base string
+}
