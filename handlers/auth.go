@@ -61,9 +61,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := ClientIP(ctx)
-	blockedA, waitA := h.accountLimit.blocked(email)
-	blockedB, waitB := h.addressLimit.blocked(ip)
-	if blockedA || blockedB {
+	// Both limiters count this attempt up front; a refused or successful
+	// attempt gives its count back below.
+	okA, waitA := h.accountLimit.take(email)
+	okB, waitB := h.addressLimit.take(ip)
+	if !okA || !okB {
+		if okA {
+			h.accountLimit.undo(email)
+		}
+		if okB {
+			h.addressLimit.undo(ip)
+		}
 		wait := max(waitA, waitB)
 		h.log.LogAttrs(ctx, slog.LevelWarn, "login rate limited", slog.String("client_ip", ip))
 		v.Error, v.Minutes = "login.error.limited", int((wait+time.Minute-1)/time.Minute)
@@ -87,8 +95,6 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil || !ok {
-		h.accountLimit.fail(email)
-		h.addressLimit.fail(ip)
 		if aerr := h.db.Audit(ctx, h.loginAudit(r, "user.login.failed", u, email)); aerr != nil {
 			h.serverError(w, r, aerr)
 			return
@@ -97,13 +103,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
+	// The password was right: not a guess, so neither limit counts it.
+	h.accountLimit.reset(email)
+	h.addressLimit.undo(ip)
 	if u.Disabled {
 		v.Error = "login.error.disabled"
 		h.renderLogin(w, r, http.StatusForbidden, v)
 		return
 	}
 
-	h.accountLimit.reset(email)
 	// A new token on login: a session id planted before login (fixation) is
 	// worthless afterwards.
 	if err := h.sessions.RenewToken(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -285,5 +286,33 @@ func TestNoMerchantUser(t *testing.T) {
 	}
 	if res.count("admin-merchants") != 0 {
 		t.Error("non-admin sees admin links")
+	}
+}
+
+// Concurrent guesses cannot slip under the limit: the attempt is counted
+// before the (slow) password check.
+func TestLoginRateLimitConcurrent(t *testing.T) {
+	app := newTestApp(t)
+	u := app.newUser(t, "serbu@uji.test", false, 0, "")
+	const n = 20
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := app.client()
+			c.remoteAddr = "198.51.100." + itoa(i) + ":1"
+			codes <- c.login(u.Email, "tebak-"+itoa(i)).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusUnprocessableEntity] != 5 || count[http.StatusTooManyRequests] != n-5 {
+		t.Errorf("concurrent guesses: %v, want 5×422 and %d×429", count, n-5)
 	}
 }

@@ -20,26 +20,37 @@ func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
 	return &limiter{max: max, window: window, now: now, fails: map[string][]time.Time{}}
 }
 
-// blocked reports whether key has used up its failures and, if so, how long
-// until the oldest one leaves the window.
-func (l *limiter) blocked(key string) (bool, time.Duration) {
+// take reserves one attempt for key: if key is under its limit, the attempt
+// is counted now (as a failure until undone) and take returns true; else it
+// returns false and how long until an attempt frees up. Counting before the
+// password check means concurrent requests cannot all slip under the limit.
+func (l *limiter) take(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	recent := l.prune(key, now)
-	if len(recent) < l.max {
-		return false, 0
+	if len(recent) >= l.max {
+		return false, recent[0].Add(l.window).Sub(now)
 	}
-	return true, recent[0].Add(l.window).Sub(now)
+	l.fails[key] = append(recent, now)
+	l.sweep(now)
+	return true, 0
 }
 
-// fail records one failure for key.
-func (l *limiter) fail(key string) {
+// undo gives back the most recent attempt of key (it turned out not to be a
+// failure).
+func (l *limiter) undo(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	l.fails[key] = append(l.prune(key, now), now)
-	// Bound memory under a spray of distinct keys: drop keys with nothing recent.
+	if ts := l.fails[key]; len(ts) > 1 {
+		l.fails[key] = ts[:len(ts)-1]
+	} else {
+		delete(l.fails, key)
+	}
+}
+
+// sweep bounds memory under a spray of distinct keys; the caller holds mu.
+func (l *limiter) sweep(now time.Time) {
 	if len(l.fails) > 10_000 {
 		for k := range l.fails {
 			if len(l.prune(k, now)) == 0 {
