@@ -171,18 +171,24 @@ func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if uid := h.sessions.GetInt64(ctx, sessUserID); uid != 0 {
-		if err := h.db.SetUserLocale(ctx, uid, string(lang)); err != nil && !isNotFound(err) {
+		// Only an enabled user's own setting changes; a stale session of a
+		// disabled or deleted user changes nothing but the cookie.
+		u, err := h.db.User(ctx, uid)
+		if err != nil && !isNotFound(err) {
 			h.serverError(w, r, err)
 			return
 		}
-		e := h.auditEntry(r, "user.locale", 0, map[string]any{"locale": lang})
-		e.UserID = uid
-		if u, err := h.db.User(ctx, uid); err == nil {
-			e.UserEmail = u.Email
-		}
-		if err := h.db.Audit(ctx, e); err != nil {
-			h.serverError(w, r, err)
-			return
+		if err == nil && !u.Disabled && u.Locale != string(lang) {
+			if err := h.db.SetUserLocale(ctx, uid, string(lang)); err != nil {
+				h.serverError(w, r, err)
+				return
+			}
+			e := h.auditEntry(r, "user.locale", 0, map[string]any{"locale": lang})
+			e.UserID, e.UserEmail = u.ID, u.Email
+			if err := h.db.Audit(ctx, e); err != nil {
+				h.serverError(w, r, err)
+				return
+			}
 		}
 	}
 	h.setLangCookie(w, lang)
