@@ -254,3 +254,17 @@ func TestHandlerMessageKeysExist(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckPassword measures what one login costs the server (argon2id,
+// 19 MiB, t=2): the rate limits assume it is tens of milliseconds.
+func BenchmarkCheckPassword(b *testing.B) {
+	hash, err := HashPassword("kata-sandi-benchmark")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if ok, err := CheckPassword(hash, "kata-sandi-benchmark"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
