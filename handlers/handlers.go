@@ -103,6 +103,8 @@ func New(d Deps) *Handler {
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, ClientIPFromRemoteAddr, h.recoverer, h.accessLog, securityHeaders, limitBody(defaultBodyLimit))
+	// HEAD is answered as GET without a body (monitors and link checkers use it).
+	r.Use(middleware.GetHead)
 	r.NotFound(h.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { h.renderError(w, r, http.StatusMethodNotAllowed) })
 
