@@ -201,7 +201,7 @@ func TestWithdrawTimeoutButPaid(t *testing.T) {
 	if !errors.Is(err, netzme.ErrOutcomeUnknown) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 	}
-	if err := e.sb.SettleWithdrawal(ctx, "wd-timeout", true); err != nil {
+	if err := e.sb.SettleWithdrawal("wd-timeout", true); err != nil {
 		t.Fatal(err)
 	}
 	st, err := c.WithdrawInformation(ctx, netzme.WithdrawInformationRequest{PartnerReferenceNo: ref(), ReferenceNo: "wd-timeout"})
@@ -241,14 +241,14 @@ func TestLedgerInvariant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.SettleWithdrawal(ctx, first.ReferenceNo, false) // money comes back
+	e.sb.SettleWithdrawal(first.ReferenceNo, false) // money comes back
 	e.fund(t, 1_500_000)
 	inq, _ = e.c.WithdrawInquiry(ctx, netzme.WithdrawInquiryRequest{PartnerReferenceNo: ref(), CustIDMerchant: cust})
 	second, err := e.c.WithdrawProcess(ctx, inq.Withdrawal(ref(), cust, "121212"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.SettleWithdrawal(ctx, second.ReferenceNo, true)
+	e.sb.SettleWithdrawal(second.ReferenceNo, true)
 	e.fund(t, 1_100_000) // something left in the balance
 
 	var in, depositIn int64

@@ -353,7 +353,7 @@ func TestWithdrawalFlow(t *testing.T) {
 	if b.TotalMinor != 0 {
 		t.Errorf("balance while pending = %d, want 0 (held)", b.TotalMinor)
 	}
-	if err := e.sb.SettleWithdrawal(ctx, res.ReferenceNo, true); err != nil {
+	if err := e.sb.SettleWithdrawal(res.ReferenceNo, true); err != nil {
 		t.Fatal(err)
 	}
 	st, err := e.c.WithdrawInformation(ctx, netzme.WithdrawInformationRequest{PartnerReferenceNo: ref(), ReferenceNo: res.ReferenceNo})
@@ -397,10 +397,10 @@ func TestWithdrawalFailedReturnsMoney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sb.SettleWithdrawal(ctx, res.ReferenceNo, false); err != nil {
+	if err := e.sb.SettleWithdrawal(res.ReferenceNo, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sb.SettleWithdrawal(ctx, res.ReferenceNo, true); err == nil {
+	if err := e.sb.SettleWithdrawal(res.ReferenceNo, true); err == nil {
 		t.Error("a FAILED withdrawal could be settled again")
 	}
 	b, _ := e.sb.Balances(ctx, cust)
@@ -547,7 +547,7 @@ func TestDepositFlow(t *testing.T) {
 	// The sales-balance status endpoint does not know deposit withdrawals.
 	_, err = e.c.WithdrawInformation(ctx, netzme.WithdrawInformationRequest{PartnerReferenceNo: ref(), ReferenceNo: "dwd-1"})
 	wantAPIError(t, err, http.StatusNotFound, "4040001")
-	e.sb.SettleWithdrawal(ctx, res.ReferenceNo, true)
+	e.sb.SettleWithdrawal(res.ReferenceNo, true)
 	st, err := e.c.WithdrawDepositInformation(ctx, netzme.WithdrawInformationRequest{PartnerReferenceNo: ref(), ReferenceNo: "dwd-1"})
 	if err != nil || st.Status != "SUCCESS" || st.AmountMinor != left {
 		t.Errorf("deposit withdrawal status = %+v %v", st, err)

@@ -234,7 +234,7 @@ func (s *Sandbox) payStaticAction(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) settleAction(w http.ResponseWriter, r *http.Request) {
 	ok := r.FormValue("result") == "success"
-	if err := s.SettleWithdrawal(r.Context(), r.PathValue("id"), ok); err != nil {
+	if err := s.SettleWithdrawal(r.PathValue("id"), ok); err != nil {
 		back(w, r, "Gagal: "+err.Error())
 		return
 	}

@@ -52,8 +52,8 @@ type Options struct {
 	// TokenTTL is the access-token lifetime; 0 = 54000 s (spec §2.5).
 	TokenTTL time.Duration
 	// WithdrawSettleDelay is how long a withdrawal stays PENDING before it
-	// succeeds by itself; 0 = 300 ms ("immediate-ish"); negative = never,
-	// only SettleWithdrawal ends it.
+	// succeeds by itself, measured on the sandbox clock (Now); 0 = 300 ms
+	// ("immediate-ish"); negative = never, only SettleWithdrawal ends it.
 	WithdrawSettleDelay time.Duration
 	// FeeBasisPoints is the MDR charged on payments in 1/100 %; 0 = 70
 	// (0.7 %, guess from the legacy QRIS callback in spec §3.16); negative = no fee.

@@ -320,8 +320,10 @@ func (s *Sandbox) withdrawInformation(w Wallet) func(*call) *reply {
 
 // SettleWithdrawal ends a PENDING withdrawal (by Netzme id or partner
 // reference): success pays out, failure returns the money to the wallet.
-// Either way the withdraw status notification (spec §3.9) is queued.
-func (s *Sandbox) SettleWithdrawal(ctx context.Context, id string, success bool) error {
+// Either way the withdraw status notification (spec §3.9) is queued. It
+// errors for an unknown or already final withdrawal.
+func (s *Sandbox) SettleWithdrawal(id string, success bool) error {
+	ctx := context.Background()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
