@@ -332,9 +332,6 @@ func minifyNumber(n string) string {
 	if i, f, ok := strings.Cut(n, "."); ok {
 		f = strings.TrimRight(f, "0")
 		if f != "" {
-			if i == "0" {
-				i = "" // tdewolff writes 0.5 as .5
-			}
 			return sign + i + "." + f
 		}
 		n = i
