@@ -38,12 +38,11 @@ func (s *Sandbox) enqueue(ctx context.Context, tx *sql.Tx, kind, path, ref strin
 	if err != nil {
 		return err
 	}
+	// Only the path is stored: after a restart with another
+	// CallbackBaseURL, pending callbacks go to the new address.
 	status := "pending"
-	url := ""
 	if s.opts.CallbackBaseURL == "" {
 		status = "skipped"
-	} else {
-		url = strings.TrimRight(s.opts.CallbackBaseURL, "/") + path
 	}
 	now := time.Now()
 	notBefore := now
@@ -61,21 +60,25 @@ func (s *Sandbox) enqueue(ctx context.Context, tx *sql.Tx, kind, path, ref strin
 		}
 	}
 	for range copies {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (kind, url, body, ref, status, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			kind, url, b, ref, status, ms(notBefore), ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (kind, path, body, ref, status, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			kind, path, b, ref, status, ms(notBefore), ms(now)); err != nil {
 			return fmt.Errorf("sandbox: enqueue %s callback: %w", kind, err)
 		}
 	}
 	return nil
 }
 
-const deliveryCols = `id, kind, url, ref, body, status, attempts, last_http_status, last_error, created_at, delivered_at`
+const deliveryCols = `id, kind, path, ref, body, status, attempts, last_http_status, last_error, created_at, delivered_at`
 
-func scanDelivery(r rowScanner) (Delivery, error) {
+func (s *Sandbox) scanDelivery(r rowScanner) (Delivery, error) {
 	var d Delivery
 	var created, delivered int64
-	err := r.Scan(&d.ID, &d.Kind, &d.URL, &d.Ref, &d.Body, &d.Status, &d.Attempts, &d.LastHTTPStatus, &d.LastError, &created, &delivered)
+	var path string
+	err := r.Scan(&d.ID, &d.Kind, &path, &d.Ref, &d.Body, &d.Status, &d.Attempts, &d.LastHTTPStatus, &d.LastError, &created, &delivered)
 	d.CreatedAt, d.DeliveredAt = fromMS(created), fromMS(delivered)
+	if s.opts.CallbackBaseURL != "" {
+		d.URL = strings.TrimRight(s.opts.CallbackBaseURL, "/") + path
+	}
 	return d, err
 }
 
@@ -90,7 +93,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 	defer rows.Close()
 	var out []Delivery
 	for rows.Next() {
-		if d, err := scanDelivery(rows); err == nil {
+		if d, err := s.scanDelivery(rows); err == nil {
 			out = append(out, d)
 		}
 	}
@@ -191,7 +194,7 @@ func (s *Sandbox) dueDeliveries(ctx context.Context) []Delivery {
 	defer s.fmu.Unlock()
 	var out []Delivery
 	for rows.Next() {
-		d, err := scanDelivery(rows)
+		d, err := s.scanDelivery(rows)
 		if err != nil || s.inflight[d.ID] {
 			continue
 		}

@@ -354,3 +354,45 @@ func TestRequestsRedactPIN(t *testing.T) {
 		t.Errorf("PIN hash kept in the log: %q", body.AdditionalInfo.PIN)
 	}
 }
+
+// A callback that could not be delivered before a restart is delivered after
+// it, to the callback URL of the new run.
+func TestPendingCallbackSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.db")
+	ctx := ctxT(t)
+	down := newReceiver(t)
+	down.failN.Store(1000)
+	first, err := sandbox.Open(ctx, sandbox.Options{StatePath: path, CallbackBaseURL: down.srv.URL, CallbackBackoff: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := first.PayStaticQRIS(ctx, first.DemoMerchant().CustID, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(down.all()) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	first.Close()
+
+	up := newReceiver(t)
+	second, err := sandbox.Open(ctx, sandbox.Options{StatePath: path, CallbackBaseURL: up.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := second.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := up.all()
+	if len(got) != 1 {
+		t.Fatalf("after restart: %d deliveries", len(got))
+	}
+	dec, err := netzme.DecodeQRISCallback(got[0].Body)
+	if err != nil || dec.RRN != q.RRN {
+		t.Errorf("delivered %+v %v", dec, err)
+	}
+	if d := second.Deliveries(); d[0].Attempts != 2 || d[0].URL != up.srv.URL+"/callbacks/netzme/qris" {
+		t.Errorf("delivery = %+v", d[0])
+	}
+}

@@ -140,6 +140,11 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 		db.Close()
 		return nil, err
 	}
+	// Callbacks left pending by the previous run are due now.
+	if _, err := db.ExecContext(ctx, `UPDATE deliveries SET not_before = ? WHERE status = 'pending'`, ms(time.Now())); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sandbox: resume callbacks: %w", err)
+	}
 	s.handler = s.routes()
 	s.wg.Add(1)
 	go s.worker()

@@ -151,7 +151,7 @@ CREATE TABLE IF NOT EXISTS deductions (
 CREATE TABLE IF NOT EXISTS deliveries (
 	id INTEGER PRIMARY KEY,
 	kind TEXT NOT NULL,
-	url TEXT NOT NULL,
+	path TEXT NOT NULL,
 	body BLOB NOT NULL,
 	ref TEXT NOT NULL,
 	status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dropped', 'failed', 'skipped')),
@@ -183,6 +183,15 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sandbox: create schema: %w", err)
+	}
+	// State files from the first builds stored the full callback URL.
+	var old int
+	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'url'`).Scan(&old)
+	if old > 0 {
+		if _, err := db.ExecContext(ctx, `ALTER TABLE deliveries RENAME COLUMN url TO path`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sandbox: upgrade deliveries: %w", err)
+		}
 	}
 	return db, nil
 }
