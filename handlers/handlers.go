@@ -141,6 +141,9 @@ func (h *Handler) Routes() http.Handler {
 
 			r.With(h.requireRole(db.RoleOwner, db.RoleAuditor)).Get("/audit", h.showAudit)
 
+			// Money in (issue 4): invoices, QRIS, PIN, link, balance, history.
+			h.moneyInRoutes(r)
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {

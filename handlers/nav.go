@@ -32,7 +32,7 @@ var (
 // sections is the one list of Lapak's sections, in menu order.
 var sections = []section{
 	{ID: "dashboard", Key: "nav.dashboard", Href: "/", Ready: true},
-	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Roles: readersOfBook},
+	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Roles: readersOfBook, Ready: true},
 	{ID: "qris", Key: "nav.qris", Href: "/qris", Roles: ownerCashier},
 	// Cashiers never see balances.
 	{ID: "balance", Key: "nav.balance", Href: "/balance", Roles: ownerAuditor},

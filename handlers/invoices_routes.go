@@ -1,0 +1,22 @@
+package handlers
+
+import (
+	"github.com/go-chi/chi/v5"
+
+	"lapak/db"
+)
+
+// moneyInRoutes registers the pages of issue 4 "Money in" inside the
+// signed-in group. Role limits per the issue: invoices and QRIS for owners
+// and cashiers (auditors may read invoices), PIN and merchant link for
+// owners, balance and history for owners and auditors — never cashiers.
+func (h *Handler) moneyInRoutes(r chi.Router) {
+	readers := h.requireRole(db.RoleOwner, db.RoleCashier, db.RoleAuditor)
+	sellers := h.requireRole(db.RoleOwner, db.RoleCashier)
+
+	r.With(readers).Get("/invoices", h.showInvoices)
+	r.With(readers).Get("/invoices.csv", h.exportInvoices)
+	r.With(readers).Get("/invoices/{id}", h.showInvoice)
+	r.With(sellers).Post("/invoices", h.createInvoiceHandler)
+	r.With(sellers).Post("/invoices/{id}/refresh", h.refreshInvoice)
+}
