@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -40,6 +41,9 @@ type Deps struct {
 	Netzme *netzme.Client
 	// CallbackToken is the x-callback-token Netzme sends with callbacks.
 	CallbackToken string
+	// NetzmePublicKey verifies the signature of the SNAP QRIS callback
+	// (§3.19); nil refuses that callback (401) since it cannot be checked.
+	NetzmePublicKey *rsa.PublicKey
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -55,6 +59,9 @@ type Handler struct {
 
 	netzme        *netzme.Client
 	callbackToken string
+
+	// netzmePublicKey checks SNAP QRIS callbacks (nil: refuse them).
+	netzmePublicKey *rsa.PublicKey
 
 	// Failed logins: per account (normalised e-mail) and per client address.
 	accountLimit *limiter
@@ -92,6 +99,7 @@ func New(d Deps) *Handler {
 		accountLimit:  newLimiter(accountFailures, failureWindow, now),
 		addressLimit:  newLimiter(addressFailures, failureWindow, now),
 	}
+	h.netzmePublicKey = d.NetzmePublicKey
 	if h.sessions != nil {
 		h.sessions.ErrorFunc = h.serverError
 	}
@@ -110,6 +118,8 @@ func (h *Handler) Routes() http.Handler {
 
 	r.Handle("/static/*", h.static())
 	r.Get("/healthz", h.healthz)
+	// Netzme's callbacks: no session, no CSRF check; their own auth and body limit.
+	r.Route("/callbacks/netzme", h.callbackRoutes)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +150,9 @@ func (h *Handler) Routes() http.Handler {
 			})
 
 			r.With(h.requireRole(db.RoleOwner, db.RoleAuditor)).Get("/audit", h.showAudit)
+
+			// Netzme callback log (owners, auditors, administrators).
+			r.Route("/notifications", h.notificationRoutes)
 
 			// Money in (issue 4): invoices, QRIS, PIN, link, balance, history.
 			h.moneyInRoutes(r)

@@ -1,0 +1,329 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CallbackKind is which Netzme callback endpoint a notification arrived at.
+type CallbackKind string
+
+// Callback kinds (spec §3.15, §3.16/§3.18, §3.19, §3.9).
+const (
+	CallbackInvoice  CallbackKind = "invoice"
+	CallbackQRIS     CallbackKind = "qris"
+	CallbackSNAPQRIS CallbackKind = "snap_qris"
+	CallbackWithdraw CallbackKind = "withdraw"
+)
+
+// CallbackKinds lists every kind, for filters.
+var CallbackKinds = []CallbackKind{CallbackInvoice, CallbackQRIS, CallbackSNAPQRIS, CallbackWithdraw}
+
+// CallbackStatus is where a stored callback stands (see migration 00003).
+type CallbackStatus string
+
+// Callback statuses.
+const (
+	CallbackReceived    CallbackStatus = "received"
+	CallbackApplied     CallbackStatus = "applied"
+	CallbackStored      CallbackStatus = "stored"
+	CallbackDuplicate   CallbackStatus = "duplicate"
+	CallbackRejected    CallbackStatus = "rejected"
+	CallbackNeedsReview CallbackStatus = "needs_review"
+	CallbackResolved    CallbackStatus = "resolved"
+)
+
+// CallbackStatuses lists every status, for filters.
+var CallbackStatuses = []CallbackStatus{CallbackApplied, CallbackDuplicate, CallbackRejected, CallbackNeedsReview,
+	CallbackResolved, CallbackStored, CallbackReceived}
+
+// Callback is one notification Netzme sent (or someone pretending to be
+// Netzme tried to send). Money in sen; nil-able amounts are NullInt64.
+type Callback struct {
+	ID             int64
+	Kind           CallbackKind
+	ReceivedAt     time.Time
+	Status         CallbackStatus
+	Reason         string
+	Note           string
+	DedupeKey      string
+	ReferenceNo    string
+	PartnerRefNo   string
+	CustIDMerchant string
+	AmountMinor    sql.NullInt64
+	FeeMinor       sql.NullInt64
+	NetMinor       sql.NullInt64
+	MerchantID     int64 // 0 = not attributed to a merchant
+	InvoiceID      int64
+	PaymentID      int64
+	Headers        string // JSON object, secrets redacted
+	Body           string
+	RemoteAddr     string
+	RequestID      string
+	Effect         string // JSON object
+	AppliedAt      sql.NullTime
+	Attempts       int
+	ResolvedAt     sql.NullTime
+	ResolvedBy     int64
+	ResolutionNote string
+}
+
+// NewCallback is what the inbox stores before anything else happens.
+type NewCallback struct {
+	Kind           CallbackKind
+	ReceivedAt     time.Time // zero = now
+	Status         CallbackStatus
+	Reason         string
+	Note           string
+	DedupeKey      string
+	ReferenceNo    string
+	PartnerRefNo   string
+	CustIDMerchant string
+	AmountMinor    sql.NullInt64
+	FeeMinor       sql.NullInt64
+	NetMinor       sql.NullInt64
+	Headers        string // JSON object; "" = {}
+	Body           string
+	RemoteAddr     string
+	RequestID      string
+}
+
+const callbackColumns = `id, kind, received_at, status, reason, note, dedupe_key, reference_no, partner_ref_no,
+	cust_id_merchant, amount_minor, fee_minor, net_minor, coalesce(merchant_id, 0), coalesce(invoice_id, 0),
+	coalesce(payment_id, 0), headers, body, remote_addr, request_id, effect, applied_at, attempts, resolved_at,
+	coalesce(resolved_by, 0), resolution_note`
+
+func scanCallback(row interface{ Scan(...any) error }) (Callback, error) {
+	var c Callback
+	var received string
+	var applied, resolved sql.NullString
+	err := row.Scan(&c.ID, &c.Kind, &received, &c.Status, &c.Reason, &c.Note, &c.DedupeKey, &c.ReferenceNo,
+		&c.PartnerRefNo, &c.CustIDMerchant, &c.AmountMinor, &c.FeeMinor, &c.NetMinor, &c.MerchantID, &c.InvoiceID,
+		&c.PaymentID, &c.Headers, &c.Body, &c.RemoteAddr, &c.RequestID, &c.Effect, &applied, &c.Attempts, &resolved,
+		&c.ResolvedBy, &c.ResolutionNote)
+	if err != nil {
+		return Callback{}, err
+	}
+	if c.ReceivedAt, err = parseTime(received); err != nil {
+		return Callback{}, err
+	}
+	for _, p := range []struct {
+		src sql.NullString
+		dst *sql.NullTime
+	}{{applied, &c.AppliedAt}, {resolved, &c.ResolvedAt}} {
+		if p.src.Valid {
+			t, err := parseTime(p.src.String)
+			if err != nil {
+				return Callback{}, err
+			}
+			*p.dst = sql.NullTime{Time: t, Valid: true}
+		}
+	}
+	return c, nil
+}
+
+// InsertCallback stores a callback in the inbox and commits it (one
+// statement), before any attempt to apply it: whatever happens next, the
+// notification is on record. Status "" means received.
+func (d *DB) InsertCallback(ctx context.Context, nc NewCallback) (int64, error) {
+	if nc.Status == "" {
+		nc.Status = CallbackReceived
+	}
+	if nc.ReceivedAt.IsZero() {
+		nc.ReceivedAt = time.Now()
+	}
+	if nc.Headers == "" {
+		nc.Headers = "{}"
+	}
+	var id int64
+	err := d.sql.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
+		reference_no, partner_ref_no, cust_id_merchant, amount_minor, fee_minor, net_minor, headers, body, remote_addr, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(nc.Kind), formatTime(nc.ReceivedAt), string(nc.Status), nc.Reason, nc.Note, nc.DedupeKey,
+		nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant, nc.AmountMinor, nc.FeeMinor, nc.NetMinor, nc.Headers,
+		nc.Body, nc.RemoteAddr, nc.RequestID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("db: store %s callback: %w", nc.Kind, err)
+	}
+	return id, nil
+}
+
+// Callback returns stored callback id, or ErrNotFound. merchantID 0 reads any
+// callback (administrators); otherwise a callback of another merchant (or of
+// none) does not exist for the caller.
+func (d *DB) Callback(ctx context.Context, merchantID, id int64) (Callback, error) {
+	q, args := `SELECT `+callbackColumns+` FROM callbacks WHERE id = ?`, []any{id}
+	if merchantID != 0 {
+		q += ` AND merchant_id = ?`
+		args = append(args, merchantID)
+	}
+	c, err := scanCallback(d.sql.QueryRowContext(ctx, q, args...))
+	if err != nil {
+		return Callback{}, notFound(err, fmt.Sprintf("callback %d", id))
+	}
+	return c, nil
+}
+
+// Callback reads callback id inside the transaction (any merchant), or
+// ErrNotFound.
+func (tx *Tx) Callback(ctx context.Context, id int64) (Callback, error) {
+	c, err := scanCallback(tx.tx.QueryRowContext(ctx, `SELECT `+callbackColumns+` FROM callbacks WHERE id = ?`, id))
+	if err != nil {
+		return Callback{}, notFound(err, fmt.Sprintf("callback %d", id))
+	}
+	return c, nil
+}
+
+// CallbackTaking returns the id of the callback that has taken dedupe key
+// (applied, stored, needs review or resolved), other than exceptID; 0 when
+// none has. A callback arriving with a taken key is a duplicate.
+func (tx *Tx) CallbackTaking(ctx context.Context, key string, exceptID int64) (int64, error) {
+	if key == "" {
+		return 0, nil
+	}
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM callbacks WHERE dedupe_key = ? AND id <> ?
+		AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`, key, exceptID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("db: callback key %s: %w", key, err)
+	}
+	return id, nil
+}
+
+// CallbackOutcome is the result of applying a callback.
+type CallbackOutcome struct {
+	Status     CallbackStatus
+	Reason     string
+	Note       string
+	MerchantID int64 // 0 = leave unattributed
+	InvoiceID  int64
+	PaymentID  int64
+	Effect     string // JSON object; "" = {}
+}
+
+// FinishCallback records the outcome of one apply run of callback id, inside
+// the transaction that made the change it describes. A second row taking the
+// same dedupe key fails with ErrConflict (the unique index), so two
+// deliveries can never both count.
+func (tx *Tx) FinishCallback(ctx context.Context, id int64, o CallbackOutcome) error {
+	if o.Effect == "" {
+		o.Effect = "{}"
+	}
+	var applied any
+	if o.Status == CallbackApplied || o.Status == CallbackStored {
+		applied = formatTime(time.Now())
+	}
+	_, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, reason = ?, note = ?, merchant_id = ?,
+		invoice_id = ?, payment_id = ?, effect = ?, applied_at = coalesce(?, applied_at), attempts = attempts + 1
+		WHERE id = ?`,
+		string(o.Status), o.Reason, o.Note, nullID(o.MerchantID), nullID(o.InvoiceID), nullID(o.PaymentID), o.Effect,
+		applied, id)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("db: callback %d -> %s: %w", id, o.Status, ErrConflict)
+	} else if err != nil {
+		return fmt.Errorf("db: callback %d -> %s: %w", id, o.Status, err)
+	}
+	return nil
+}
+
+// ResolveCallback closes a needs_review callback with an administrator's
+// note and an audit entry, in one transaction. It reports false when the
+// callback is not (or no longer) in needs_review.
+func (d *DB) ResolveCallback(ctx context.Context, id, userID int64, note string, audit AuditEntry) (bool, error) {
+	var done bool
+	err := d.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = 'resolved', resolved_at = ?, resolved_by = ?,
+			resolution_note = ? WHERE id = ? AND status = 'needs_review'`, formatTime(time.Now()), nullID(userID), note, id)
+		if err != nil {
+			return fmt.Errorf("db: resolve callback %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		done = true
+		return tx.Audit(ctx, audit)
+	})
+	return done, err
+}
+
+// CallbackFilter selects callbacks for the notification log.
+type CallbackFilter struct {
+	MerchantID int64 // 0 = every callback (administrators)
+	Kind       CallbackKind
+	Status     CallbackStatus
+	From       time.Time // received at or after; zero = no bound
+	To         time.Time // received before; zero = no bound
+	Limit      int       // 0 = no limit
+	Offset     int
+}
+
+// Callbacks returns the callbacks matching f, newest first, and how many
+// match in all.
+func (d *DB) Callbacks(ctx context.Context, f CallbackFilter) ([]Callback, int, error) {
+	var conds []string
+	var args []any
+	if f.MerchantID != 0 {
+		conds, args = append(conds, "merchant_id = ?"), append(args, f.MerchantID)
+	}
+	if f.Kind != "" {
+		conds, args = append(conds, "kind = ?"), append(args, string(f.Kind))
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "status = ?"), append(args, string(f.Status))
+	}
+	if !f.From.IsZero() {
+		conds, args = append(conds, "received_at >= ?"), append(args, formatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		conds, args = append(conds, "received_at < ?"), append(args, formatTime(f.To))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	var total int
+	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM callbacks`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("db: count callbacks: %w", err)
+	}
+	q := `SELECT ` + callbackColumns + ` FROM callbacks` + where + ` ORDER BY received_at DESC, id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, f.Limit, f.Offset)
+	}
+	rows, err := d.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: callbacks: %w", err)
+	}
+	defer rows.Close()
+	var out []Callback
+	for rows.Next() {
+		c, err := scanCallback(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("db: callbacks: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("db: callbacks: %w", err)
+	}
+	return out, total, nil
+}
+
+// MerchantIDByNetzmeCustID returns the id of the merchant linked to a Netzme
+// custIdMerchant inside the transaction, or ErrNotFound.
+func (tx *Tx) MerchantIDByNetzmeCustID(ctx context.Context, custID string) (int64, error) {
+	if custID == "" {
+		return 0, fmt.Errorf("db: merchant by custIdMerchant: empty id: %w", ErrNotFound)
+	}
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM merchants WHERE netzme_cust_id = ?`, custID).Scan(&id)
+	if err != nil {
+		return 0, notFound(err, "merchant by custIdMerchant "+custID)
+	}
+	return id, nil
+}
