@@ -188,7 +188,8 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	var old int
 	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'url'`).Scan(&old)
 	if old > 0 {
-		if _, err := db.ExecContext(ctx, `ALTER TABLE deliveries RENAME COLUMN url TO path`); err != nil {
+		if _, err := db.ExecContext(ctx, `ALTER TABLE deliveries RENAME COLUMN url TO path;
+			UPDATE deliveries SET path = substr(path, instr(path, '/callbacks/')) WHERE path LIKE 'http%/callbacks/%'`); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sandbox: upgrade deliveries: %w", err)
 		}
