@@ -44,6 +44,8 @@ type Deps struct {
 	// NetzmePublicKey verifies the signature of the SNAP QRIS callback
 	// (§3.19); nil refuses that callback (401) since it cannot be checked.
 	NetzmePublicKey *rsa.PublicKey
+	// OtherSNAP configures NICEPAY CVS and SpeedCash (issue 7, othersnap).
+	OtherSNAP OtherSNAP
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -62,6 +64,8 @@ type Handler struct {
 
 	// netzmePublicKey checks SNAP QRIS callbacks (nil: refuse them).
 	netzmePublicKey *rsa.PublicKey
+
+	other OtherSNAP // issue 7: NICEPAY CVS and SpeedCash
 
 	// Failed logins: per account (normalised e-mail) and per client address.
 	accountLimit *limiter
@@ -100,6 +104,7 @@ func New(d Deps) *Handler {
 		addressLimit:  newLimiter(addressFailures, failureWindow, now),
 	}
 	h.netzmePublicKey = d.NetzmePublicKey
+	h.other = d.OtherSNAP
 	if h.sessions != nil {
 		h.sessions.ErrorFunc = h.serverError
 	}
@@ -120,6 +125,8 @@ func (h *Handler) Routes() http.Handler {
 	r.Get("/healthz", h.healthz)
 	// Netzme's callbacks: no session, no CSRF check; their own auth and body limit.
 	r.Route("/callbacks/netzme", h.callbackRoutes)
+	// NICEPAY calls Lapak (issue 7): SNAP token and signature, no session/CSRF.
+	h.nicepayAPIRoutes(r)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +163,9 @@ func (h *Handler) Routes() http.Handler {
 
 			// Money in (issue 4): invoices, QRIS, PIN, link, balance, history.
 			h.moneyInRoutes(r)
+
+			// The other SNAP services (issue 7): CVS bills, SpeedCash status.
+			h.otherSNAPRoutes(r)
 
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)

@@ -45,6 +45,9 @@ var sections = []section{
 	{ID: "members", Key: "nav.members", Href: "/members", Roles: ownerOnly, Ready: true},
 	// Auditors read the log; owners see who did what in their shop.
 	{ID: "audit", Key: "nav.audit", Href: "/audit", Roles: ownerAuditor, Ready: true},
+	// Issue 7: convenience-store bills (NICEPAY) and SpeedCash merchant status.
+	{ID: "cvs", Key: "nav.cvs", Href: "/cvs", Roles: ownerCashier, Ready: true},
+	{ID: "merchantstatus", Key: "nav.merchantstatus", Href: "/merchant-status", Roles: ownerOnly, Ready: true},
 	// Netzme's callbacks: owners and auditors see their shop's, admins all.
 	{ID: "notifications", Key: "nav.notifications", Href: "/notifications", Roles: ownerAuditor, AdminToo: true, Ready: true},
 	{ID: "admin", Key: "nav.admin", Href: "/admin/merchants", Admin: true, Ready: true},

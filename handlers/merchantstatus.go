@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"lapak/db"
+	"lapak/snap"
+	"lapak/snap/speedcash"
+	"lapak/views"
+)
+
+// SpeedCashRecorder writes every SpeedCash HTTP attempt to api_calls with
+// provider "speedcash"; it is the speedcash.Config.Observer of the running
+// app. Scope comes from WithCallScope, as for Netzme.
+type SpeedCashRecorder struct {
+	DB     *db.DB
+	Logger *slog.Logger
+}
+
+// ObserveCall implements speedcash.Observer. A failure to record is logged,
+// never returned: the call already happened.
+func (rec SpeedCashRecorder) ObserveCall(ctx context.Context, c speedcash.Call) {
+	scope, _ := ctx.Value(callScopeKey{}).(callScope)
+	row := db.APICall{At: time.Now().Add(-c.Latency), Provider: "speedcash", Endpoint: c.Endpoint, Method: c.Method,
+		Path: c.Path, ExternalID: c.ExternalID, HTTPStatus: c.HTTPStatus, ResponseCode: c.ResponseCode,
+		LatencyMS: c.Latency.Milliseconds(), RequestBody: string(c.RequestBody), ResponseBody: string(c.ResponseBody),
+		MerchantID: scope.merchantID, UserID: scope.userID}
+	if c.Err != nil {
+		row.Error = c.Err.Error()
+	}
+	if err := rec.DB.InsertAPICall(context.WithoutCancel(ctx), row); err != nil && rec.Logger != nil {
+		rec.Logger.LogAttrs(ctx, slog.LevelError, "record speedcash call failed", slog.String("err", err.Error()))
+	}
+}
+
+// msCodeKey is the catalogue key explaining a SpeedCash response code; every
+// documented code has its own message (speedcash §2.4).
+func msCodeKey(code string) string {
+	if code != speedcash.CodeSuccess && slices.Contains(speedcash.Codes, code) {
+		return "ms.code." + code
+	}
+	return "ms.code.other"
+}
+
+func msRow(c db.MerchantStatusCheck) views.MerchantStatusRow {
+	row := views.MerchantStatusRow{At: c.CreatedAt, Phone: c.Phone, Outcome: c.Outcome, HasStatus: c.Status.Valid,
+		Status: int(c.Status.Int64), Title: c.Title, Description: c.Description, MerchantID: c.SCMerchantID,
+		StoreName: c.StoreName, MID: c.MID, NMID: c.NMID, Code: c.ResponseCode}
+	switch {
+	case c.Outcome == "unknown":
+		row.MessageKey = "ms.code.unknown"
+	case c.Outcome == "error" && c.ResponseCode == "":
+		row.MessageKey = "ms.code.noanswer"
+	default:
+		row.MessageKey = msCodeKey(c.ResponseCode)
+	}
+	return row
+}
+
+func (h *Handler) showMerchantStatus(w http.ResponseWriter, r *http.Request) {
+	h.renderMerchantStatus(w, r, http.StatusOK, "", nil)
+}
+
+func (h *Handler) renderMerchantStatus(w http.ResponseWriter, r *http.Request, status int, phone string, errs views.FieldErrors) {
+	ctx := r.Context()
+	mid := accountFrom(ctx).Current.MerchantID
+	v := views.MerchantStatusView{Phone: phone, Errors: errs, Simulated: h.other.SpeedCashSimulated}
+	last, err := h.db.LastKnownMerchantStatus(ctx, mid)
+	switch {
+	case err == nil:
+		row := msRow(last)
+		v.Last = &row
+		if v.Phone == "" {
+			v.Phone = last.Phone
+		}
+	case !errors.Is(err, db.ErrNotFound):
+		h.serverError(w, r, err)
+		return
+	}
+	checks, err := h.db.MerchantStatusChecks(ctx, mid, 20)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	for _, c := range checks {
+		v.Checks = append(v.Checks, msRow(c))
+	}
+	h.render(w, r, status, views.MerchantStatusPage(h.page(r, views.T(ctx, "ms.title")), v))
+}
+
+// checkMerchantStatus asks SpeedCash for the merchant's onboarding status:
+// intent row and audit first, the call outside any transaction, then the
+// answer recorded (and the HTTP attempt in api_calls by the recorder).
+func (h *Handler) checkMerchantStatus(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	a := accountFrom(ctx)
+	typed := strings.TrimSpace(r.PostForm.Get("phone"))
+	phone, err := speedcash.NormalizePhone(typed)
+	if err != nil {
+		h.renderMerchantStatus(w, r, http.StatusUnprocessableEntity, typed, views.FieldErrors{"phone": "ms.err.phone"})
+		return
+	}
+	ext := snap.NewExternalID()
+	id, err := h.db.StartMerchantStatusCheck(ctx, a.Current.MerchantID, a.User.ID, phone, ext,
+		h.auditEntry(r, "merchant_status.check", a.Current.MerchantID, map[string]any{"phone": phone, "externalId": ext}))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	var res db.MerchantStatusResult
+	if h.other.SpeedCash == nil {
+		res = db.MerchantStatusResult{Outcome: "error"}
+	} else {
+		cctx, cancel := contextWithTimeout(r, 30*time.Second)
+		st, err := h.other.SpeedCash.MerchantStatus(WithCallScope(cctx, a.Current.MerchantID, a.User.ID), phone, ext)
+		cancel()
+		var apiErr *speedcash.APIError
+		switch {
+		case err == nil:
+			res = db.MerchantStatusResult{Outcome: "ok", ResponseCode: st.Code, ResponseMessage: st.Message,
+				Status: sql.NullInt64{Int64: int64(st.Status), Valid: true}, Title: st.Title, Description: st.Description,
+				SCMerchantID: st.MerchantID, StoreName: st.StoreName, MID: st.MID, NMID: st.NMID}
+		case errors.As(err, &apiErr):
+			res = db.MerchantStatusResult{Outcome: "error", ResponseCode: apiErr.Code, ResponseMessage: apiErr.Message}
+		default:
+			h.log.LogAttrs(ctx, slog.LevelWarn, "speedcash merchant status: no answer", slog.String("err", err.Error()))
+			res = db.MerchantStatusResult{Outcome: "error"}
+		}
+	}
+	if err := h.db.FinishMerchantStatusCheck(context.WithoutCancel(ctx), id, res); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if res.Outcome == "ok" {
+		h.setFlash(ctx, "ok", "ms.flash.ok", views.T(ctx, "ms.status."+itoa(int(res.Status.Int64))))
+	} else {
+		key := "ms.code.noanswer"
+		if res.ResponseCode != "" {
+			key = msCodeKey(res.ResponseCode)
+		}
+		h.setFlash(ctx, "error", "ms.flash.error", views.T(ctx, key))
+	}
+	http.Redirect(w, r, "/merchant-status", http.StatusSeeOther)
+}
