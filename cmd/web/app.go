@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -83,15 +84,28 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		return nil, err
 	}
 
+	// guess, spec §3.19: Netzme's callback key and its format are not
+	// documented; snap.ParsePublicKey takes PEM or bare base64 DER.
+	var netzmePub *rsa.PublicKey
+	if cfg.NetzmePublicKeyFile != "" {
+		raw, err := os.ReadFile(cfg.NetzmePublicKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("NETZME_PUBLIC_KEY_FILE: %w", err)
+		}
+		if netzmePub, err = snap.ParsePublicKey(raw); err != nil {
+			return nil, fmt.Errorf("NETZME_PUBLIC_KEY_FILE %s: %w", cfg.NetzmePublicKeyFile, err)
+		}
+	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
-		DB:            a.db,
-		Sessions:      sessions,
-		Logger:        logger,
-		SandboxURL:    a.sandboxURL,
-		SecureCookies: strings.HasPrefix(a.baseURL, "https://"),
-		Netzme:        a.netzme,
-		CallbackToken: a.callbackToken,
+		DB:              a.db,
+		Sessions:        sessions,
+		Logger:          logger,
+		SandboxURL:      a.sandboxURL,
+		SecureCookies:   strings.HasPrefix(a.baseURL, "https://"),
+		Netzme:          a.netzme,
+		CallbackToken:   a.callbackToken,
+		NetzmePublicKey: netzmePub,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {

@@ -30,6 +30,7 @@ type config struct {
 	NetzmeClientSecret   string
 	NetzmePrivateKeyFile string
 	NetzmeCallbackToken  string
+	NetzmePublicKeyFile  string // Netzme's key for SNAP QRIS callbacks (§3.19)
 	NetzmeChannelID      string
 	NetzmeTimeout        time.Duration
 
@@ -63,6 +64,7 @@ func (c *config) settings() []setting {
 		{"netzme-client-secret", "NETZME_CLIENT_SECRET", "client secret issued by Netzme (HMAC key)", &c.NetzmeClientSecret, ""},
 		{"netzme-private-key-file", "NETZME_PRIVATE_KEY_FILE", "PEM file with the RSA private key whose public half Netzme has", &c.NetzmePrivateKeyFile, ""},
 		{"netzme-callback-token", "NETZME_CALLBACK_TOKEN", "x-callback-token Netzme sends with callbacks", &c.NetzmeCallbackToken, ""},
+		{"netzme-public-key-file", "NETZME_PUBLIC_KEY_FILE", "PEM or base64 file with Netzme's RSA public key, to verify SNAP QRIS callbacks (empty: refuse them)", &c.NetzmePublicKeyFile, ""},
 		{"netzme-channel-id", "NETZME_CHANNEL_ID", "CHANNEL-ID header value agreed with Netzme", &c.NetzmeChannelID, "95221"},
 		{"netzme-timeout", "NETZME_TIMEOUT", "time limit of one call to Netzme", &c.NetzmeTimeout, "30s"},
 		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, "127.0.0.1:8090"},
