@@ -96,6 +96,10 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 			return nil, fmt.Errorf("NETZME_PUBLIC_KEY_FILE %s: %w", cfg.NetzmePublicKeyFile, err)
 		}
 	}
+	other, err := otherSNAP(ctx, cfg, a.baseURL, a.db, logger)
+	if err != nil {
+		return nil, err
+	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
 		DB:              a.db,
@@ -105,6 +109,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		SecureCookies:   strings.HasPrefix(a.baseURL, "https://"),
 		Netzme:          a.netzme,
 		CallbackToken:   a.callbackToken,
+		OtherSNAP:       other,
 		NetzmePublicKey: netzmePub,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)

@@ -34,6 +34,13 @@ type config struct {
 	NetzmeChannelID      string
 	NetzmeTimeout        time.Duration
 
+	// Issue 7 (othersnap): NICEPAY calls Lapak; Lapak calls SpeedCash.
+	// NICEPAY_CLIENT_ID "" = NICEPAY simulated; SPEEDCASH_BASE_URL "" = simulator.
+	NicepayClientID, NicepayClientSecret, NicepayPublicKeyFile string
+	NicepayPartnerServiceID, NicepaySignature                  string
+	SpeedCashBaseURL, SpeedCashClientID, SpeedCashClientSecret string
+	SpeedCashPrivateKeyFile, SpeedCashChannelID                string
+
 	SandboxAddr string // where the embedded sandbox listens
 	SandboxDB   string // its own state file, next to DBPath by default
 
@@ -67,6 +74,16 @@ func (c *config) settings() []setting {
 		{"netzme-public-key-file", "NETZME_PUBLIC_KEY_FILE", "PEM or base64 file with Netzme's RSA public key, to verify SNAP QRIS callbacks (empty: refuse them)", &c.NetzmePublicKeyFile, ""},
 		{"netzme-channel-id", "NETZME_CHANNEL_ID", "CHANNEL-ID header value agreed with Netzme", &c.NetzmeChannelID, "95221"},
 		{"netzme-timeout", "NETZME_TIMEOUT", "time limit of one call to Netzme", &c.NetzmeTimeout, "30s"},
+		{"nicepay-client-id", "NICEPAY_CLIENT_ID", "client id Lapak gave NICEPAY for CVS inquiries (empty: NICEPAY simulated)", &c.NicepayClientID, ""},
+		{"nicepay-client-secret", "NICEPAY_CLIENT_SECRET", "client secret Lapak gave NICEPAY (needed for NICEPAY_SIGNATURE=hmac-sha512 or any)", &c.NicepayClientSecret, ""},
+		{"nicepay-public-key-file", "NICEPAY_PUBLIC_KEY_FILE", "PEM or base64 file with NICEPAY's RSA public key", &c.NicepayPublicKeyFile, ""},
+		{"nicepay-partner-service-id", "NICEPAY_PARTNER_SERVICE_ID", "4-digit payNo prefix assigned by NICEPAY (simulator: 7015)", &c.NicepayPartnerServiceID, ""},
+		{"nicepay-signature", "NICEPAY_SIGNATURE", "inquiry/payment X-SIGNATURE recipe: rsa-clientid (documented), hmac-sha512, rsa-service or any (UAT)", &c.NicepaySignature, "rsa-clientid"},
+		{"speedcash-base-url", "SPEEDCASH_BASE_URL", "SpeedCash QRIS MPM API base URL (empty: SpeedCash simulator)", &c.SpeedCashBaseURL, ""},
+		{"speedcash-client-id", "SPEEDCASH_CLIENT_ID", "client id issued by SpeedCash (X-PARTNER-ID)", &c.SpeedCashClientID, ""},
+		{"speedcash-client-secret", "SPEEDCASH_CLIENT_SECRET", "client secret issued by SpeedCash (HMAC key)", &c.SpeedCashClientSecret, ""},
+		{"speedcash-private-key-file", "SPEEDCASH_PRIVATE_KEY_FILE", "PEM file with the RSA private key whose public half SpeedCash has", &c.SpeedCashPrivateKeyFile, ""},
+		{"speedcash-channel-id", "SPEEDCASH_CHANNEL_ID", "channel id agreed with SpeedCash", &c.SpeedCashChannelID, "23412"},
 		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, "127.0.0.1:8090"},
 		{"sandbox-db", "LAPAK_SANDBOX_DB", "state file of the embedded sandbox (default: next to LAPAK_DB)", &c.SandboxDB, ""},
 		{"shutdown-timeout", "LAPAK_SHUTDOWN_TIMEOUT", "how long to wait for requests in flight on SIGINT/SIGTERM", &c.ShutdownTimeout, "15s"},
