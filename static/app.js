@@ -24,4 +24,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var s = parseInt(r.getAttribute("data-refresh"), 10);
     if (s > 0) setTimeout(function () { window.location.reload(); }, s * 1000);
   }
+
+  // A <button data-print> prints the page (the CVS payment slip).
+  document.querySelectorAll("button[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
 });
