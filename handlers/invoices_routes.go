@@ -19,4 +19,12 @@ func (h *Handler) moneyInRoutes(r chi.Router) {
 	r.With(readers).Get("/invoices/{id}", h.showInvoice)
 	r.With(sellers).Post("/invoices", h.createInvoiceHandler)
 	r.With(sellers).Post("/invoices/{id}/refresh", h.refreshInvoice)
+
+	r.With(sellers).Get("/qris", h.showQRIS)
+	r.With(sellers).Post("/qris", h.createQRIS)
+	r.With(sellers, limitBody(stickerBodyLimit)).Post("/qris/check", h.checkSticker)
+	r.With(sellers).Get("/qris/{id:[0-9]+}", h.showQRISCode)
+	r.With(sellers).Get("/qris/{id:[0-9]+}/print", h.printQRIS)
+	r.With(sellers).Get("/qris/{id:[0-9]+}.png", h.downloadQRIS("png"))
+	r.With(sellers).Get("/qris/{id:[0-9]+}.svg", h.downloadQRIS("svg"))
 }

@@ -37,7 +37,7 @@ var (
 var sections = []section{
 	{ID: "dashboard", Key: "nav.dashboard", Href: "/", Ready: true},
 	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Roles: readersOfBook, Ready: true},
-	{ID: "qris", Key: "nav.qris", Href: "/qris", Roles: ownerCashier},
+	{ID: "qris", Key: "nav.qris", Href: "/qris", Roles: ownerCashier, Ready: true},
 	// Cashiers never see balances.
 	{ID: "balance", Key: "nav.balance", Href: "/balance", Roles: ownerAuditor},
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly},
