@@ -158,9 +158,6 @@ func (h *Handler) Routes() http.Handler {
 
 			r.With(h.requireRole(db.RoleOwner, db.RoleAuditor)).Get("/audit", h.showAudit)
 
-			// Money in (issue 4): invoices, QRIS, PIN, link, balance, history.
-			h.moneyInRoutes(r)
-
 			// Netzme callback log (owners, auditors, administrators).
 			r.Route("/notifications", h.notificationRoutes)
 
