@@ -1,0 +1,96 @@
+package nicepay
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"net/http"
+	"testing"
+	"time"
+
+	"lapak/snap"
+)
+
+func TestValidateInquiry(t *testing.T) {
+	ok := InquiryRequest{PartnerServiceID: "7015", CustomerNo: "89101110", PayNo: "701589101110", InquiryRequestID: "418", MitraCd: "ALMA"}
+	cases := []struct {
+		name   string
+		change func(*InquiryRequest)
+		want   string // "" = accepted
+	}{
+		{"spec example", func(*InquiryRequest) {}, ""},
+		{"missing mitraCd", func(r *InquiryRequest) { r.MitraCd = "" }, "4000002 Invalid Mandatory Field mitraCd"},
+		{"missing payNo", func(r *InquiryRequest) { r.PayNo = " " }, "4000002 Invalid Mandatory Field payNo"},
+		{"letters in customerNo", func(r *InquiryRequest) { r.CustomerNo = "8910111A" }, "4000001 Invalid Field Format customerNo"},
+		{"long inquiryRequestId", func(r *InquiryRequest) { r.InquiryRequestID = string(make([]byte, 41)) }, "4000001 Invalid Field Format inquiryRequestId"},
+		{"long mitraCd", func(r *InquiryRequest) { r.MitraCd = "ALMAX" }, "4000001 Invalid Field Format mitraCd"},
+	}
+	for _, tc := range cases {
+		r := ok
+		tc.change(&r)
+		got := ""
+		if e := r.Validate(); e != nil {
+			got = e.Code + " " + e.Message
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestParseVariant(t *testing.T) {
+	if v, err := ParseVariant(""); err != nil || v != VariantDocumented {
+		t.Errorf(`"" = %v, %v; want the documented default`, v, err)
+	}
+	if _, err := ParseVariant("hmac"); err == nil {
+		t.Error("unknown variant accepted")
+	}
+}
+
+func TestCheckTokenAndRequestRecipes(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 1, 22, 8, 0, 1, 0, time.UTC)
+	ts := snap.Timestamp(now) // 2024-01-22T15:00:01+07:00
+	v := Verifier{ClientID: "IONPAYTEST", ClientSecret: "s3cret", PublicKey: &key.PublicKey, Variant: VariantAny,
+		Now: func() time.Time { return now }}
+	sig, _ := snap.SignAsymmetric(key, "IONPAYTEST", ts)
+	h := http.Header{"X-Client-Key": {"IONPAYTEST"}, "X-Timestamp": {ts}, "X-Signature": {sig}}
+	if e := v.CheckToken(h, []byte(`{"grantType":"client_credentials"}`)); e != nil {
+		t.Fatalf("valid token request refused: %v", e)
+	}
+	if e := v.CheckToken(h, []byte(`{"grantType":"password"}`)); e == nil || e.Code != "4007301" {
+		t.Errorf("other grant: %v", e)
+	}
+	if e := v.CheckToken(h, []byte(`{}`)); e == nil || e.Code != "4007302" {
+		t.Errorf("missing grant: %v", e)
+	}
+
+	body := []byte(`{"payNo":"701589101110"}`)
+	base := func() http.Header {
+		return http.Header{"X-Timestamp": {ts}, "X-Partner-Id": {"IONPAYTEST"}, "X-External-Id": {"1"}, "Channel-Id": {"IONPAYTEST"}}
+	}
+	hmacSig := snap.SignSymmetric("s3cret", "POST", PathInquiry, "tok", body, ts, snap.Hex)
+	svcSig, _ := snap.SignAsymmetricService(key, "POST", PathInquiry, body, ts)
+	for _, tc := range []struct {
+		sig, want string
+	}{
+		{sig, "rsa-clientid/x-partner-id"},
+		{hmacSig, "hmac-sha512/hex"},
+		{svcSig, "rsa-service"},
+	} {
+		hd := base()
+		hd.Set("X-SIGNATURE", tc.sig)
+		got, e := v.CheckRequest(Request{Method: "POST", PathQuery: PathInquiry, Header: hd, Body: body, Token: "tok"})
+		if e != nil || got != tc.want {
+			t.Errorf("recipe = %q, %v; want %q", got, e, tc.want)
+		}
+	}
+	// The HMAC recipe binds the body: another body fails.
+	hd := base()
+	hd.Set("X-SIGNATURE", hmacSig)
+	if _, e := v.CheckRequest(Request{Method: "POST", PathQuery: PathInquiry, Header: hd, Body: []byte(`{}`), Token: "tok"}); e == nil || e.Code != "4010000" {
+		t.Errorf("tampered body accepted: %v", e)
+	}
+}
