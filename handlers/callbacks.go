@@ -92,6 +92,9 @@ func (h *Handler) callbackHandler(kind db.CallbackKind) http.HandlerFunc {
 			return
 		}
 		facts, err := callbackFactsOf(kind, body)
+		if err == nil {
+			err = facts.check()
+		}
 		if err != nil {
 			base.Note = err.Error()
 			h.rejectCallback(w, r, base, "malformed", http.StatusBadRequest, "4000001", "Invalid Field Format")
@@ -196,6 +199,17 @@ type callbackFacts struct {
 func (f callbackFacts) fill(nc *db.NewCallback) {
 	nc.DedupeKey, nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant = f.key, f.ref, f.partnerRef, f.custID
 	nc.AmountMinor, nc.FeeMinor, nc.NetMinor = f.amount, f.fee, f.net
+}
+
+// check refuses negative money: Netzme never sends it, and the inbox
+// columns (CHECK >= 0) would refuse the row and lose the callback.
+func (f callbackFacts) check() error {
+	for _, v := range []sql.NullInt64{f.amount, f.fee, f.net} {
+		if v.Valid && v.Int64 < 0 {
+			return fmt.Errorf("negative amount %d", v.Int64)
+		}
+	}
+	return nil
 }
 
 func known(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: true} }
@@ -304,6 +318,9 @@ func (h *Handler) applyCallback(ctx context.Context, id int64, audit db.AuditEnt
 // (invoice paid, payment recorded) inside tx.
 func (h *Handler) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.CallbackOutcome, error) {
 	facts, err := callbackFactsOf(cb.Kind, []byte(cb.Body))
+	if err == nil {
+		err = facts.check()
+	}
 	if err != nil {
 		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
 	}
