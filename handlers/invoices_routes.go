@@ -27,4 +27,15 @@ func (h *Handler) moneyInRoutes(r chi.Router) {
 	r.With(sellers).Get("/qris/{id:[0-9]+}/print", h.printQRIS)
 	r.With(sellers).Get("/qris/{id:[0-9]+}.png", h.downloadQRIS("png"))
 	r.With(sellers).Get("/qris/{id:[0-9]+}.svg", h.downloadQRIS("svg"))
+
+	owner := h.requireRole(db.RoleOwner)
+	r.With(owner).Get("/link", h.showLink)
+	r.With(owner).Post("/link", h.linkMerchant)
+	r.With(owner).Get("/pin", h.showPIN)
+	r.With(owner).Post("/pin", h.pinAction)
+
+	books := h.requireRole(db.RoleOwner, db.RoleAuditor)
+	r.With(books).Get("/balance", h.showBalance)
+	r.With(books).Get("/history", h.showHistory)
+	r.With(books).Get("/history.csv", h.exportHistory)
 }

@@ -39,7 +39,11 @@ var sections = []section{
 	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Roles: readersOfBook, Ready: true},
 	{ID: "qris", Key: "nav.qris", Href: "/qris", Roles: ownerCashier, Ready: true},
 	// Cashiers never see balances.
-	{ID: "balance", Key: "nav.balance", Href: "/balance", Roles: ownerAuditor},
+	{ID: "balance", Key: "nav.balance", Href: "/balance", Roles: ownerAuditor, Ready: true},
+	// Money in (issue 4): history for the books; link and PIN for owners.
+	{ID: "history", Key: "nav.history", Href: "/history", Roles: ownerAuditor, Ready: true},
+	{ID: "link", Key: "nav.link", Href: "/link", Roles: ownerOnly, Ready: true},
+	{ID: "pin", Key: "nav.pin", Href: "/pin", Roles: ownerOnly, Ready: true},
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Roles: ownerAuditor},
 	{ID: "members", Key: "nav.members", Href: "/members", Roles: ownerOnly, Ready: true},
