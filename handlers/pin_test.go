@@ -200,7 +200,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("method filter: %d of our rows, or the QRIS one shown", n)
 	}
 	for _, q := range []string{"?from=kemarin", "?from=2026-01-10&to=2026-01-01", "?from=2026-01-01&to=2026-03-01"} {
-		c.get("/history" + q).wantStatus(t, http.StatusUnprocessableEntity)
+		c.get("/history"+q).wantStatus(t, http.StatusUnprocessableEntity)
 	}
 	res = c.get("/history.csv").wantStatus(t, http.StatusOK)
 	if !strings.HasPrefix(res.Body, "time,source,reference,netzme_id,type,method,status,amount,fee,description\n") ||
