@@ -456,3 +456,12 @@ func (d *DB) SetSecondApprover(ctx context.Context, merchantID int64, on bool, b
 		return tx.Audit(ctx, audit)
 	})
 }
+
+// WithdrawQuoteByID returns quote id of merchantID, or ErrNotFound.
+func (d *DB) WithdrawQuoteByID(ctx context.Context, merchantID, id int64) (WithdrawQuote, error) {
+	q, err := scanQuote(d.sql.QueryRowContext(ctx, `SELECT `+quoteColumns+` FROM withdraw_quotes WHERE id = ? AND merchant_id = ?`, id, merchantID))
+	if err != nil {
+		return WithdrawQuote{}, notFound(err, fmt.Sprintf("withdraw quote %d", id))
+	}
+	return q, nil
+}

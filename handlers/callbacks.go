@@ -351,11 +351,8 @@ func (h *Handler) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.Ca
 	case db.CallbackQRIS, db.CallbackSNAPQRIS:
 		c, _ := netzme.DecodeQRISCallback([]byte(cb.Body))
 		return h.qrisOutcome(ctx, tx, cb, c, merchantID)
-	default: // withdraw: kept for the withdrawals feature (issue 6) to apply.
-		if merchantID == 0 {
-			return review("unknown_merchant", "custIdMerchant "+facts.custID+" is not linked to a merchant", 0), nil
-		}
-		return db.CallbackOutcome{Status: db.CallbackStored, MerchantID: merchantID}, nil
+	default: // withdraw: applied to the withdrawals of issue 6.
+		return h.withdrawOutcome(ctx, tx, cb, merchantID)
 	}
 }
 

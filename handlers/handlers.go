@@ -167,6 +167,9 @@ func (h *Handler) Routes() http.Handler {
 			// The other SNAP services (issue 7): CVS bills, SpeedCash status.
 			h.otherSNAPRoutes(r)
 
+			// Money out (issue 6): withdrawals, deposits, split fees.
+			h.moneyOutRoutes(r)
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {

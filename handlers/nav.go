@@ -44,8 +44,8 @@ var sections = []section{
 	{ID: "history", Key: "nav.history", Href: "/history", Roles: ownerAuditor, Ready: true},
 	{ID: "link", Key: "nav.link", Href: "/link", Roles: ownerOnly, Ready: true},
 	{ID: "pin", Key: "nav.pin", Href: "/pin", Roles: ownerOnly, Ready: true},
-	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly},
-	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Roles: ownerAuditor},
+	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly, Ready: true},
+	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Roles: ownerAuditor, Ready: true},
 	{ID: "members", Key: "nav.members", Href: "/members", Roles: ownerOnly, Ready: true},
 	// Auditors read the log; owners see who did what in their shop.
 	{ID: "audit", Key: "nav.audit", Href: "/audit", Roles: ownerAuditor, Ready: true},
