@@ -179,7 +179,7 @@ func (h *Handler) withdrawInquiry(wallet db.Wallet) http.HandlerFunc {
 		quote, err := h.db.CreateWithdrawQuote(ctx, db.WithdrawQuote{
 			MerchantID: m.ID, Wallet: wallet, Token: newFormToken(), PartnerReferenceNo: ref,
 			InquiryReferenceNo: q.ReferenceNo, AmountMinor: q.AmountMinor, MinimumMinor: q.MinimumMinor,
-			Allowed: q.AmountAllowed && q.AmountMinor > 0 && q.AmountMinor >= q.MinimumMinor,
+			Allowed:     q.AmountAllowed && q.AmountMinor > 0 && q.AmountMinor >= q.MinimumMinor,
 			AccountName: q.BeneficiaryAccountName, AccountNumber: q.BeneficiaryAccountNumber,
 			BankName: q.BeneficiaryBankName, BankCode: q.BeneficiaryBankCode,
 			CreatedBy: a.User.ID, CreatedAt: now, ExpiresAt: now.Add(quoteLifetime),
