@@ -34,6 +34,7 @@ type app struct {
 
 	netzme        *netzme.Client
 	callbackToken string
+	moneyOut      *handlers.MoneyOut // resolves unknown/pending withdrawals (issue 6)
 
 	sandbox    *sandbox.Sandbox // nil when talking to a real Netzme
 	sandboxLn  net.Listener
@@ -80,6 +81,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
+	a.moneyOut = handlers.NewMoneyOut(a.db, a.netzme, logger)
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -292,6 +294,9 @@ func (a *app) serve(ctx context.Context) error {
 		servers = append(servers, sb)
 		go func() { errc <- sb.Serve(a.sandboxLn) }()
 	}
+	// Start-up pass over unknown/pending withdrawals, then a poller; new
+	// withdrawals stay blocked per merchant until theirs is resolved.
+	go a.moneyOut.Run(ctx, 15*time.Second)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {
