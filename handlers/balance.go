@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
+	"lapak/db"
 	"lapak/netzme"
 	"lapak/views"
 )
@@ -12,19 +15,32 @@ import (
 const balanceRecent = 10
 
 // showBalance is GET /balance (owners and auditors; cashiers never see
-// balances): Netzme's balance detail (spec §3.3) and deposit balance
-// (§3.26), read live, plus today's paid invoices from our own books. A
-// Netzme failure shows a message in place of the figure; our own figures
-// still show.
+// balances).
 func (h *Handler) showBalance(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	m, err := h.currentMerchant(r)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	v, err := h.balanceSummary(r, m)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, views.BalancePage(h.page(r, views.T(r.Context(), "balance.title")), v))
+}
+
+// balanceSummary gathers what the balance page and the owner's dashboard
+// show: Netzme's balance detail (spec §3.3) and deposit balance (§3.26), read
+// live, and today's money in from our own books — paid invoices and static-QRIS
+// payments. A Netzme failure shows a message in place of its figure; our own
+// figures still show.
+func (h *Handler) balanceSummary(r *http.Request, m db.Merchant) (views.BalanceView, error) {
+	ctx := r.Context()
 	v := views.BalanceView{Linked: m.NetzmeCustID != ""}
-	if v.Linked {
+	// Without a Netzme client (handler tests of unrelated pages) the Netzme
+	// figures show as unavailable, like any Netzme failure.
+	if v.Linked && h.netzme != nil {
 		nctx, cancel := h.netzmeCtx(r)
 		defer cancel()
 		if b, err := h.netzme.BalanceDetail(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
@@ -39,16 +55,20 @@ func (h *Handler) showBalance(w http.ResponseWriter, r *http.Request) {
 	// "Today" is the Jakarta calendar day.
 	now := h.now().In(views.Jakarta)
 	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, views.Jakarta)
-	today, err := h.db.PaidBetween(ctx, m.ID, start, start.AddDate(0, 0, 1))
+	end := start.AddDate(0, 0, 1)
+	today, err := h.db.PaidBetween(ctx, m.ID, start, end)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return v, err
 	}
-	v.TodayCount, v.TodayMinor = today.Count, today.TotalMinor
+	_, static, err := h.db.MerchantPayments(ctx, m.ID, db.PaymentFilter{From: start, To: end, Limit: 1})
+	if err != nil {
+		return v, err
+	}
+	v.TodayCount, v.TodayMinor = today.Count+static.Count, today.TotalMinor+static.AmountMinor
+
 	recent, err := h.db.RecentPaid(ctx, m.ID, balanceRecent)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return v, err
 	}
 	for _, iv := range recent {
 		row := views.InvoiceRow{ID: iv.ID, Reference: iv.PartnerReferenceNo, Method: iv.Method, Description: iv.Description,
@@ -58,5 +78,29 @@ func (h *Handler) showBalance(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Recent = append(v.Recent, row)
 	}
-	h.render(w, r, http.StatusOK, views.BalancePage(h.page(r, views.T(ctx, "balance.title")), v))
+	payments, _, err := h.db.MerchantPayments(ctx, m.ID, db.PaymentFilter{Limit: balanceRecent})
+	if err != nil {
+		return v, err
+	}
+	for _, p := range payments {
+		v.Recent = append(v.Recent, views.InvoiceRow{Reference: p.RRN, Method: "QRIS", Description: staticPaymentNote(p),
+			Status: string(db.InvoicePaid), AmountMinor: p.AmountMinor, CreatedAt: p.PaidAt})
+	}
+	sort.SliceStable(v.Recent, func(i, j int) bool { return v.Recent[i].CreatedAt.After(v.Recent[j].CreatedAt) })
+	if len(v.Recent) > balanceRecent {
+		v.Recent = v.Recent[:balanceRecent]
+	}
+	return v, nil
+}
+
+// staticPaymentNote describes a static-QRIS payment for lists: who paid, with what.
+func staticPaymentNote(p db.Payment) string {
+	parts := []string{"QRIS statis"}
+	if p.BuyerName != "" {
+		parts = append(parts, p.BuyerName)
+	}
+	if p.IssuerName != "" {
+		parts = append(parts, p.IssuerName)
+	}
+	return strings.Join(parts, " · ")
 }

@@ -143,5 +143,19 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, views.NoMerchantPage(p, v))
 		return
 	}
+	// Owners and auditors see the balance at a glance; cashiers never do.
+	if a.hasRole(db.RoleOwner, db.RoleAuditor) {
+		m, err := h.currentMerchant(r)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		b, err := h.balanceSummary(r, m)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		v.Balance = &b
+	}
 	h.render(w, r, http.StatusOK, views.DashboardPage(p, v))
 }

@@ -77,6 +77,8 @@ type DashboardView struct {
 	Actions []NavItem
 	// AdminLinks are shown to installation administrators.
 	AdminLinks []NavItem
+	// Balance is shown to owners and auditors (never cashiers); nil hides it.
+	Balance *BalanceView
 }
 
 // MerchantRow is one merchant in the administrator's list.

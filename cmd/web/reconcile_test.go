@@ -1,0 +1,113 @@
+package main
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"lapak/db"
+	"lapak/handlers"
+)
+
+// webClient logs in through the real form over HTTP and keeps the session.
+func webClient(t *testing.T, a *testApp, email, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.PostForm(a.URL+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Request.URL.Path != "/" {
+		t.Fatalf("login as %s ended on %s, want the dashboard", email, res.Request.URL)
+	}
+	return c
+}
+
+func getDoc(t *testing.T, c *http.Client, u string) (*goquery.Document, int) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, res.StatusCode
+}
+
+// A static-QRIS payment (no invoice) that Netzme reports by callback shows in
+// the owner's history — checked against Netzme's own record (spec §3.10) — in
+// today's total on the balance page and on the dashboard; a cashier's
+// dashboard shows no balance at all.
+func TestStaticQRISPaymentInHistoryBalanceAndDashboard(t *testing.T) {
+	a := startTestApp(t, nil)
+	ctx := t.Context()
+	demo := a.sandbox.DemoMerchant()
+	m, _ := a.db.MerchantByNetzmeCustID(ctx, demo.CustID)
+	if _, err := a.sandbox.PayStaticQRIS(ctx, demo.CustID, 1_750_000); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "static payment recorded", func() bool {
+		ps, _, _ := a.db.MerchantPayments(ctx, m.ID, db.PaymentFilter{})
+		return len(ps) == 1
+	})
+	owner := webClient(t, a, testAdminEmail, testAdminPassword)
+
+	doc, code := getDoc(t, owner, a.URL+"/history")
+	if code != http.StatusOK {
+		t.Fatalf("GET /history = %d", code)
+	}
+	row := doc.Find(`[data-testid=history-row][data-source=payment]`)
+	if row.Length() != 1 {
+		t.Fatalf("history has %d static-QRIS payment rows, want 1:\n%s", row.Length(), doc.Find("main").Text())
+	}
+	if !strings.Contains(row.Text(), "Rp 17.500") {
+		t.Errorf("payment row = %q, want Rp 17.500", row.Text())
+	}
+	if check := strings.TrimSpace(row.Find(`[data-testid=history-check]`).Text()); check != "cocok dengan Netzme" {
+		t.Errorf("Netzme check of the payment = %q, want it confirmed by §3.10", check)
+	}
+
+	doc, _ = getDoc(t, owner, a.URL+"/balance")
+	if got := strings.TrimSpace(doc.Find(`[data-testid=today-total]`).Text()); got != "Rp 17.500" {
+		t.Errorf("balance page today's total = %q, want Rp 17.500 (the static-QRIS payment)", got)
+	}
+	if doc.Find(`[data-testid=recent-row]`).Length() != 1 {
+		t.Errorf("recent payments on the balance page: %d rows, want 1", doc.Find(`[data-testid=recent-row]`).Length())
+	}
+
+	doc, _ = getDoc(t, owner, a.URL+"/")
+	dash := doc.Find(`[data-testid=dashboard-balance]`)
+	if dash.Length() != 1 || strings.TrimSpace(dash.Find(`[data-testid=today-total]`).Text()) != "Rp 17.500" {
+		t.Errorf("owner's dashboard balance = %q", dash.Text())
+	}
+	if strings.TrimSpace(dash.Find(`[data-testid=balance-total]`).Text()) == "" {
+		t.Errorf("owner's dashboard shows no Netzme balance: %q", dash.Text())
+	}
+
+	// A cashier of the same merchant: no balance on the dashboard.
+	hash, err := handlers.HashPassword("kata-sandi-kasir-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cashier, err := a.db.CreateUser(ctx, db.NewUser{Email: "kasir@toko.test", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SetMembership(ctx, cashier.ID, m.ID, db.RoleCashier); err != nil {
+		t.Fatal(err)
+	}
+	cc := webClient(t, a, "kasir@toko.test", "kata-sandi-kasir-1")
+	doc, _ = getDoc(t, cc, a.URL+"/")
+	if doc.Find(`[data-testid=dashboard-balance]`).Length() != 0 || strings.Contains(doc.Text(), "Rp 17.500") {
+		t.Errorf("a cashier's dashboard shows balance figures")
+	}
+}
