@@ -75,7 +75,7 @@ var catalogue = map[string]message{
 	"nav.dashboard":   {"Dasbor", "Dashboard"},
 	"nav.invoices":    {"Tagihan", "Invoices"},
 	"nav.qris":        {"QRIS", "QRIS"},
-	"nav.balance":     {"Saldo & Riwayat", "Balance & History"},
+	"nav.balance":     {"Saldo", "Balance"}, // history has its own item
 	"nav.withdrawals": {"Penarikan", "Withdrawals"},
 	"nav.deposits":    {"Deposit", "Deposits"},
 	"nav.members":     {"Pengguna toko", "Shop users"},
