@@ -74,7 +74,28 @@ func setMembership(ctx context.Context, q queryer, userID, merchantID int64, rol
 // RemoveMembership takes the user out of the merchant. ErrNotFound if they
 // were not a member.
 func (d *DB) RemoveMembership(ctx context.Context, userID, merchantID int64) error {
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ? AND merchant_id = ?`, userID, merchantID)
+	return removeMembership(ctx, d.sql, userID, merchantID)
+}
+
+// RemoveMembership is DB.RemoveMembership inside a transaction.
+func (tx *Tx) RemoveMembership(ctx context.Context, userID, merchantID int64) error {
+	return removeMembership(ctx, tx.tx, userID, merchantID)
+}
+
+// OwnerCount returns how many owners the merchant has, read inside the
+// transaction: transactions take the write lock at BEGIN, so a check on it
+// cannot race another removal or demotion.
+func (tx *Tx) OwnerCount(ctx context.Context, merchantID int64) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE merchant_id = ? AND role = 'owner'`, merchantID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("db: owners of merchant %d: %w", merchantID, err)
+	}
+	return n, nil
+}
+
+func removeMembership(ctx context.Context, q queryer, userID, merchantID int64) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ? AND merchant_id = ?`, userID, merchantID)
 	if err != nil {
 		return fmt.Errorf("db: remove membership %d/%d: %w", userID, merchantID, err)
 	}

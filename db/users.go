@@ -141,6 +141,12 @@ func (d *DB) SetUserDisabled(ctx context.Context, id int64, disabled bool) error
 	return updateUser(ctx, d.sql, id, "disabled", `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), id)
 }
 
+// SetUserDisabled is DB.SetUserDisabled inside a transaction, so the audit
+// line commits with the change.
+func (tx *Tx) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
+	return updateUser(ctx, tx.tx, id, "disabled", `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), id)
+}
+
 // SetUserPassword replaces a user's password hash.
 func (d *DB) SetUserPassword(ctx context.Context, id int64, hash string) error {
 	return updateUser(ctx, d.sql, id, "password", `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)

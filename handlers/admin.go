@@ -230,16 +230,18 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, disabled b
 		http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 		return
 	}
-	if err := h.db.SetUserDisabled(ctx, u.ID, disabled); err != nil {
-		h.dbError(w, r, err)
-		return
-	}
 	action, flash := "user.enable", "flash.user.enabled"
 	if disabled {
 		action, flash = "user.disable", "flash.user.disabled"
 	}
-	if err := h.audit(r, action, 0, map[string]any{"user_id": u.ID, "email": u.Email}); err != nil {
-		h.serverError(w, r, err)
+	err = h.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.SetUserDisabled(ctx, u.ID, disabled); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, h.auditEntry(r, action, 0, map[string]any{"user_id": u.ID, "email": u.Email}))
+	})
+	if err != nil {
+		h.dbError(w, r, err)
 		return
 	}
 	h.setFlash(ctx, "ok", flash, u.Email)
@@ -313,12 +315,14 @@ func (h *Handler) removeUserMembership(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	if err := h.db.RemoveMembership(ctx, u.ID, mid); err != nil {
+	err = h.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.RemoveMembership(ctx, u.ID, mid); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, h.auditEntry(r, "membership.remove", mid, map[string]any{"user_id": u.ID, "email": u.Email}))
+	})
+	if err != nil {
 		h.dbError(w, r, err)
-		return
-	}
-	if err := h.audit(r, "membership.remove", mid, map[string]any{"user_id": u.ID, "email": u.Email}); err != nil {
-		h.serverError(w, r, err)
 		return
 	}
 	h.setFlash(ctx, "ok", "flash.member.removed", u.Email)

@@ -157,21 +157,24 @@ func (h *Handler) renderMember(w http.ResponseWriter, r *http.Request, status in
 
 // lastOwner reports whether m is the only owner of its merchant: a merchant
 // without an owner could no longer manage its users or withdraw.
-func (h *Handler) lastOwner(ctx context.Context, m db.Membership) (bool, error) {
+// errLastOwner stops a change that would leave a merchant without an owner.
+var errLastOwner = errors.New("handlers: the merchant's last owner")
+
+// keepAnOwner fails with errLastOwner when m is the merchant's only owner.
+// It runs inside the transaction that demotes or removes m, so two owners
+// removing each other at once cannot both succeed.
+func keepAnOwner(ctx context.Context, tx *db.Tx, m db.Membership) error {
 	if m.Role != db.RoleOwner {
-		return false, nil
+		return nil
 	}
-	ms, err := h.db.MerchantMembers(ctx, m.MerchantID)
+	n, err := tx.OwnerCount(ctx, m.MerchantID)
 	if err != nil {
-		return false, err
+		return err
 	}
-	owners := 0
-	for _, x := range ms {
-		if x.Role == db.RoleOwner {
-			owners++
-		}
+	if n <= 1 {
+		return errLastOwner
 	}
-	return owners <= 1, nil
+	return nil
 }
 
 func (h *Handler) updateMemberRole(w http.ResponseWriter, r *http.Request) {
@@ -189,25 +192,22 @@ func (h *Handler) updateMemberRole(w http.ResponseWriter, r *http.Request) {
 		h.renderMember(w, r, http.StatusUnprocessableEntity, m, views.FieldErrors{"role": "err.role"})
 		return
 	}
-	if role != db.RoleOwner {
-		last, err := h.lastOwner(ctx, m)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if last {
-			h.renderMember(w, r, http.StatusUnprocessableEntity, m, views.FieldErrors{"role": "err.lastowner"})
-			return
-		}
-	}
 	err = h.db.InTx(ctx, func(tx *db.Tx) error {
+		if role != db.RoleOwner {
+			if err := keepAnOwner(ctx, tx, m); err != nil {
+				return err
+			}
+		}
 		if err := tx.SetMembership(ctx, m.UserID, m.MerchantID, role); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, h.auditEntry(r, "membership.role", m.MerchantID,
 			map[string]any{"user_id": m.UserID, "email": m.UserEmail, "from": m.Role, "to": role}))
 	})
-	if err != nil {
+	if errors.Is(err, errLastOwner) {
+		h.renderMember(w, r, http.StatusUnprocessableEntity, m, views.FieldErrors{"role": "err.lastowner"})
+		return
+	} else if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
@@ -229,21 +229,21 @@ func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		h.dbError(w, r, err)
 		return
 	}
-	last, err := h.lastOwner(ctx, m)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if last {
+	err = h.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := keepAnOwner(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := tx.RemoveMembership(ctx, m.UserID, m.MerchantID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, h.auditEntry(r, "membership.remove", m.MerchantID,
+			map[string]any{"user_id": m.UserID, "email": m.UserEmail, "role": m.Role}))
+	})
+	if errors.Is(err, errLastOwner) {
 		h.renderMember(w, r, http.StatusUnprocessableEntity, m, views.FieldErrors{"role": "err.lastowner"})
 		return
-	}
-	if err := h.db.RemoveMembership(ctx, m.UserID, m.MerchantID); err != nil {
+	} else if err != nil {
 		h.dbError(w, r, err)
-		return
-	}
-	if err := h.audit(r, "membership.remove", m.MerchantID, map[string]any{"user_id": m.UserID, "email": m.UserEmail, "role": m.Role}); err != nil {
-		h.serverError(w, r, err)
 		return
 	}
 	h.setFlash(ctx, "ok", "flash.member.removed", m.UserEmail)
