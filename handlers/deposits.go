@@ -12,6 +12,7 @@ import (
 
 	"lapak/db"
 	"lapak/netzme"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -137,7 +138,7 @@ func (h *Handler) createTopup(w http.ResponseWriter, r *http.Request) {
 	ref := newReference(now)
 	iv, err := h.db.CreateInvoiceIntent(ctx, db.NewInvoice{MerchantID: m.ID, PartnerReferenceNo: ref, Purpose: "topup_deposit",
 		Method: method, AmountMinor: amount, Description: "Top up deposit", ExpiresAt: now.Add(topupExpiry), CreatedBy: a.User.ID},
-		h.auditEntry(r, "deposit.topup", m.ID, map[string]any{"partner_reference_no": ref, "amount": decimal(amount), "method": method}))
+		h.auditEntry(r, "deposit.topup", m.ID, map[string]any{"partner_reference_no": ref, "amount": snap.FormatAmount(amount), "method": method}))
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -217,7 +218,7 @@ func (h *Handler) createSplitFee(w http.ResponseWriter, r *http.Request) {
 	}
 	sf, err := h.db.StartSplitFee(ctx, db.SplitFee{MerchantID: m.ID, InvoiceID: iv.ID, ReferenceNo: newReference(h.now()),
 		FeeMinor: fee, ProductName: product, CreatedBy: a.User.ID},
-		h.auditEntry(r, "splitfee.request", m.ID, map[string]any{"invoice": iv.PartnerReferenceNo, "fee": decimal(fee)}))
+		h.auditEntry(r, "splitfee.request", m.ID, map[string]any{"invoice": iv.PartnerReferenceNo, "fee": snap.FormatAmount(fee)}))
 	if errors.Is(err, db.ErrConflict) {
 		h.setFlash(ctx, "error", "flash.splitfee.exists", iv.PartnerReferenceNo)
 		http.Redirect(w, r, "/deposits", http.StatusSeeOther)

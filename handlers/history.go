@@ -13,6 +13,7 @@ import (
 
 	"lapak/db"
 	"lapak/netzme"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -266,7 +267,7 @@ func (h *Handler) exportHistory(w http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"time", "source", "reference", "netzme_id", "type", "method", "status", "amount", "fee", "description"})
 	for _, row := range rows {
 		cw.Write([]string{isoTime(row.At), row.Source, row.Reference, row.NetzmeID, row.Type, row.Method, row.Status,
-			decimal(row.AmountMinor), decimal(row.FeeMinor), csvText(row.Description)})
+			snap.FormatAmount(row.AmountMinor), snap.FormatAmount(row.FeeMinor), csvText(row.Description)})
 	}
 	cw.Flush()
 }

@@ -18,6 +18,7 @@ import (
 	"lapak/db"
 	"lapak/netzme"
 	"lapak/netzme/qris"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -278,7 +279,7 @@ func (h *Handler) createInvoice(r *http.Request, m db.Merchant, in invoiceInput)
 		CustomerPhone: in.CustomerPhone, CustomerEmail: in.CustomerEmail,
 		ExpiresAt: now.Add(time.Duration(in.ExpiryMinutes) * time.Minute), CreatedBy: a.User.ID,
 	}, h.auditEntry(r, "invoice.create", m.ID, map[string]any{
-		"partner_reference_no": ref, "method": in.Method, "amount": decimal(in.AmountMinor), "fee_type": in.FeeType,
+		"partner_reference_no": ref, "method": in.Method, "amount": snap.FormatAmount(in.AmountMinor), "fee_type": in.FeeType,
 	}))
 	if err != nil {
 		return createInvoiceResult{}, err
@@ -373,22 +374,6 @@ func vaJSON(vas []netzme.VirtualAccount) string {
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
-}
-
-// decimal renders sen as the plain "25000.00" of CSV exports and audit details.
-func decimal(minor int64) string {
-	neg := ""
-	if minor < 0 {
-		neg, minor = "-", -minor
-	}
-	return neg + strconv.FormatInt(minor/100, 10) + "." + twoDigits(minor%100)
-}
-
-func twoDigits(n int64) string {
-	if n < 10 {
-		return "0" + strconv.FormatInt(n, 10)
-	}
-	return strconv.FormatInt(n, 10)
 }
 
 // showInvoices is the list with filters, paging and (for owners and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -46,7 +47,7 @@ func invoiceCSVRow(iv db.Invoice) []string {
 		if !ok {
 			return ""
 		}
-		return decimal(v)
+		return snap.FormatAmount(v)
 	}
 	paidAt := ""
 	if iv.PaidAt.Valid {
@@ -54,7 +55,7 @@ func invoiceCSVRow(iv db.Invoice) []string {
 	}
 	return []string{
 		iv.PartnerReferenceNo, iv.NetzmeTrxID, iv.NetzmeInvoiceID, iv.Method, csvText(iv.Description), csvText(iv.CustomerName),
-		decimal(iv.AmountMinor), iv.FeeType, string(iv.Status),
+		snap.FormatAmount(iv.AmountMinor), iv.FeeType, string(iv.Status),
 		opt(iv.PaidAmountMinor.Int64, iv.PaidAmountMinor.Valid), opt(iv.FeeMinor.Int64, iv.FeeMinor.Valid),
 		opt(iv.NetMinor.Int64, iv.NetMinor.Valid), isoTime(iv.CreatedAt), isoTime(iv.ExpiresAt), paidAt,
 	}

@@ -11,6 +11,7 @@ import (
 	"lapak/db"
 	"lapak/netzme"
 	"lapak/netzme/qris"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -168,7 +169,7 @@ func (h *Handler) createQRIS(w http.ResponseWriter, r *http.Request) {
 		}
 		c, err := h.db.AddQRISCode(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISConverted, Payload: payload,
 			AmountMinor: amount, Label: label, CreatedBy: a.User.ID},
-			h.auditEntry(r, "qris.convert", m.ID, map[string]any{"amount": decimal(amount), "label": label}))
+			h.auditEntry(r, "qris.convert", m.ID, map[string]any{"amount": snap.FormatAmount(amount), "label": label}))
 		if err != nil {
 			h.serverError(w, r, err)
 			return

@@ -14,6 +14,7 @@ import (
 
 	"lapak/db"
 	"lapak/netzme"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -184,7 +185,7 @@ func (h *Handler) withdrawInquiry(wallet db.Wallet) http.HandlerFunc {
 			BankName: q.BeneficiaryBankName, BankCode: q.BeneficiaryBankCode,
 			CreatedBy: a.User.ID, CreatedAt: now, ExpiresAt: now.Add(quoteLifetime),
 		}, h.auditEntry(r, "withdrawal.inquiry", m.ID, map[string]any{"partner_reference_no": ref, "wallet": wallet,
-			"amount": decimal(q.AmountMinor), "allowed": q.AmountAllowed}))
+			"amount": snap.FormatAmount(q.AmountMinor), "allowed": q.AmountAllowed}))
 		if err != nil {
 			h.serverError(w, r, err)
 			return
@@ -273,7 +274,7 @@ func (h *Handler) confirmWithdrawal(w http.ResponseWriter, r *http.Request) {
 	ref := newReference(h.now())
 	wd, err := h.db.StartWithdrawal(ctx, m.ID, token, ref, a.User.ID, second, h.now(),
 		h.auditEntry(r, "withdrawal.request", m.ID, map[string]any{"partner_reference_no": ref, "wallet": q.Wallet,
-			"amount": decimal(q.AmountMinor), "needs_approval": second}))
+			"amount": snap.FormatAmount(q.AmountMinor), "needs_approval": second}))
 	switch {
 	case errors.Is(err, db.ErrQuoteUsed):
 		if prev, err := h.db.QuoteWithdrawal(ctx, m.ID, token); err == nil {
