@@ -66,19 +66,12 @@ func (h *Handler) renderCVSBills(w http.ResponseWriter, r *http.Request, status 
 	h.render(w, r, status, views.CVSListPage(h.page(r, views.T(r.Context(), "cvs.title")), v))
 }
 
-// parseCVSAmount reads whole rupiah as typed ("25000", "25.000", "Rp 25.000")
-// into sen. Decimals are refused: a store counter takes whole rupiah.
+// parseCVSAmount reads an amount as typed (parseRupiah: "25000", "25.000",
+// "Rp 25.000") into sen, and accepts it only in whole rupiah (a store counter
+// takes no sen) up to the CVS limit.
 func parseCVSAmount(s string) (int64, bool) {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Rp"))
-	s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), " ", "")
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n*100 > cvsMaxAmountMinor {
-		return 0, false
-	}
-	return n * 100, true
+	minor, key := parseRupiah(s)
+	return minor, key == "" && minor%100 == 0 && minor <= cvsMaxAmountMinor
 }
 
 // cvsPhone keeps the digits of a phone number as the customer wrote it
