@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"lapak/db"
@@ -13,6 +15,10 @@ import (
 
 // balanceRecent is how many recent payments the balance page lists.
 const balanceRecent = 10
+
+// balanceTimeout bounds the live balance look-ups of the balance page and
+// the dashboard; past it the figure shows as unavailable.
+const balanceTimeout = 8 * time.Second
 
 // showBalance is GET /balance (owners and auditors; cashiers never see
 // balances).
@@ -41,16 +47,26 @@ func (h *Handler) balanceSummary(r *http.Request, m db.Merchant) (views.BalanceV
 	// Without a Netzme client (handler tests of unrelated pages) the Netzme
 	// figures show as unavailable, like any Netzme failure.
 	if v.Linked && h.netzme != nil {
-		nctx, cancel := h.netzmeCtx(r)
+		// Read-only look-ups on pages people open all day (the dashboard is
+		// where login lands): bounded tightly and made together, unlike the
+		// detached 60 s calls that move money.
+		a := accountFrom(ctx)
+		nctx, cancel := context.WithTimeout(WithCallScope(ctx, a.Current.MerchantID, a.User.ID), balanceTimeout)
 		defer cancel()
-		if b, err := h.netzme.BalanceDetail(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
-			CustIDMerchant: m.NetzmeCustID}); err == nil {
-			v.HasBalance, v.TotalMinor, v.SettledMinor = true, b.TotalMinor, b.SettledMinor
-		}
-		if b, err := h.netzme.DepositBalance(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
-			CustIDMerchant: m.NetzmeCustID}); err == nil {
-			v.HasDeposit, v.DepositMinor = true, b.TotalMinor
-		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if b, err := h.netzme.BalanceDetail(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
+				CustIDMerchant: m.NetzmeCustID}); err == nil {
+				v.HasBalance, v.TotalMinor, v.SettledMinor = true, b.TotalMinor, b.SettledMinor
+			}
+		})
+		wg.Go(func() {
+			if b, err := h.netzme.DepositBalance(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
+				CustIDMerchant: m.NetzmeCustID}); err == nil {
+				v.HasDeposit, v.DepositMinor = true, b.TotalMinor
+			}
+		})
+		wg.Wait()
 	}
 	// "Today" is the Jakarta calendar day.
 	now := h.now().In(views.Jakarta)

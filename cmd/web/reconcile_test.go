@@ -11,6 +11,8 @@ import (
 
 	"lapak/db"
 	"lapak/handlers"
+	"lapak/netzme"
+	"lapak/netzme/sandbox"
 )
 
 // webClient logs in through the real form over HTTP and keeps the session.
@@ -109,5 +111,28 @@ func TestStaticQRISPaymentInHistoryBalanceAndDashboard(t *testing.T) {
 	doc, _ = getDoc(t, cc, a.URL+"/")
 	if doc.Find(`[data-testid=dashboard-balance]`).Length() != 0 || strings.Contains(doc.Text(), "Rp 17.500") {
 		t.Errorf("a cashier's dashboard shows balance figures")
+	}
+}
+
+// The dashboard is where every login lands: when Netzme fails, the owner
+// still gets it, with the Netzme figure marked unavailable and our own
+// figures intact.
+func TestDashboardSurvivesNetzmeBalanceFailure(t *testing.T) {
+	a := startTestApp(t, nil)
+	owner := webClient(t, a, testAdminEmail, testAdminPassword)
+	a.sandbox.InjectFault(string(netzme.EndpointBalanceDetail), sandbox.Fault{Kind: sandbox.FaultGarbage})
+	doc, code := getDoc(t, owner, a.URL+"/")
+	if code != http.StatusOK {
+		t.Fatalf("dashboard with Netzme failing = %d, want 200", code)
+	}
+	dash := doc.Find(`[data-testid=dashboard-balance]`)
+	if dash.Find(`[data-testid=balance-total-unavailable]`).Length() != 1 {
+		t.Errorf("failed balance not marked unavailable: %q", dash.Text())
+	}
+	if got := strings.TrimSpace(dash.Find(`[data-testid=balance-deposit]`).Text()); got != "Rp 0" {
+		t.Errorf("deposit figure (its own call succeeded) = %q, want Rp 0", got)
+	}
+	if got := strings.TrimSpace(dash.Find(`[data-testid=today-total]`).Text()); got != "Rp 0" {
+		t.Errorf("today's total from our own books = %q, want Rp 0", got)
 	}
 }
