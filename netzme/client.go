@@ -366,14 +366,18 @@ func (c *Client) send(ctx context.Context, call *Call, h http.Header, body []byt
 // transportError classifies a failed exchange. Only a failure to connect
 // proves the request never left; anything later may have been executed.
 func (c *Client) transportError(ep Endpoint, err error) error {
+	var timeout error
+	if isTimeout(err) {
+		timeout = ErrTimeout
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
-		return fmt.Errorf("connect: %w", err)
+		return withKinds(fmt.Errorf("connect: %w", err), ErrUnavailable, timeout)
 	}
 	if ep.MovesMoney() {
-		return unknown(err)
+		return unknown(withKinds(err, timeout))
 	}
-	return err
+	return withKinds(err, ErrUnavailable, timeout)
 }
 
 // check turns an HTTP answer into nil (success, out decoded), *APIError, or
@@ -389,9 +393,9 @@ func (c *Client) check(ep Endpoint, status int, body []byte, out any) error {
 		if money {
 			return unknown(apiErr)
 		}
-		return apiErr
+		return withKinds(apiErr, ErrUnavailable)
 	case apiErr != nil:
-		return apiErr
+		return withKinds(apiErr, classify(ep, apiErr))
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		err = fmt.Errorf("decode %d-byte success body: %w", len(body), err)
