@@ -377,11 +377,16 @@ func (d *DB) Invoices(ctx context.Context, merchantID int64, f InvoiceFilter) ([
 	return out, total, nil
 }
 
-// UnresolvedInvoices returns invoices of every merchant in status unknown or
-// pending, oldest first: the work list of the start-up resolver and poller.
-func (d *DB) UnresolvedInvoices(ctx context.Context, limit int) ([]Invoice, error) {
+// UnresolvedInvoices returns, oldest first and at most limit, the invoices
+// of every merchant the resolver must ask Netzme about: every unknown one
+// (creation outcome not known) and every pending one whose expiry has passed
+// within the day before now (a callback may have been lost; after a day
+// Netzme has long closed it and asking again is pointless). A pending invoice
+// before its expiry is waiting for its callback and is not polled.
+func (d *DB) UnresolvedInvoices(ctx context.Context, now time.Time, limit int) ([]Invoice, error) {
 	rows, err := d.sql.QueryContext(ctx, `SELECT `+invoiceColumns+` FROM invoices
-		WHERE status IN ('unknown', 'pending') ORDER BY created_at LIMIT ?`, limit)
+		WHERE status = 'unknown' OR (status = 'pending' AND expires_at > ? AND expires_at <= ?)
+		ORDER BY created_at LIMIT ?`, formatTime(now.Add(-24*time.Hour)), formatTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: unresolved invoices: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/views"
 )
@@ -51,7 +52,7 @@ func (h *Handler) balanceSummary(r *http.Request, m db.Merchant) (views.BalanceV
 		// where login lands): bounded tightly and made together, unlike the
 		// detached 60 s calls that move money.
 		a := accountFrom(ctx)
-		nctx, cancel := context.WithTimeout(WithCallScope(ctx, a.Current.MerchantID, a.User.ID), balanceTimeout)
+		nctx, cancel := context.WithTimeout(money.WithCallScope(ctx, a.Current.MerchantID, a.User.ID), balanceTimeout)
 		defer cancel()
 		var wg sync.WaitGroup
 		wg.Go(func() {

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/static"
 	"lapak/views"
@@ -46,6 +47,9 @@ type Deps struct {
 	NetzmePublicKey *rsa.PublicKey
 	// OtherSNAP configures NICEPAY CVS and SpeedCash (issue 7, othersnap).
 	OtherSNAP OtherSNAP
+	// Money runs the money use cases; nil builds one from DB, Netzme, Now
+	// and Logger.
+	Money *money.Service
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -60,6 +64,7 @@ type Handler struct {
 	assets     views.Assets
 
 	netzme        *netzme.Client
+	money         *money.Service
 	callbackToken string
 
 	// netzmePublicKey checks SNAP QRIS callbacks (nil: refuse them).
@@ -102,6 +107,10 @@ func New(d Deps) *Handler {
 		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
 		accountLimit:  newLimiter(accountFailures, failureWindow, now),
 		addressLimit:  newLimiter(addressFailures, failureWindow, now),
+	}
+	h.money = d.Money
+	if h.money == nil {
+		h.money = money.New(money.Deps{DB: d.DB, Netzme: d.Netzme, Now: now, Logger: logger})
 	}
 	h.netzmePublicKey = d.NetzmePublicKey
 	h.other = d.OtherSNAP
@@ -241,6 +250,16 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) {
 	h.renderError(w, r, http.StatusForbidden)
+}
+
+// actor is who is asking, for the money use cases: the signed-in user, the
+// merchant of the verified membership, the request id and client address.
+func (h *Handler) actor(r *http.Request) money.Actor {
+	act := money.Actor{RequestID: middleware.GetReqID(r.Context()), ClientAddr: ClientIP(r.Context())}
+	if a := accountFrom(r.Context()); a != nil {
+		act.UserID, act.UserEmail, act.MerchantID = a.User.ID, a.User.Email, a.Current.MerchantID
+	}
+	return act
 }
 
 // dbError maps db.ErrNotFound to 404 (a missing record and another

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
 	"lapak/snap"
@@ -236,19 +235,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// newReference returns a fresh partnerReferenceNo: "LPK", the UTC time to
-// the second and 8 random hex digits — unique, sortable, 25 characters.
-func newReference(now time.Time) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return "LPK" + now.UTC().Format("20060102150405") + strings.ToUpper(hex.EncodeToString(b))
-}
-
 // netzmeCtx is the context of one Netzme call for the request's user and
 // merchant: detached from the browser, bounded, scoped for api_calls.
 func (h *Handler) netzmeCtx(r *http.Request) (context.Context, context.CancelFunc) {
 	a := accountFrom(r.Context())
-	ctx := WithCallScope(context.WithoutCancel(r.Context()), a.Current.MerchantID, a.User.ID)
+	ctx :=money.WithCallScope(context.WithoutCancel(r.Context()), a.Current.MerchantID, a.User.ID)
 	return context.WithTimeout(ctx, netzmeTimeout)
 }
 
@@ -336,31 +327,6 @@ func (h *Handler) createInvoice(r *http.Request, m db.Merchant, in invoiceInput)
 		}
 	}
 	return res, nil
-}
-
-// failureText is what we keep of a Netzme error: the code and message of an
-// APIError (which never carry our secrets), else a generic phrase — transport
-// errors may quote URLs and are logged by the observer already.
-func failureText(err error) string {
-	var api *netzme.APIError
-	if errors.As(err, &api) {
-		code := api.ResponseCode
-		if code == "" {
-			code = "HTTP " + strconv.Itoa(api.HTTPStatus)
-		}
-		msg := api.Message
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		return code + " " + msg
-	}
-	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout") || strings.Contains(err.Error(), "timeout") {
-		return "timeout"
-	}
-	if errors.Is(err, netzme.ErrOutcomeUnknown) {
-		return "unreadable answer"
-	}
-	return "request not accepted"
 }
 
 func vaJSON(vas []netzme.VirtualAccount) string {
@@ -593,8 +559,12 @@ func (h *Handler) refreshInvoice(w http.ResponseWriter, r *http.Request) {
 	if next := r.URL.Query().Get("next"); next != "" {
 		back = safeNext(next)
 	}
-	kind, key, err := h.resolveInvoice(r, iv)
-	if err != nil {
+	res, err := h.money.ResolveInvoice(ctx, h.actor(r), iv)
+	kind, key := resolutionFlash(res)
+	switch {
+	case errors.Is(err, money.ErrUnconfirmed):
+		kind, key = "error", "flash.refresh.error"
+	case err != nil:
 		h.serverError(w, r, err)
 		return
 	}
@@ -602,118 +572,29 @@ func (h *Handler) refreshInvoice(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// resolveInvoice asks Netzme for iv's state and applies it. It returns the
-// flash to show.
-func (h *Handler) resolveInvoice(r *http.Request, iv db.Invoice) (kind, key string, err error) {
-	ctx := r.Context()
-	a := accountFrom(ctx)
-	if iv.Status != db.InvoiceUnknown && iv.Status != db.InvoicePending {
-		return "ok", "flash.invoice.final", nil
+// resolutionFlash is the message for what resolving an invoice did.
+func resolutionFlash(res money.InvoiceResolution) (kind, key string) {
+	switch {
+	case !res.Changed && res.From == res.To && res.To == db.InvoicePending:
+		return "ok", "flash.invoice.stillpending"
+	case !res.Changed:
+		return "ok", "flash.invoice.final"
+	case res.NotReceived:
+		return "error", "flash.invoice.notfound"
 	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		return "", "", err
+	switch res.To {
+	case db.InvoicePaid:
+		return "ok", "flash.invoice.paid"
+	case db.InvoiceExpired:
+		return "error", "flash.invoice.expired"
+	case db.InvoiceFailed:
+		return "error", "flash.invoice.failed"
 	}
-	// Without a trxId (creation never answered) we ask by our own
-	// partnerReferenceNo: guess, spec §3.14 — the sandbox accepts either.
-	key0 := iv.NetzmeTrxID
-	if key0 == "" {
-		key0 = iv.PartnerReferenceNo
-	}
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	st, callErr := h.netzme.InvoiceTransaction(nctx, netzme.InvoiceTransactionQuery{
-		PartnerReferenceNo: newReference(h.now()), TrxID: key0,
-	})
-	audit := func(result string) db.AuditEntry {
-		return h.auditEntry(r, "invoice.refresh", m.ID, map[string]any{
-			"partner_reference_no": iv.PartnerReferenceNo, "result": result})
-	}
-	if callErr != nil {
-		var api *netzme.APIError
-		if errors.As(callErr, &api) && api.HTTPStatus == http.StatusNotFound && iv.Status == db.InvoiceUnknown {
-			// Netzme has no such transaction: the creation never took effect.
-			_, err := h.db.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown},
-				To: db.InvoiceFailed, Source: "refresh", Note: "Netzme has no such transaction",
-				Failure: failureText(callErr), UserID: a.User.ID}, audit("failed"))
-			return "error", "flash.invoice.notfound", err
-		}
-		if err := h.db.Audit(ctx, audit("error")); err != nil {
-			return "", "", err
-		}
-		return "error", "flash.refresh.error", nil
-	}
-	if st.CustIDMerchant != "" && st.CustIDMerchant != m.NetzmeCustID {
-		// Another merchant's transaction must never touch our books.
-		h.db.Audit(ctx, audit("merchant mismatch"))
-		return "error", "flash.refresh.error", nil
-	}
-	var created *db.InvoiceCreated
-	if iv.NetzmeTrxID == "" {
-		// guess, spec §3.14: referenceNo carries the trxId.
-		created = &db.InvoiceCreated{NetzmeTrxID: st.ReferenceNo, NetzmeInvoiceID: st.InvoiceID,
-			PaymentURL: st.PaymentURL, ExpiresAt: parseNetzmeTime(st.ExpiredTs), QRISPayload: iv.QRISPayload, VANumbers: iv.VANumbers}
-	}
-	from := []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}
-	var ch db.InvoiceChange
-	switch st.Status {
-	case netzme.InvoiceSuccess:
-		paid := st.TotalMinor
-		if paid == 0 {
-			paid = st.AmountMinor
-		}
-		paidAt := parseNetzmeTime(st.PaidTs)
-		if paidAt.IsZero() {
-			paidAt = h.now()
-		}
-		p := &db.InvoicePayment{PaidAmountMinor: paid, PaidAt: paidAt}
-		if st.FeeMinor >= 0 && st.FeeMinor <= paid {
-			// guess, spec §3.14: the merchant receives the paid total less Netzme's fee.
-			p.FeeMinor.Int64, p.FeeMinor.Valid = st.FeeMinor, true
-			p.NetMinor.Int64, p.NetMinor.Valid = paid-st.FeeMinor, true
-		}
-		ch = db.InvoiceChange{From: from, To: db.InvoicePaid, Paid: p, Created: created}
-		kind, key = "ok", "flash.invoice.paid"
-	case netzme.InvoiceClosed:
-		// guess, spec §3.14: CLOSED covers both expiry and cancellation.
-		to := db.InvoiceFailed
-		if exp := parseNetzmeTime(st.ExpiredTs); !exp.IsZero() && !h.now().Before(exp) {
-			to = db.InvoiceExpired
-		}
-		ch = db.InvoiceChange{From: from, To: to, Created: created, Failure: "closed by Netzme"}
-		if to == db.InvoiceExpired {
-			ch.Failure = ""
-		}
-		kind, key = "error", "flash.invoice.failed"
-		if to == db.InvoiceExpired {
-			key = "flash.invoice.expired"
-		}
-	default: // INIT: waiting for payment
-		if iv.Status == db.InvoicePending {
-			return "ok", "flash.invoice.stillpending", h.db.Audit(ctx, audit("pending"))
-		}
-		ch = db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePending, Created: created}
-		kind, key = "ok", "flash.invoice.resolved"
-	}
-	ch.Source, ch.UserID, ch.Note = "refresh", a.User.ID, "Get Invoice Transaction: "+st.Status
-	applied, err := h.db.ChangeInvoice(ctx, iv.ID, ch, audit(string(ch.To)))
-	if err != nil {
-		return "", "", err
-	}
-	if !applied {
-		// A callback got there first; the page shows what it recorded.
-		return "ok", "flash.invoice.final", nil
-	}
-	return kind, key, nil
+	return "ok", "flash.invoice.resolved"
 }
 
-// parseNetzmeTime reads Netzme's timestamps ("2022-10-27T08:49:58.511+07:00"
-// and the X-TIMESTAMP form); unreadable values are the zero time.
-func parseNetzmeTime(s string) time.Time {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000-07:00", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
+// Temporary bridges while the flows move into package money (issue 10);
+// each goes with the last handler that uses it.
+func newReference(now time.Time) string { return money.NewReference(now) }
+func failureText(err error) string      { return netzme.Describe(err) }
+func parseNetzmeTime(s string) time.Time { return money.ParseNetzmeTime(s) }

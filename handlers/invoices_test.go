@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/db/dbtest"
 	"lapak/netzme"
 	"lapak/netzme/qris"
@@ -33,7 +34,7 @@ func newMoneyApp(t *testing.T) *moneyApp {
 	cfg := sb.Config()
 	// Short: fault-injected timeouts must not slow the suite.
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
-	cfg.Observer = CallRecorder{DB: a.DB}
+	cfg.Observer = money.Recorder{DB: a.DB, Now: a.clock}
 	nz, err := netzme.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -312,6 +313,15 @@ func TestInvoiceCreationFaultsResolveByRefresh(t *testing.T) {
 			if list := c.get("/invoices?status=unknown"); list.count("invoice-row") != 1 {
 				t.Error("unknown invoice not listed under its status")
 			}
+			if tt.want == db.InvoiceFailed {
+				// Right after the timeout, "no such transaction" is no proof the
+				// request never arrived: the invoice stays unknown.
+				c.post("/invoices/"+itoa(int(iv.ID))+"/refresh", nil).wantStatus(t, http.StatusSeeOther)
+				if got, _ := m.DB.MerchantInvoice(t.Context(), m.merchant.ID, iv.ID); got.Status != db.InvoiceUnknown {
+					t.Fatalf("refresh inside the grace period: %s, want unknown", got.Status)
+				}
+				m.advance(3 * time.Minute)
+			}
 			c.post("/invoices/"+itoa(int(iv.ID))+"/refresh", nil).wantStatus(t, http.StatusSeeOther)
 			got, _ := m.DB.MerchantInvoice(t.Context(), m.merchant.ID, iv.ID)
 			if got.Status != tt.want {
@@ -325,6 +335,42 @@ func TestInvoiceCreationFaultsResolveByRefresh(t *testing.T) {
 				t.Errorf("failed resolution flash = %q", res.text("flash"))
 			}
 		})
+	}
+}
+
+// TestUnknownInvoiceResolvesByItself: nobody presses "Perbarui status"; the
+// background resolver's pass (what cmd/web runs at start-up and every 15 s)
+// settles an invoice whose creation timed out, both when Netzme made it and
+// when it never arrived.
+func TestUnknownInvoiceResolvesByItself(t *testing.T) {
+	for _, tc := range []struct {
+		apply bool
+		want  db.InvoiceStatus
+	}{{true, db.InvoicePending}, {false, db.InvoiceFailed}} {
+		m := newMoneyApp(t)
+		c, _, _ := m.loginAs(t, db.RoleOwner)
+		m.sb.Sandbox.InjectFault(string(netzme.EndpointCreateInvoiceTransaction), sandbox.Fault{Kind: sandbox.FaultTimeout, Apply: tc.apply})
+		iv := m.createInvoice(t, c, invoiceForm())
+		if iv.Status != db.InvoiceUnknown {
+			t.Fatalf("after timeout: %s, want unknown", iv.Status)
+		}
+		if !tc.apply {
+			m.handler.money.ResolveOpen(t.Context())
+			if got, _ := m.DB.MerchantInvoice(t.Context(), m.merchant.ID, iv.ID); got.Status != db.InvoiceUnknown {
+				t.Fatalf("first pass inside the grace period: %s, want unknown", got.Status)
+			}
+			m.advance(3 * time.Minute)
+		}
+		if open := m.handler.money.ResolveOpen(t.Context()); open < 0 {
+			t.Fatal("resolver pass failed")
+		}
+		got, _ := m.DB.MerchantInvoice(t.Context(), m.merchant.ID, iv.ID)
+		if got.Status != tc.want {
+			t.Fatalf("apply=%v: after the resolver pass %s, want %s", tc.apply, got.Status, tc.want)
+		}
+		if tc.apply && got.NetzmeTrxID == "" {
+			t.Error("resolved invoice has no Netzme trxId")
+		}
 	}
 }
 

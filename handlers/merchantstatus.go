@@ -11,34 +11,11 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/snap"
 	"lapak/snap/speedcash"
 	"lapak/views"
 )
-
-// SpeedCashRecorder writes every SpeedCash HTTP attempt to api_calls with
-// provider "speedcash"; it is the speedcash.Config.Observer of the running
-// app. Scope comes from WithCallScope, as for Netzme.
-type SpeedCashRecorder struct {
-	DB     *db.DB
-	Logger *slog.Logger
-}
-
-// ObserveCall implements speedcash.Observer. A failure to record is logged,
-// never returned: the call already happened.
-func (rec SpeedCashRecorder) ObserveCall(ctx context.Context, c speedcash.Call) {
-	scope, _ := ctx.Value(callScopeKey{}).(callScope)
-	row := db.APICall{At: time.Now().Add(-c.Latency), Provider: "speedcash", Endpoint: c.Endpoint, Method: c.Method,
-		Path: c.Path, ExternalID: c.ExternalID, HTTPStatus: c.HTTPStatus, ResponseCode: c.ResponseCode,
-		LatencyMS: c.Latency.Milliseconds(), RequestBody: string(c.RequestBody), ResponseBody: string(c.ResponseBody),
-		MerchantID: scope.merchantID, UserID: scope.userID}
-	if c.Err != nil {
-		row.Error = c.Err.Error()
-	}
-	if err := rec.DB.InsertAPICall(context.WithoutCancel(ctx), row); err != nil && rec.Logger != nil {
-		rec.Logger.LogAttrs(ctx, slog.LevelError, "record speedcash call failed", slog.String("err", err.Error()))
-	}
-}
 
 // msCodeKey is the catalogue key explaining a SpeedCash response code; every
 // documented code has its own message (speedcash §2.4).
@@ -122,7 +99,7 @@ func (h *Handler) checkMerchantStatus(w http.ResponseWriter, r *http.Request) {
 		res = db.MerchantStatusResult{Outcome: "error"}
 	} else {
 		cctx, cancel := contextWithTimeout(r, 30*time.Second)
-		st, err := h.other.SpeedCash.MerchantStatus(WithCallScope(cctx, a.Current.MerchantID, a.User.ID), phone, ext)
+		st, err := h.other.SpeedCash.MerchantStatus(money.WithCallScope(cctx, a.Current.MerchantID, a.User.ID), phone, ext)
 		cancel()
 		var apiErr *speedcash.APIError
 		switch {

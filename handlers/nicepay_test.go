@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/db/dbtest"
 	"lapak/snap/nicepay"
 	"lapak/snap/speedcash"
@@ -69,7 +70,7 @@ func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	scSrv := httptest.NewServer(sim)
 	t.Cleanup(scSrv.Close)
 	scCfg := sim.Config(scSrv.URL)
-	scCfg.Observer = SpeedCashRecorder{DB: a.DB}
+	scCfg.Observer = money.Recorder{DB: a.DB, Now: a.clock}.SpeedCash()
 	scClient, err := speedcash.New(scCfg)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/snap"
 	"lapak/views"
@@ -55,11 +56,6 @@ func (h *Handler) requireOwnerOrAdmin(next http.Handler) http.Handler {
 		}
 		h.forbidden(w, r)
 	})
-}
-
-// moneyOut is the resolver bound to this handler's database, client and clock.
-func (h *Handler) moneyOut() *MoneyOut {
-	return &MoneyOut{DB: h.db, Netzme: h.netzme, Logger: h.log, Now: h.now}
 }
 
 func jsonDetail(m map[string]any) string {
@@ -432,9 +428,9 @@ func (h *Handler) refreshWithdrawal(w http.ResponseWriter, r *http.Request) {
 		h.dbError(w, r, err)
 		return
 	}
-	st, err := h.moneyOut().Resolve(ctx, wd, h.auditEntry(r, "withdrawal.resolve", wd.MerchantID, nil))
+	st, err := h.money.ResolveWithdrawal(ctx, h.actor(r), wd)
 	switch {
-	case err != nil && !errors.Is(err, errUnconfirmed):
+	case err != nil && !errors.Is(err, money.ErrUnconfirmed):
 		h.serverError(w, r, err)
 		return
 	case err != nil:

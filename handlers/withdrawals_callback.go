@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 )
 
@@ -37,7 +38,7 @@ func (h *Handler) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback
 	if c.AmountMinor != 0 && c.AmountMinor != wd.AmountMinor {
 		return review("amount_mismatch", fmt.Sprintf("notified %d sen, withdrawal is %d sen", c.AmountMinor, wd.AmountMinor), merchantID), nil
 	}
-	to := withdrawStatusOf(c.Status)
+	to := money.WithdrawStatusOf(c.Status)
 	if c.Status == "" {
 		switch c.LatestTransactionStatus {
 		case netzme.StatusSuccess:

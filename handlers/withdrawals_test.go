@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 )
@@ -279,7 +280,7 @@ func TestWithdrawTimeoutButPaidResolvesSuccessWithoutResend(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if open := m.handler.moneyOut().ResolveAll(t.Context()); open != 0 {
+				if open := m.handler.money.ResolveOpen(t.Context()); open != 0 {
 					t.Errorf("%d still open", open)
 				}
 				w, _ = m.DB.MerchantWithdrawal(t.Context(), m.merchant.ID, w.ID)
@@ -314,12 +315,12 @@ func TestRestartBetweenIntentAndAnswerResolvesWithoutSecondPayout(t *testing.T) 
 		t.Fatal(err)
 	}
 	// The restarted app: a fresh resolver on the same database.
-	restarted := NewMoneyOut(m.DB, m.handler.netzme, nil)
-	if open := restarted.ResolveAll(t.Context()); open != 1 {
+	restarted := money.New(money.Deps{DB: m.DB, Netzme: m.handler.netzme, Now: m.clock})
+	if open := restarted.ResolveOpen(t.Context()); open != 1 {
 		t.Errorf("open after start-up pass = %d, want 1 (pending)", open)
 	}
 	m.settleIfPending(t, w.PartnerReferenceNo)
-	restarted.ResolveAll(t.Context())
+	restarted.ResolveOpen(t.Context())
 	w, _ = m.DB.MerchantWithdrawal(t.Context(), m.merchant.ID, w.ID)
 	if w.Status != db.WithdrawalSuccess || len(m.sandboxWithdrawals(t)) != 1 {
 		t.Fatalf("after restart: %s, sandbox withdrawals %d", w.Status, len(m.sandboxWithdrawals(t)))

@@ -16,6 +16,7 @@ import (
 
 	"lapak/db"
 	"lapak/handlers"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/snap"
@@ -34,7 +35,7 @@ type app struct {
 
 	netzme        *netzme.Client
 	callbackToken string
-	moneyOut      *handlers.MoneyOut // resolves unknown/pending withdrawals (issue 6)
+	money         *money.Service // the money use cases and the resolver
 
 	sandbox    *sandbox.Sandbox // nil when talking to a real Netzme
 	sandboxLn  net.Listener
@@ -77,11 +78,11 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		a.callbackToken = cfg.NetzmeCallbackToken
 	}
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
-	ncfg.Observer = handlers.CallRecorder{DB: a.db, Logger: logger}
+	ncfg.Observer = money.Recorder{DB: a.db, Logger: logger, Now: time.Now}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
-	a.moneyOut = handlers.NewMoneyOut(a.db, a.netzme, logger)
+	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, Now: time.Now, Logger: logger})
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -113,6 +114,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		CallbackToken:   a.callbackToken,
 		OtherSNAP:       other,
 		NetzmePublicKey: netzmePub,
+		Money:           a.money,
+		Now:             time.Now,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {
@@ -294,9 +297,10 @@ func (a *app) serve(ctx context.Context) error {
 		servers = append(servers, sb)
 		go func() { errc <- sb.Serve(a.sandboxLn) }()
 	}
-	// Start-up pass over unknown/pending withdrawals, then a poller; new
-	// withdrawals stay blocked per merchant until theirs is resolved.
-	go a.moneyOut.Run(ctx, 15*time.Second)
+	// Start-up pass over unknown/pending withdrawals and unknown invoices,
+	// then a poller; new withdrawals stay blocked per merchant until theirs
+	// is resolved.
+	go a.money.RunResolver(ctx, 15*time.Second)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {

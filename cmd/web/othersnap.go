@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/handlers"
 	"lapak/snap"
 	"lapak/snap/nicepay"
@@ -95,7 +96,7 @@ func otherSNAP(ctx context.Context, cfg config, baseURL string, d *db.DB, logger
 		logger.Info("SpeedCash simulator", "url", sc.BaseURL)
 	}
 	sc.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	sc.Observer = handlers.SpeedCashRecorder{DB: d, Logger: logger}
+	sc.Observer = money.Recorder{DB: d, Logger: logger, Now: time.Now}.SpeedCash()
 	if o.SpeedCash, err = speedcash.New(sc); err != nil {
 		return o, fmt.Errorf("SPEEDCASH_*: %w", err)
 	}
