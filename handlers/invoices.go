@@ -239,7 +239,7 @@ func contains(list []string, s string) bool {
 // merchant: detached from the browser, bounded, scoped for api_calls.
 func (h *Handler) netzmeCtx(r *http.Request) (context.Context, context.CancelFunc) {
 	a := accountFrom(r.Context())
-	ctx :=money.WithCallScope(context.WithoutCancel(r.Context()), a.Current.MerchantID, a.User.ID)
+	ctx := money.WithCallScope(context.WithoutCancel(r.Context()), a.Current.MerchantID, a.User.ID)
 	return context.WithTimeout(ctx, netzmeTimeout)
 }
 
@@ -595,6 +595,6 @@ func resolutionFlash(res money.InvoiceResolution) (kind, key string) {
 
 // Temporary bridges while the flows move into package money (issue 10);
 // each goes with the last handler that uses it.
-func newReference(now time.Time) string { return money.NewReference(now) }
-func failureText(err error) string      { return netzme.Describe(err) }
+func newReference(now time.Time) string  { return money.NewReference(now) }
+func failureText(err error) string       { return netzme.Describe(err) }
 func parseNetzmeTime(s string) time.Time { return money.ParseNetzmeTime(s) }

@@ -12,8 +12,8 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
-	"lapak/money"
 	"lapak/db/dbtest"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
 	"lapak/netzme/sandbox"

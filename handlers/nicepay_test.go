@@ -17,8 +17,8 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
-	"lapak/money"
 	"lapak/db/dbtest"
+	"lapak/money"
 	"lapak/snap/nicepay"
 	"lapak/snap/speedcash"
 )

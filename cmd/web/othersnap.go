@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/money"
 	"lapak/handlers"
+	"lapak/money"
 	"lapak/snap"
 	"lapak/snap/nicepay"
 	"lapak/snap/speedcash"
