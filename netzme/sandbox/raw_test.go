@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 	"lapak/snap"
 )
 
 // rawClient speaks the wire protocol by hand so tests can break it on purpose.
 type rawClient struct {
 	t     *testing.T
-	srv   *sandbox.Server
+	srv   *sandboxtest.Server
 	id    sandbox.Identity
 	now   func() time.Time
 	token string
 }
 
-func newRaw(t *testing.T, srv *sandbox.Server, now func() time.Time) *rawClient {
+func newRaw(t *testing.T, srv *sandboxtest.Server, now func() time.Time) *rawClient {
 	if now == nil {
 		now = time.Now
 	}
@@ -108,7 +109,7 @@ func (rc *rawClient) resign(r *http.Request, body string) {
 }
 
 func TestRawServiceHeaderChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	const path = "/api/v1.0/payment/balance-inquiry"
@@ -163,7 +164,7 @@ func TestRawServiceHeaderChecks(t *testing.T) {
 }
 
 func TestRawBodyChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	cust := srv.Sandbox.DemoMerchant().CustID
@@ -195,7 +196,7 @@ func TestRawBodyChecks(t *testing.T) {
 // Netzme re-minifies numbers before hashing (spec §2.7): a body with 1000
 // signed as sent fails there, so it fails here; 0 and 600 survive.
 func TestRawNumberMinifyQuirk(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	cust := srv.Sandbox.DemoMerchant().CustID
@@ -212,7 +213,7 @@ func TestRawNumberMinifyQuirk(t *testing.T) {
 
 func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, snap.Jakarta)}
-	srv := sandbox.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
+	srv := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
 	rc := newRaw(t, srv, clk.Now)
 	rc.login()
 	path := "/api/v1.0/payment/balance-inquiry"
@@ -243,7 +244,7 @@ func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
 }
 
 func TestRawTokenChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	other := newRaw(t, srv, nil)
 	other.id.PrivateKeyPEM = otherKeyPEM(t)
