@@ -144,7 +144,8 @@ func (s *Sandbox) service(svc string, h func(*call) *reply) http.Handler {
 			writeReply(w, fail(http.StatusBadRequest, svc, "00", "Invalid Request body"))
 			return
 		}
-		if v := r.PathValue("v"); v != "v1.0" && v != "v2.0" {
+		// §2.2: v1.0 and v2.0; routes with a fixed version have no {v}.
+		if v := r.PathValue("v"); v != "" && v != "v1.0" && v != "v2.0" {
 			writeReply(w, fail(http.StatusNotFound, svc, "00", "resource not found"))
 			return
 		}

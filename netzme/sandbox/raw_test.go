@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/netzme/sandbox/sandboxtest"
 	"lapak/snap"
@@ -287,5 +288,67 @@ func TestRawTokenChecks(t *testing.T) {
 	}
 	if _, isObj := ok.Body["additionalInfo"].(map[string]any); !isObj {
 		t.Errorf("additionalInfo not echoed: %v", ok.Body)
+	}
+}
+
+// Get Transaction List (§3.4) is served only where the page documents it
+// (/api-qris/v2.0) and at the QA tool's path, each reading the merchant where
+// its variant puts it; the client's two variants both work.
+func TestTransactionListPaths(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	it := e.qrisInvoice(t, 2_500_000)
+	if _, err := e.sb.PayInvoice(ctx, it.TrxID, 0); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, variant := range []netzme.TransactionListVariant{"", netzme.TransactionListDocumented, netzme.TransactionListQA} {
+		cfg := e.srv.Config()
+		cfg.TransactionList = variant
+		c, err := netzme.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := c.TransactionList(ctx, netzme.TransactionListRequest{PartnerReferenceNo: ref(), CustIDMerchant: e.demo.CustID,
+			From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+		if err != nil || len(page.Transactions) != 1 || page.Transactions[0].AmountMinor != 2_500_000 {
+			t.Errorf("variant %q: %+v, %v", variant, page.Transactions, err)
+		}
+	}
+	reqs := e.sb.Requests()
+	var paths []string
+	for _, r := range reqs {
+		if r.Endpoint == string(netzme.EndpointTransactionList) {
+			paths = append(paths, r.Path)
+		}
+	}
+	want := []string{"/api-qris/v2.0/transaction/history-list", "/api-qris/v2.0/transaction/history-list", "/api/v1.0/transaction/history-list"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("paths called = %v, want %v", paths, want)
+	}
+
+	rc := newRaw(t, e.srv, nil)
+	rc.login()
+	from, to := snap.Timestamp(now.Add(-time.Hour)), snap.Timestamp(now.Add(time.Hour))
+	nested := fmt.Sprintf(`{"pageNumber":"1","partnerReferenceNo":"%s","fromDateTime":"%s","toDateTime":"%s","additionalInfo":{"custIdMerchant":"%s"}}`, ref(), from, to, e.demo.CustID)
+	top := fmt.Sprintf(`{"pageNumber":"1","partnerReferenceNo":"%s","fromDateTime":"%s","toDateTime":"%s","custIdMerchant":"%s"}`, ref(), from, to, e.demo.CustID)
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+	}{
+		{"documented", "/api-qris/v2.0/transaction/history-list", nested, 200, "2001200"},
+		{"QA variant", "/api/v1.0/transaction/history-list", top, 200, "2001200"},
+		{"undocumented api-qris v1.0", "/api-qris/v1.0/transaction/history-list", nested, 404, ""},
+		{"QA path at v2.0", "/api/v2.0/transaction/history-list", top, 404, ""},
+		{"documented path, merchant at top level", "/api-qris/v2.0/transaction/history-list", top, 400, "4001202"},
+		{"QA path, merchant nested", "/api/v1.0/transaction/history-list", nested, 400, "4001202"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rc.service(tc.path, tc.body, nil)
+			if got.Status != tc.status || got.Code != tc.code {
+				t.Errorf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tc.status, tc.code)
+			}
+		})
 	}
 }

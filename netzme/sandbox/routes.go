@@ -56,8 +56,11 @@ func (s *Sandbox) routes() http.Handler {
 	api("/api/{v}/merchant/create-pin", epCreatePIN, s.service("00", s.createPIN))
 	api("/api/{v}/merchant/forgot-pin", epForgotPIN, s.service("00", s.forgotPIN))
 	api("/api/{v}/payment/balance-inquiry", epBalance, s.service("11", s.balanceInquiry(WalletBalance)))
-	api("/api-qris/{v}/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance)))
-	api("/api/{v}/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance)))
+	// §3.4: the page documents v2.0 only; the second path is the variant
+	// Netzme's QA tool calls (netzme.TransactionListQA), served so that
+	// Lapak's NETZME_HISTORY_PATH=qa can be tried against the sandbox.
+	api("/api-qris/v2.0/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance, merchantNested)))
+	api("/api/v1.0/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance, merchantTopLevel)))
 	api("/api/{v}/registration-account-inquiry", epMerchantDetail, s.service("08", s.merchantDetail))
 	api("/api/{v}/emoney/bank-account-inquiry", epWithdrawInquiry, s.service("42", s.withdrawInquiry(WalletBalance)))
 	api("/api/{v}/emoney/transfer-bank", epWithdrawProcess, s.service("43", s.withdrawProcess(WalletBalance)))
@@ -70,7 +73,7 @@ func (s *Sandbox) routes() http.Handler {
 	api("/api/{v}/emoney/bank-account-inquiry/deposit", epDepositInquiry, s.service("42", s.withdrawInquiry(WalletDeposit)))
 	api("/api/{v}/emoney/transfer-bank/deposit", epDepositWithdraw, s.service("43", s.withdrawProcess(WalletDeposit)))
 	api("/api/{v}/debit/status-deposit", epDepositWithdrawInf, s.service("00", s.withdrawInformation(WalletDeposit)))
-	api("/api/{v}/deposit/transaction-history-list", epDepositList, s.service("12", s.historyList(WalletDeposit)))
+	api("/api/{v}/deposit/transaction-history-list", epDepositList, s.service("12", s.historyList(WalletDeposit, merchantNested)))
 	api("/api/{v}/deposit/balance-inquiry", epDepositBalance, s.service("11", s.balanceInquiry(WalletDeposit)))
 	s.pageRoutes(mux)
 	return mux
