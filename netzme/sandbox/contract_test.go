@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func TestPINLifecycle(t *testing.T) {
 func TestMerchantDetail(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
-	for _, phone := range []string{"6281234567890", "+6281234567890", "081234567890"} {
+	for _, phone := range []string{"6281234567890", "+6281234567890", "081234567890", "+62 812-3456-7890", "(0812) 3456 7890"} {
 		d, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: phone})
 		if err != nil {
 			t.Fatalf("%s: %v", phone, err)
@@ -89,8 +90,25 @@ func TestMerchantDetail(t *testing.T) {
 			t.Errorf("static QRIS = %+v", p)
 		}
 	}
-	_, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: "6289999999999"})
-	wantAPIError(t, err, http.StatusForbidden, "4030818")
+	for _, phone := range []string{"6289999999999", "1281234567890", "+62 0812 3456 7890", "6281234567890x"} {
+		_, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: phone})
+		wantAPIError(t, err, http.StatusForbidden, "4030818")
+	}
+
+	// A merchant registered with a typed number is found by any form of it.
+	m, err := e.sb.AddMerchant(ctx, sandbox.Merchant{Name: "Warung Baru", Phone: "0857-1111-2222"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Phone != "6285711112222" {
+		t.Errorf("stored phone = %q, want 6285711112222", m.Phone)
+	}
+	if d, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: "+6285711112222"}); err != nil || d.CustIDMerchant != m.CustID {
+		t.Errorf("lookup by +62 form: %+v, %v", d, err)
+	}
+	if _, err := e.sb.AddMerchant(ctx, sandbox.Merchant{Name: "Warung Asing", Phone: "+1 415 555 0100"}); !errors.Is(err, snap.ErrPhonePrefix) {
+		t.Errorf("foreign phone: err = %v, want snap.ErrPhonePrefix", err)
+	}
 }
 
 func TestInvoiceTransactionQRISPaidEndToEnd(t *testing.T) {

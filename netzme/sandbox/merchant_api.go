@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"lapak/snap"
@@ -236,16 +235,6 @@ type wMerchantDetailRequest struct {
 	} `json:"additionalInfo"`
 }
 
-// normalizePhone maps 08…, 628…, +628… to 628… (guess, spec §3.5: format not documented).
-func normalizePhone(p string) string {
-	p = strings.NewReplacer(" ", "", "-", "").Replace(p)
-	p = strings.TrimPrefix(p, "+")
-	if strings.HasPrefix(p, "0") {
-		p = "62" + p[1:]
-	}
-	return p
-}
-
 // merchantDetail is spec §3.5 (Get Merchant Detail by registered phone).
 func (s *Sandbox) merchantDetail(c *call) *reply {
 	var req wMerchantDetailRequest
@@ -259,9 +248,15 @@ func (s *Sandbox) merchantDetail(c *call) *reply {
 	if rep := c.require("partnerReferenceNo", req.PartnerReferenceNo, "phoneNo", phone); rep != nil {
 		return rep
 	}
+	// guess, spec §3.5: the phone format is not documented; any form
+	// snap.ParsePhone reads finds the merchant, anything else finds none.
+	registered := ""
+	if p, err := snap.ParsePhone(phone); err == nil {
+		registered = p.International()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := scanMerchant(s.db.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, normalizePhone(phone)))
+	m, err := scanMerchant(s.db.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, registered))
 	if isNoRows(err) {
 		return failRef(http.StatusForbidden, c.svc, "18", "Account Inactive", req.PartnerReferenceNo)
 	} else if err != nil {

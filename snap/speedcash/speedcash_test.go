@@ -237,8 +237,9 @@ func TestNormalizePhone(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "12345", "0812abc4567", "+1 415 555 0100", "62812"} {
-		if got, err := NormalizePhone(bad); err == nil {
-			t.Errorf("NormalizePhone(%q) = %q, want error", bad, got)
+		if got, err := NormalizePhone(bad); err == nil || !errors.Is(err, snap.ErrPhoneEmpty) && !errors.Is(err, snap.ErrPhoneCharacter) &&
+			!errors.Is(err, snap.ErrPhonePrefix) && !errors.Is(err, snap.ErrPhoneLength) {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want a snap.ErrPhone* error", bad, got, err)
 		}
 	}
 }
