@@ -237,7 +237,7 @@ func (s *Sandbox) skew() time.Duration {
 }
 
 // claimExternalID enforces "unique for every request within the same
-// calendar day" (spec §2.10) with the SNAP answer 409xx00 Conflict (snap-standard §5.1).
+// calendar day" (spec §2.10) with the SNAP answer 409xx00 Conflict (snap §5.1).
 func (s *Sandbox) claimExternalID(ctx context.Context, ext string, now time.Time, svc string) *reply {
 	day := now.In(snap.Jakarta).Format("2006-01-02")
 	s.mu.Lock()

@@ -24,7 +24,7 @@ var payMethods = map[string]bool{
 	"VA_MANDIRI": true, "VA_PERMATA": true, "VA_BCA_PZ": true,
 }
 
-// qrisLimitMinor is the per-transaction QRIS cap (qris.md §2: IDR 10,000,000).
+// qrisLimitMinor is the per-transaction QRIS cap (qris §2: IDR 10,000,000).
 const qrisLimitMinor = 10_000_000_00
 
 // defaultExpiry applies when expireInSecond is absent (guess, spec §3.12: default not documented).

@@ -23,7 +23,7 @@ type Merchant struct {
 	PostalCode string
 	MCC        string
 	NMID       string // national merchant id, "ID10…"
-	MPAN       string // merchant PAN, Netzme NNS 93600814 prefix (qris.md §3.1)
+	MPAN       string // merchant PAN, Netzme NNS 93600814 prefix (qris §3.1)
 	MerchantID string // merchant id at the acquirer (QRIS tag 26 sub 02)
 	Criteria   string // UMI/UKE/UME/UBE
 	StaticQRIS string // the printed sticker payload
@@ -42,7 +42,7 @@ type Merchant struct {
 // DemoMerchantName is the shop every fresh sandbox starts with.
 const DemoMerchantName = "Toko Contoh"
 
-// netzmeGUID and netzmeNNS identify Netzme as QRIS acquirer (qris.md §3.1).
+// netzmeGUID and netzmeNNS identify Netzme as QRIS acquirer (qris §3.1).
 const (
 	netzmeGUID = "ID.NETZME.WWW"
 	netzmeNNS  = "93600814"

@@ -5,8 +5,8 @@
 // Simulator is a stateful stand-in served over real HTTP for the default run
 // and for tests.
 //
-// References name sections of /work/shared/spec/merchant-status.md
-// ("speedcash §2.4").
+// References name sections of SpeedCash's Merchant Status specification
+// ("speedcash §2.4"); docs/protocol.md lists the facts and guesses.
 package speedcash
 
 import (
