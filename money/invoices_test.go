@@ -214,6 +214,8 @@ func TestCreateInvoiceRules(t *testing.T) {
 			map[string]error{"amount": money.ErrAmountTooLarge}},
 		{"other methods", money.InvoiceInput{AmountMinor: money.MaxInvoiceMinor + 1, Method: netzme.PayBankTransfer, Description: "x"},
 			map[string]error{"amount": money.ErrAmountTooLarge}},
+		{"a top-up follows the same caps", money.InvoiceInput{Purpose: money.PurposeTopup, AmountMinor: money.MaxQRISMinor + 1},
+			map[string]error{"amount": money.ErrAmountTooLarge}},
 		{"top-up methods", money.InvoiceInput{Purpose: money.PurposeTopup, AmountMinor: 100, Method: netzme.PayOVO},
 			map[string]error{"method": money.ErrMethod}},
 		{"everything at once", money.InvoiceInput{AmountMinor: 0, Method: "BITCOIN", FeeType: "on_netzme",
