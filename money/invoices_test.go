@@ -14,13 +14,14 @@ import (
 	"lapak/netzme"
 	"lapak/netzme/qris"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 )
 
 // env is a Service talking HTTP to a sandbox, with a merchant linked to the
 // sandbox's demo merchant and a clock the test moves.
 type env struct {
 	db       *db.DB
-	sb       *sandbox.Server
+	sb       *sandboxtest.Server
 	svc      *money.Service
 	merchant db.Merchant
 	actor    money.Actor
@@ -43,7 +44,7 @@ func (e *env) advance(d time.Duration) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{db: dbtest.New(t), sb: sandbox.NewServer(t), now: time.Now().UTC()}
+	e := &env{db: dbtest.New(t), sb: sandboxtest.NewServer(t), now: time.Now().UTC()}
 	cfg := e.sb.Config()
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
 	cfg.Observer = money.Recorder{DB: e.db, Now: e.clock}
