@@ -113,6 +113,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		CallbackToken:   a.callbackToken,
 		OtherSNAP:       other,
 		NetzmePublicKey: netzmePub,
+		PublicURL:       a.baseURL,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {
