@@ -117,6 +117,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		NetzmePublicKey: netzmePub,
 		Money:           a.money,
 		Now:             time.Now,
+		PublicURL:       a.baseURL,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {
