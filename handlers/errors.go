@@ -22,6 +22,14 @@ var errorMessages = []struct {
 	{money.ErrAmountZero, http.StatusUnprocessableEntity, "err.amount.zero"},
 	{money.ErrAmountTooLarge, http.StatusUnprocessableEntity, "err.amount.max"},
 	{money.ErrFormat, http.StatusUnprocessableEntity, "err.amount"},
+	// Money out: withdrawals (before the Netzme kinds: a failed inquiry has
+	// its own words whatever Netzme answered).
+	{money.ErrPINFormat, http.StatusUnprocessableEntity, "err.pin.digits"},
+	{money.ErrWithdrawNotAllowed, http.StatusUnprocessableEntity, "withdraw.notallowed"},
+	{money.ErrOwnApproval, http.StatusForbidden, "withdraw.ownapproval"},
+	{money.ErrWithdrawalOpen, http.StatusConflict, "flash.withdraw.open"},
+	{money.ErrFormExpired, http.StatusConflict, "flash.withdraw.expired"},
+	{money.ErrInquiryFailed, http.StatusBadGateway, "flash.withdraw.inquiryfailed"},
 	{netzme.ErrPINExists, http.StatusConflict, "err.pin.exists"},
 	{netzme.ErrTooSoon, http.StatusTooManyRequests, "err.pin.cooldown"},
 	{netzme.ErrMerchantInactive, http.StatusUnprocessableEntity, "err.link.notfound"},
