@@ -30,6 +30,11 @@ var errorMessages = []struct {
 	{money.ErrWithdrawalOpen, http.StatusConflict, "flash.withdraw.open"},
 	{money.ErrFormExpired, http.StatusConflict, "flash.withdraw.expired"},
 	{money.ErrInquiryFailed, http.StatusBadGateway, "flash.withdraw.inquiryfailed"},
+	// Money out: split fees.
+	{money.ErrSplitFeeInvoice, http.StatusUnprocessableEntity, "err.splitfee.invoice"},
+	{money.ErrFeeTooLarge, http.StatusUnprocessableEntity, "err.splitfee.toobig"},
+	{money.ErrProductTooLong, http.StatusUnprocessableEntity, "err.toolong"},
+	{money.ErrSplitFeeExists, http.StatusConflict, "flash.splitfee.exists"},
 	{netzme.ErrPINExists, http.StatusConflict, "err.pin.exists"},
 	{netzme.ErrTooSoon, http.StatusTooManyRequests, "err.pin.cooldown"},
 	{netzme.ErrMerchantInactive, http.StatusUnprocessableEntity, "err.link.notfound"},
