@@ -10,12 +10,12 @@ import (
 )
 
 // latestTransactionStatus values of a Withdraw Status Notification that end
-// a withdrawal as failed. guess, §3.9: only the references are documented;
-// "06" (failed) is what the sandbox sends, "07" (cancelled) the SNAP
-// neighbour.
+// a withdrawal as failed. guess, §3.9: the body is not documented; "06" is
+// SNAP's Failed (the SNAP standard §7) and what the sandbox sends, "07" is
+// Failed in Netzme's QRIS notification (§4.6; SNAP's "Not found").
 const (
-	withdrawNotifiedFailed    = "06"
-	withdrawNotifiedCancelled = "07"
+	statusSNAPFailed       = "06"
+	statusNetzmeQRISFailed = "07"
 )
 
 // ApplyWithdrawNotification applies a Withdraw Status Notification (§3.9),
@@ -56,7 +56,7 @@ func (s *Service) ApplyWithdrawNotification(ctx context.Context, tx *db.Tx, cb d
 		switch c.LatestTransactionStatus {
 		case netzme.StatusSuccess:
 			to = db.WithdrawalSuccess
-		case withdrawNotifiedFailed, withdrawNotifiedCancelled:
+		case statusSNAPFailed, statusNetzmeQRISFailed:
 			to = db.WithdrawalFailed
 		}
 	}
