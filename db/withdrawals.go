@@ -228,28 +228,13 @@ func (d *DB) StartWithdrawal(ctx context.Context, merchantID int64, token, partn
 // QuoteWithdrawal returns the newest withdrawal started from quote token of
 // merchantID (what a repeated submit should show), or ErrNotFound.
 func (d *DB) QuoteWithdrawal(ctx context.Context, merchantID int64, token string) (Withdrawal, error) {
-	w, err := scanWithdrawal(d.sql.QueryRowContext(ctx, `SELECT `+prefixed("w.", withdrawalColumns)+`
-		FROM withdrawals w JOIN withdraw_quotes q ON q.id = w.quote_id
-		WHERE q.token = ? AND w.merchant_id = ? ORDER BY w.id DESC LIMIT 1`, token, merchantID))
+	w, err := scanWithdrawal(d.sql.QueryRowContext(ctx, `SELECT `+withdrawalColumns+` FROM withdrawals
+		WHERE merchant_id = ? AND quote_id = (SELECT id FROM withdraw_quotes WHERE token = ? AND merchant_id = ?)
+		ORDER BY id DESC LIMIT 1`, merchantID, token, merchantID))
 	if err != nil {
 		return Withdrawal{}, notFound(err, "withdrawal of quote")
 	}
 	return w, nil
-}
-
-// prefixed qualifies every column of a column list with p (e.g. "w.").
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, c := range parts {
-		c = strings.TrimSpace(c)
-		if strings.HasPrefix(c, "coalesce(") {
-			c = "coalesce(" + p + strings.TrimPrefix(c, "coalesce(")
-		} else {
-			c = p + c
-		}
-		parts[i] = c
-	}
-	return strings.Join(parts, ", ")
 }
 
 // WithdrawalChange moves a withdrawal from one of From to To. Empty fields

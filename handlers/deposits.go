@@ -1,25 +1,18 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
 	"lapak/money"
-	"lapak/netzme"
-	"lapak/snap"
 	"lapak/views"
 )
 
-// jakarta is the merchants' day for the deposit transaction list (§3.4: a
-// range may not span days).
-var jakarta = time.FixedZone("WIB", 7*3600)
 
 // showDeposits shows the deposit balance (§3.26), today's deposit movements
 // (§3.25), top-ups, deposit withdrawals and split-fee deductions. Netzme
@@ -39,23 +32,16 @@ func (h *Handler) renderDeposits(w http.ResponseWriter, r *http.Request, status 
 	v := views.DepositsView{Linked: m.NetzmeCustID != "", CanAct: a.hasRole(db.RoleOwner),
 		CanSplit: a.hasRole(db.RoleOwner) || a.User.IsAdmin, Forms: forms}
 	if v.Linked {
-		nctx, cancel := h.netzmeCtx(r)
-		bal, err := h.netzme.DepositBalance(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()), CustIDMerchant: m.NetzmeCustID})
-		if err == nil {
-			v.BalanceMinor, v.HasBalance = bal.TotalMinor, true
+		ov, err := h.money.DepositOverview(ctx, h.actor(r))
+		if err != nil {
+			h.serverError(w, r, err)
+			return
 		}
-		day := h.now().In(jakarta)
-		from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, jakarta)
-		page, err2 := h.netzme.DepositTransactions(nctx, netzme.TransactionListRequest{PartnerReferenceNo: newReference(h.now()),
-			CustIDMerchant: m.NetzmeCustID, From: from, To: from.Add(24*time.Hour - time.Second), Page: 1})
-		cancel()
-		if err2 == nil {
-			for _, t := range page.Transactions {
-				v.Movements = append(v.Movements, views.DepositMovement{Type: t.Type, Status: t.Status, Desc: t.Desc,
-					AmountMinor: t.AmountMinor, Time: parseNetzmeTime(t.CreatedTs), Reference: t.TransactionID})
-			}
+		v.BalanceMinor, v.HasBalance, v.Unavailable = ov.BalanceMinor, ov.HasBalance, ov.Unavailable
+		for _, t := range ov.Movements {
+			v.Movements = append(v.Movements, views.DepositMovement{Type: t.Type, Status: t.Status, Desc: t.Desc,
+				AmountMinor: t.AmountMinor, Time: t.Time, Reference: t.Reference})
 		}
-		v.Unavailable = err != nil || err2 != nil
 	}
 	topups, err := h.db.TopupInvoices(ctx, m.ID, 20)
 	if err != nil {
@@ -132,11 +118,10 @@ func (h *Handler) createTopup(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/invoices/"+strconv.FormatInt(res.Invoice.ID, 10), http.StatusSeeOther)
 }
 
-// createSplitFee records a split-fee deduction for a paid invoice (§3.20):
-// intent first, then Deduct Deposit and Split Fee outside any transaction.
+// createSplitFee asks Netzme to deduct a fee from the deposit for a paid
+// sale invoice (§3.20).
 func (h *Handler) createSplitFee(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	if !h.parseForm(w, r) {
 		return
 	}
@@ -150,50 +135,37 @@ func (h *Handler) createSplitFee(w http.ResponseWriter, r *http.Request) {
 	if errKey != "" {
 		forms.Errors["fee"] = errKey
 	}
-	if len(forms.SplitProduct) > 100 {
-		forms.Errors["product_name"] = "err.toolong"
-	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	var iv db.Invoice
-	if ok {
-		iv, err = h.db.MerchantInvoice(ctx, m.ID, invoiceID)
-		if err != nil || iv.Status != db.InvoicePaid || iv.Purpose != "sale" {
-			forms.Errors["invoice_id"] = "err.splitfee.invoice"
-		} else if fee > iv.AmountMinor {
-			forms.Errors["fee"] = "err.splitfee.toobig"
-		}
-	}
 	if len(forms.Errors) > 0 {
 		h.renderDeposits(w, r, http.StatusUnprocessableEntity, forms)
 		return
 	}
-	product := forms.SplitProduct
-	if product == "" {
-		product = iv.Description
-	}
-	sf, err := h.db.StartSplitFee(ctx, db.SplitFee{MerchantID: m.ID, InvoiceID: iv.ID, ReferenceNo: newReference(h.now()),
-		FeeMinor: fee, ProductName: product, CreatedBy: a.User.ID},
-		h.auditEntry(r, "splitfee.request", m.ID, map[string]any{"invoice": iv.PartnerReferenceNo, "fee": snap.FormatAmount(fee)}))
-	if errors.Is(err, db.ErrConflict) {
-		h.setFlash(ctx, "error", "flash.splitfee.exists", iv.PartnerReferenceNo)
-		http.Redirect(w, r, "/deposits", http.StatusSeeOther)
+	res, err := h.money.DeductSplitFee(ctx, h.actor(r), money.SplitFeeInput{InvoiceID: invoiceID, FeeMinor: fee, ProductName: forms.SplitProduct})
+	if err != nil {
+		status, key, ok := errorMessage(err)
+		var fe *money.FieldError
+		switch {
+		case !ok:
+			h.serverError(w, r, err)
+		case errors.As(err, &fe):
+			forms.Errors[fe.Field] = key
+			h.renderDeposits(w, r, status, forms)
+		default:
+			arg := ""
+			if errors.Is(err, money.ErrSplitFeeExists) {
+				arg = res.InvoiceReference
+			}
+			h.setFlash(ctx, "error", key, arg)
+			http.Redirect(w, r, "/deposits", http.StatusSeeOther)
+		}
 		return
-	} else if err != nil {
-		h.dbError(w, r, err)
-		return
 	}
-	kind, key := h.sendSplitFee(r, m, iv, sf)
-	h.setFlash(ctx, kind, key, iv.PartnerReferenceNo)
+	kind, key := splitFeeFlash(res.SplitFee)
+	h.setFlash(ctx, kind, key, res.InvoiceReference)
 	http.Redirect(w, r, "/deposits", http.StatusSeeOther)
 }
 
-// retrySplitFee resends an unknown deduction with the SAME references: safe,
-// because Netzme refuses a partnerReferenceNo it already has (4090001), which
-// then tells us the first attempt went through.
+// retrySplitFee is "Coba lagi" on a deduction whose outcome is unknown: it
+// is resent with the same references, which is safe.
 func (h *Handler) retrySplitFee(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, ok := parseID(chi.URLParam(r, "id"))
@@ -201,77 +173,35 @@ func (h *Handler) retrySplitFee(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	m, err := h.currentMerchant(r)
+	res, err := h.money.RetrySplitFee(ctx, h.actor(r), id)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	sf, err := h.db.MerchantSplitFee(ctx, m.ID, id)
-	if err != nil {
+		if _, key, ok := errorMessage(err); ok {
+			h.setFlash(ctx, "error", key, "")
+			http.Redirect(w, r, "/deposits", http.StatusSeeOther)
+			return
+		}
 		h.dbError(w, r, err)
 		return
 	}
-	if sf.Status != db.SplitFeeUnknown {
-		http.Redirect(w, r, "/deposits", http.StatusSeeOther)
-		return
+	if res.Sent {
+		kind, key := splitFeeFlash(res.SplitFee)
+		h.setFlash(ctx, kind, key, res.InvoiceReference)
 	}
-	iv, err := h.db.MerchantInvoice(ctx, m.ID, sf.InvoiceID)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	kind, key := h.sendSplitFee(r, m, iv, sf)
-	h.setFlash(ctx, kind, key, iv.PartnerReferenceNo)
 	http.Redirect(w, r, "/deposits", http.StatusSeeOther)
 }
 
-// splitPayMethod maps our invoice method to §3.20's legacy payMethod list.
-func splitPayMethod(method string) string {
-	switch method {
-	case netzme.PayQRIS:
-		return "QRIS"
-	case netzme.PayOVO, netzme.PayDANA, netzme.PayNetzme, netzme.PayNetzmeSeamless:
-		return "EWALLET"
-	case netzme.PayRetailOutlet:
-		return "RETAIL_OUTLET"
-	}
-	return "BANK_TRANSFER"
-}
-
-func (h *Handler) sendSplitFee(r *http.Request, m db.Merchant, iv db.Invoice, sf db.SplitFee) (kind, key string) {
-	ctx := context.WithoutCancel(r.Context())
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	_, err := h.netzme.DeductDepositSplitFee(nctx, netzme.DeductDepositRequest{
-		ReferenceNo: sf.ReferenceNo, PartnerReferenceNo: sf.PartnerReferenceNo, CustIDMerchant: m.NetzmeCustID,
-		AmountMinor: sf.AmountMinor, FeeMinor: sf.FeeMinor, SKU: iv.PartnerReferenceNo, ProductName: sf.ProductName,
-		// guess, spec §3.20: bankName from the legacy list; our money came through Netzme.
-		PayMethod: splitPayMethod(iv.Method), BankName: "NETZME", Qty: 1, Desc: iv.Description,
-	})
-	status, code, reason := db.SplitFeeSuccess, "", ""
-	kind, key = "ok", "flash.splitfee.done"
-	var api *netzme.APIError
+// splitFeeFlash is the flash (kind, key; its %s is the invoice) for where a
+// deduction stands after it was sent.
+func splitFeeFlash(sf db.SplitFee) (kind, key string) {
 	switch {
-	case err == nil:
-	case errors.Is(err, netzme.ErrOutcomeUnknown):
-		// Leave it unknown; "Coba lagi" resends the same references safely.
-		h.audit(r, "splitfee.answer", m.ID, map[string]any{"invoice": iv.PartnerReferenceNo, "status": "unknown"})
+	case sf.Status == db.SplitFeeUnknown:
 		return "error", "flash.splitfee.unknown"
-	case errors.As(err, &api) && api.ResponseCode == "4090001":
-		// Netzme already has this payment: an earlier attempt went through.
-		code, reason = "duplicate", failureText(err)
-		key = "flash.splitfee.duplicate"
-	case errors.As(err, &api) && api.ResponseCode == "4030014":
-		status, code, reason = db.SplitFeeFailed, "insufficient", failureText(err)
-		kind, key = "error", "flash.splitfee.insufficient"
-	default:
-		status, code, reason = db.SplitFeeFailed, "refused", failureText(err)
-		kind, key = "error", "flash.splitfee.refused"
+	case sf.FailureCode == money.SplitFeeDuplicate:
+		return "ok", "flash.splitfee.duplicate"
+	case sf.Status == db.SplitFeeSuccess:
+		return "ok", "flash.splitfee.done"
+	case sf.FailureCode == money.SplitFeeInsufficient:
+		return "error", "flash.splitfee.insufficient"
 	}
-	if _, err := h.db.FinishSplitFee(ctx, sf.ID, status, code, reason,
-		h.auditEntry(r, "splitfee.answer", m.ID, map[string]any{"invoice": iv.PartnerReferenceNo, "status": status, "code": code})); err != nil {
-		h.log.Error("record split fee answer", "split_fee", sf.ID, "err", err)
-		return "error", "flash.splitfee.unknown"
-	}
-	return kind, key
+	return "error", "flash.splitfee.refused"
 }

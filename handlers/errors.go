@@ -42,6 +42,19 @@ var errorMessages = []struct {
 	{qris.ErrOrder, http.StatusUnprocessableEntity, "err.qris.syntax"},
 	{qris.ErrTooLong, http.StatusUnprocessableEntity, "err.qris.syntax"},
 	{qris.ErrCharset, http.StatusUnprocessableEntity, "err.qris.syntax"},
+	// Money out: withdrawals (before the Netzme kinds: a failed inquiry has
+	// its own words whatever Netzme answered).
+	{money.ErrPINFormat, http.StatusUnprocessableEntity, "err.pin.digits"},
+	{money.ErrWithdrawNotAllowed, http.StatusUnprocessableEntity, "withdraw.notallowed"},
+	{money.ErrOwnApproval, http.StatusForbidden, "withdraw.ownapproval"},
+	{money.ErrWithdrawalOpen, http.StatusConflict, "flash.withdraw.open"},
+	{money.ErrFormExpired, http.StatusConflict, "flash.withdraw.expired"},
+	{money.ErrInquiryFailed, http.StatusBadGateway, "flash.withdraw.inquiryfailed"},
+	// Money out: split fees.
+	{money.ErrSplitFeeInvoice, http.StatusUnprocessableEntity, "err.splitfee.invoice"},
+	{money.ErrFeeTooLarge, http.StatusUnprocessableEntity, "err.splitfee.toobig"},
+	{money.ErrProductTooLong, http.StatusUnprocessableEntity, "err.toolong"},
+	{money.ErrSplitFeeExists, http.StatusConflict, "flash.splitfee.exists"},
 	{netzme.ErrPINExists, http.StatusConflict, "err.pin.exists"},
 	{netzme.ErrTooSoon, http.StatusTooManyRequests, "err.pin.cooldown"},
 	{netzme.ErrMerchantInactive, http.StatusUnprocessableEntity, "err.link.notfound"},

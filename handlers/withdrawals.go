@@ -1,27 +1,16 @@
 package handlers
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
 	"lapak/money"
-	"lapak/netzme"
-	"lapak/snap"
 	"lapak/views"
 )
-
-// quoteLifetime is how long a confirmation form stays usable. The amount is
-// "closed" (spec §5.3): an old inquiry is likely stale, so ask again.
-const quoteLifetime = 10 * time.Minute
 
 // moneyOutRoutes registers the pages of issue 6 "Money out" inside the
 // signed-in group. Only owners withdraw; auditors may read deposits; split
@@ -58,18 +47,6 @@ func (h *Handler) requireOwnerOrAdmin(next http.Handler) http.Handler {
 	})
 }
 
-func jsonDetail(m map[string]any) string {
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-// newFormToken is a one-time confirmation form token: 128 random bits.
-func newFormToken() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // maskAccount hides all but the last four digits of a bank account.
 func maskAccount(s string) string {
 	if len(s) <= 4 {
@@ -99,7 +76,6 @@ func (h *Handler) showWithdrawals(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderWithdrawals(w http.ResponseWriter, r *http.Request, status int, errKey string) {
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	m, err := h.currentMerchant(r)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -123,70 +99,20 @@ func (h *Handler) renderWithdrawals(w http.ResponseWriter, r *http.Request, stat
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	_ = a
 	h.render(w, r, status, views.WithdrawalsPage(h.page(r, views.T(ctx, "withdrawals.title")), v))
 }
 
-// withdrawInquiry is "Cek saldo yang bisa ditarik": Withdraw Inquiry (§3.6
-// or §3.22), stored as a one-time confirmation form. It moves no money. A
-// withdrawal that is still open blocks it.
+// withdrawInquiry is "Cek saldo yang bisa ditarik": the inquiry, stored as
+// a one-time confirmation form. It moves no money. A withdrawal that is still
+// open blocks it and is shown instead.
 func (h *Handler) withdrawInquiry(wallet db.Wallet) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		a := accountFrom(ctx)
-		back := "/withdrawals"
-		if wallet == db.WalletDeposit {
-			back = "/deposits"
-		}
-		m, err := h.currentMerchant(r)
+		q, err := h.money.WithdrawInquiry(r.Context(), h.actor(r), money.WithdrawInquiryInput{Wallet: wallet})
 		if err != nil {
-			h.serverError(w, r, err)
+			h.withdrawError(w, r, err, walletHome(wallet), nil)
 			return
 		}
-		if m.NetzmeCustID == "" {
-			h.setFlash(ctx, "error", "invoices.notlinked", "")
-			http.Redirect(w, r, back, http.StatusSeeOther)
-			return
-		}
-		if open, err := h.db.OpenWithdrawal(ctx, m.ID, wallet); err == nil {
-			h.setFlash(ctx, "error", "flash.withdraw.open", "")
-			http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(open.ID, 10), http.StatusSeeOther)
-			return
-		} else if !errors.Is(err, db.ErrNotFound) {
-			h.serverError(w, r, err)
-			return
-		}
-		ref := newReference(h.now())
-		nctx, cancel := h.netzmeCtx(r)
-		defer cancel()
-		in := netzme.WithdrawInquiryRequest{PartnerReferenceNo: ref, CustIDMerchant: m.NetzmeCustID}
-		var q netzme.WithdrawInquiry
-		if wallet == db.WalletDeposit {
-			q, err = h.netzme.WithdrawDepositInquiry(nctx, in)
-		} else {
-			q, err = h.netzme.WithdrawInquiry(nctx, in)
-		}
-		if err != nil {
-			h.audit(r, "withdrawal.inquiry", m.ID, map[string]any{"partner_reference_no": ref, "wallet": wallet, "result": failureText(err)})
-			h.setFlash(ctx, "error", "flash.withdraw.inquiryfailed", "")
-			http.Redirect(w, r, back, http.StatusSeeOther)
-			return
-		}
-		now := h.now()
-		quote, err := h.db.CreateWithdrawQuote(ctx, db.WithdrawQuote{
-			MerchantID: m.ID, Wallet: wallet, Token: newFormToken(), PartnerReferenceNo: ref,
-			InquiryReferenceNo: q.ReferenceNo, AmountMinor: q.AmountMinor, MinimumMinor: q.MinimumMinor,
-			Allowed:     q.AmountAllowed && q.AmountMinor > 0 && q.AmountMinor >= q.MinimumMinor,
-			AccountName: q.BeneficiaryAccountName, AccountNumber: q.BeneficiaryAccountNumber,
-			BankName: q.BeneficiaryBankName, BankCode: q.BeneficiaryBankCode,
-			CreatedBy: a.User.ID, CreatedAt: now, ExpiresAt: now.Add(quoteLifetime),
-		}, h.auditEntry(r, "withdrawal.inquiry", m.ID, map[string]any{"partner_reference_no": ref, "wallet": wallet,
-			"amount": snap.FormatAmount(q.AmountMinor), "allowed": q.AmountAllowed}))
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/withdrawals/confirm/"+quote.Token, http.StatusSeeOther)
+		http.Redirect(w, r, "/withdrawals/confirm/"+q.Token, http.StatusSeeOther)
 	}
 }
 
@@ -218,89 +144,30 @@ func (h *Handler) renderConfirm(w http.ResponseWriter, r *http.Request, status i
 	h.render(w, r, status, views.WithdrawConfirmPage(h.page(r, views.T(ctx, "withdraw.confirm.title")), v))
 }
 
-// pinShapeOK reports whether pin has the shape Netzme requires: 6 digits (§2.15).
-func pinShapeOK(pin string) bool {
-	if len(pin) != 6 {
-		return false
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // confirmWithdrawal is the submit of the confirmation form. The one-time
 // form and the one-open-withdrawal rule make any repeat (double click,
 // second tab, back and resubmit) land on the withdrawal already started.
 func (h *Handler) confirmWithdrawal(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	if !h.parseForm(w, r) {
 		return
 	}
 	token := chi.URLParam(r, "token")
-	q, err := h.db.MerchantWithdrawQuote(ctx, a.Current.MerchantID, token)
+	q, err := h.db.MerchantWithdrawQuote(ctx, accountFrom(ctx).Current.MerchantID, token)
 	if err != nil {
 		h.dbError(w, r, err)
 		return
 	}
-	second, err := h.db.SecondApprover(ctx, q.MerchantID)
+	res, err := h.money.SubmitWithdrawal(ctx, h.actor(r), money.SubmitInput{Token: token, PIN: r.PostForm.Get("pin")})
 	if err != nil {
-		h.serverError(w, r, err)
+		h.withdrawError(w, r, err, walletHome(q.Wallet), func(status int, errs views.FieldErrors) {
+			h.renderConfirm(w, r, status, q, errs)
+		})
 		return
 	}
-	pin := r.PostForm.Get("pin")
-	if q.Status == "open" {
-		switch {
-		case !q.Allowed:
-			h.renderConfirm(w, r, http.StatusUnprocessableEntity, q, views.FieldErrors{"amount": "withdraw.notallowed"})
-			return
-		case !second && !pinShapeOK(pin):
-			h.renderConfirm(w, r, http.StatusUnprocessableEntity, q, views.FieldErrors{"pin": "err.pin.digits"})
-			return
-		}
-	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	ref := newReference(h.now())
-	wd, err := h.db.StartWithdrawal(ctx, m.ID, token, ref, a.User.ID, second, h.now(),
-		h.auditEntry(r, "withdrawal.request", m.ID, map[string]any{"partner_reference_no": ref, "wallet": q.Wallet,
-			"amount": snap.FormatAmount(q.AmountMinor), "needs_approval": second}))
-	switch {
-	case errors.Is(err, db.ErrQuoteUsed):
-		if prev, err := h.db.QuoteWithdrawal(ctx, m.ID, token); err == nil {
-			h.setFlash(ctx, "ok", "flash.withdraw.repeat", "")
-			http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(prev.ID, 10), http.StatusSeeOther)
-			return
-		}
-		h.setFlash(ctx, "error", "flash.withdraw.expired", "")
-		http.Redirect(w, r, walletHome(q.Wallet), http.StatusSeeOther)
-		return
-	case errors.Is(err, db.ErrConflict):
-		h.setFlash(ctx, "error", "flash.withdraw.open", "")
-		if open, err := h.db.OpenWithdrawal(ctx, m.ID, q.Wallet); err == nil {
-			http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(open.ID, 10), http.StatusSeeOther)
-			return
-		}
-		http.Redirect(w, r, walletHome(q.Wallet), http.StatusSeeOther)
-		return
-	case err != nil:
-		h.dbError(w, r, err)
-		return
-	}
-	if second {
-		h.setFlash(ctx, "ok", "flash.withdraw.awaiting", "")
-		http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
-		return
-	}
-	kind, key := h.submitWithdrawal(r, wd, q, m, pin)
+	kind, key := withdrawalFlash(res)
 	h.setFlash(ctx, kind, key, "")
-	http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(res.Withdrawal.ID, 10), http.StatusSeeOther)
 }
 
 func walletHome(w db.Wallet) string {
@@ -310,74 +177,46 @@ func walletHome(w db.Wallet) string {
 	return "/withdrawals"
 }
 
-// submitWithdrawal sends the committed intent wd (status unknown) to Netzme,
-// outside any transaction, exactly once, and records the answer. pin is the
-// clear PIN typed just now; the client hashes it (§2.15) and it goes
-// nowhere else. It returns the flash to show.
-func (h *Handler) submitWithdrawal(r *http.Request, wd db.Withdrawal, q db.WithdrawQuote, m db.Merchant, pin string) (kind, key string) {
-	ctx := context.WithoutCancel(r.Context())
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	req := netzme.WithdrawRequest{
-		PartnerReferenceNo: wd.PartnerReferenceNo, CustIDMerchant: m.NetzmeCustID, InquiryReferenceNo: q.InquiryReferenceNo,
-		AmountMinor: wd.AmountMinor, BeneficiaryAccountName: wd.AccountName, BeneficiaryAccountNumber: wd.AccountNumber,
-		BeneficiaryBankName: wd.BankName, BeneficiaryBankCode: wd.BankCode, PIN: pin,
-	}
-	var res netzme.WithdrawResult
-	var err error
-	if wd.Wallet == db.WalletDeposit {
-		res, err = h.netzme.WithdrawDeposit(nctx, req)
-	} else {
-		res, err = h.netzme.WithdrawProcess(nctx, req)
-	}
-	from := []db.WithdrawalStatus{db.WithdrawalUnknown}
-	var ch db.WithdrawalChange
-	switch {
-	case err == nil:
-		ch = db.WithdrawalChange{From: from, To: db.WithdrawalPending, NetzmeReferenceNo: res.ReferenceNo, RawResponse: string(res.Raw)}
-		kind, key = "ok", "flash.withdraw.pending"
-	case errors.Is(err, netzme.ErrOutcomeUnknown):
-		// Money may have moved. Never send again: the status query decides.
-		ch = db.WithdrawalChange{From: from, To: db.WithdrawalUnknown, FailureReason: "no clear answer: " + failureText(err)}
-		kind, key = "error", "flash.withdraw.unknown"
-	default:
-		code, reopen := withdrawFailure(err)
-		ch = db.WithdrawalChange{From: from, To: db.WithdrawalFailed, FailureCode: code, FailureReason: failureText(err), ReopenQuote: reopen}
-		kind, key = "error", "withdraw.failure."+code
-	}
-	ch.At = h.now()
-	audit := h.auditEntry(r, "withdrawal.answer", m.ID, map[string]any{"partner_reference_no": wd.PartnerReferenceNo,
-		"wallet": wd.Wallet, "status": ch.To, "failure": ch.FailureCode})
-	if _, err := h.db.ChangeWithdrawal(ctx, wd.ID, ch, audit); err != nil {
-		h.log.Error("record withdrawal answer", "withdrawal", wd.ID, "err", err)
+// withdrawalFlash is the flash (kind, key) for where a withdrawal stands
+// after the user's action.
+func withdrawalFlash(res money.WithdrawalResult) (kind, key string) {
+	switch wd := res.Withdrawal; {
+	case res.Repeat:
+		return "ok", "flash.withdraw.repeat"
+	case wd.Status == db.WithdrawalAwaitingApproval:
+		return "ok", "flash.withdraw.awaiting"
+	case wd.Status == db.WithdrawalPending:
+		return "ok", "flash.withdraw.pending"
+	case wd.Status == db.WithdrawalUnknown:
 		return "error", "flash.withdraw.unknown"
+	case wd.Status == db.WithdrawalFailed:
+		return "error", "withdraw.failure." + wd.FailureCode
+	default: // success (a notification was faster), cancelled
+		return "ok", "withdrawal.status." + string(wd.Status)
 	}
-	return kind, key
 }
 
-// withdrawFailure classifies a definite refusal of Withdraw Process into our
-// reason key, and whether the same confirmation form may be retried (no money
-// moved and the inquiry is still right). guess, spec §3.7: "Wrong PIN,
-// insufficient balance and amount-mismatch error codes are not documented";
-// these follow SNAP case codes as the sandbox answers them.
-func withdrawFailure(err error) (code string, reopen bool) {
-	var api *netzme.APIError
-	if !errors.As(err, &api) {
-		return "refused", false
+// withdrawError answers a withdrawal action money refused: invalid input
+// re-renders the form with render (nil: no form) and the field's message; an
+// open withdrawal leads to it; anything else Lapak has words for is a flash
+// on back. Lapak's own failures are the 500 page (404 for a missing record).
+func (h *Handler) withdrawError(w http.ResponseWriter, r *http.Request, err error, back string, render func(status int, errs views.FieldErrors)) {
+	status, key, ok := errorMessage(err)
+	if !ok {
+		h.dbError(w, r, err)
+		return
 	}
+	var fe *money.FieldError
+	var open *money.OpenWithdrawalError
 	switch {
-	case api.HTTPStatus == http.StatusUnauthorized && api.Case == "00":
-		return "pin_wrong", true // 401xx00 "Unauthorized. Invalid PIN"
-	case api.HTTPStatus == http.StatusForbidden && api.Case == "04":
-		return "pin_blocked", false // 403xx04 "Activity Count Limit Exceeded"
-	case api.HTTPStatus == http.StatusNotFound && api.Case == "25":
-		return "pin_missing", false // 404xx25 "Existing Pin not found." (as Forgot pin, §2.13)
-	case api.HTTPStatus == http.StatusForbidden && api.Case == "14", api.HTTPStatus == http.StatusNotFound && api.Case == "13":
-		return "balance_changed", false // insufficient funds / amount ≠ closed amount (§5.3)
-	case api.HTTPStatus == http.StatusForbidden && api.Case == "15":
-		return "below_minimum", false
+	case errors.As(err, &fe) && render != nil:
+		render(status, views.FieldErrors{fe.Field: key})
+		return
+	case errors.As(err, &open) && open.Withdrawal.ID != 0:
+		back = "/withdrawals/" + strconv.FormatInt(open.Withdrawal.ID, 10)
 	}
-	return "refused", false
+	h.setFlash(r.Context(), "error", key, "")
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // currentWithdrawal loads the withdrawal in the URL for the current merchant.
@@ -412,7 +251,7 @@ func (h *Handler) renderWithdrawal(w http.ResponseWriter, r *http.Request, statu
 	if v.CanRefresh {
 		v.AutoRefresh = autoRefreshSeconds
 	}
-	if wd.Status == db.WithdrawalFailed && wd.FailureCode == "pin_wrong" {
+	if wd.Status == db.WithdrawalFailed && wd.FailureCode == money.FailurePINWrong {
 		if q, err := h.db.WithdrawQuoteByID(ctx, wd.MerchantID, wd.QuoteID); err == nil && q.Status == "open" && h.now().Before(q.ExpiresAt) {
 			v.RetryToken = q.Token
 		}
@@ -442,11 +281,9 @@ func (h *Handler) refreshWithdrawal(w http.ResponseWriter, r *http.Request) {
 }
 
 // approveWithdrawal is the second owner's approval with their own PIN entry.
-// The requester cannot approve their own withdrawal (checked here and by the
-// database).
+// The requester cannot approve their own withdrawal.
 func (h *Handler) approveWithdrawal(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	if !h.parseForm(w, r) {
 		return
 	}
@@ -455,81 +292,45 @@ func (h *Handler) approveWithdrawal(w http.ResponseWriter, r *http.Request) {
 		h.dbError(w, r, err)
 		return
 	}
-	if wd.Status != db.WithdrawalAwaitingApproval {
-		h.setFlash(ctx, "ok", "flash.withdraw.repeat", "")
-		http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
-		return
-	}
-	if wd.RequestedBy == a.User.ID {
-		h.renderWithdrawal(w, r, http.StatusForbidden, wd, views.FieldErrors{"pin": "withdraw.ownapproval"})
-		return
-	}
-	pin := r.PostForm.Get("pin")
-	if !pinShapeOK(pin) {
-		h.renderWithdrawal(w, r, http.StatusUnprocessableEntity, wd, views.FieldErrors{"pin": "err.pin.digits"})
-		return
-	}
-	m, err := h.currentMerchant(r)
+	back := "/withdrawals/" + strconv.FormatInt(wd.ID, 10)
+	res, err := h.money.ApproveWithdrawal(ctx, h.actor(r), money.ApproveInput{ID: wd.ID, PIN: r.PostForm.Get("pin")})
 	if err != nil {
-		h.serverError(w, r, err)
+		h.withdrawError(w, r, err, back, func(status int, errs views.FieldErrors) {
+			h.renderWithdrawal(w, r, status, wd, errs)
+		})
 		return
 	}
-	q, err := h.db.WithdrawQuoteByID(ctx, m.ID, wd.QuoteID)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	// The approval is the intent: committed as 'unknown' before the call.
-	applied, err := h.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
-		From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalUnknown, ApprovedBy: a.User.ID, At: h.now(),
-	}, h.auditEntry(r, "withdrawal.approve", m.ID, map[string]any{"partner_reference_no": wd.PartnerReferenceNo}))
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if !applied { // a parallel approval won
-		h.setFlash(ctx, "ok", "flash.withdraw.repeat", "")
-		http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
-		return
-	}
-	wd.Status = db.WithdrawalUnknown
-	kind, key := h.submitWithdrawal(r, wd, q, m, pin)
+	kind, key := withdrawalFlash(res)
 	h.setFlash(ctx, kind, key, "")
-	http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // cancelWithdrawal withdraws a request still awaiting approval (nothing was
 // sent to Netzme yet).
 func (h *Handler) cancelWithdrawal(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	wd, err := h.currentWithdrawal(r)
+	id, ok := parseID(chi.URLParam(r, "id"))
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	wd, err := h.money.CancelWithdrawal(r.Context(), h.actor(r), id)
 	if err != nil {
 		h.dbError(w, r, err)
 		return
 	}
-	if _, err := h.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
-		From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalCancelled, At: h.now(),
-	}, h.auditEntry(r, "withdrawal.cancel", wd.MerchantID, map[string]any{"partner_reference_no": wd.PartnerReferenceNo})); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.setFlash(ctx, "ok", "withdrawal.status.cancelled", "")
+	h.setFlash(r.Context(), "ok", "withdrawal.status."+string(wd.Status), "")
 	http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(wd.ID, 10), http.StatusSeeOther)
 }
 
 // updateWithdrawSettings switches the second-approver rule.
 func (h *Handler) updateWithdrawSettings(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := accountFrom(ctx)
 	if !h.parseForm(w, r) {
 		return
 	}
-	on := r.PostForm.Get("second_approver") == "on"
-	if err := h.db.SetSecondApprover(ctx, a.Current.MerchantID, on, a.User.ID,
-		h.auditEntry(r, "withdrawal.settings", a.Current.MerchantID, map[string]any{"second_approver": on})); err != nil {
+	if err := h.money.SetSecondApprover(r.Context(), h.actor(r), r.PostForm.Get("second_approver") == "on"); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	h.setFlash(ctx, "ok", "flash.withdraw.settings", "")
+	h.setFlash(r.Context(), "ok", "flash.withdraw.settings", "")
 	http.Redirect(w, r, "/withdrawals", http.StatusSeeOther)
 }
