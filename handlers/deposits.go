@@ -13,7 +13,6 @@ import (
 	"lapak/views"
 )
 
-
 // showDeposits shows the deposit balance (§3.26), today's deposit movements
 // (§3.25), top-ups, deposit withdrawals and split-fee deductions. Netzme
 // being unreachable leaves the page usable with a notice.
