@@ -11,7 +11,7 @@ import (
 )
 
 func TestCVSBillLifecycle(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	other, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})
@@ -54,7 +54,7 @@ func TestCVSBillLifecycle(t *testing.T) {
 }
 
 func TestNicepayTokensAndExternalIDs(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	now := time.Now()
 	if err := d.SaveNicepayToken(ctx, "h1", "IONPAYTEST", now.Add(15*time.Minute)); err != nil {
@@ -78,7 +78,7 @@ func TestNicepayTokensAndExternalIDs(t *testing.T) {
 }
 
 func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	p, fresh, err := d.ReceiveCVSPayment(ctx, "PAY-1", "701589101110", 1_000_000, "{}")
 	if err != nil || !fresh || p.Status != "received" {
@@ -96,7 +96,7 @@ func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
 }
 
 func TestMerchantStatusChecks(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	if _, err := d.LastKnownMerchantStatus(ctx, m.ID); !errors.Is(err, db.ErrNotFound) {

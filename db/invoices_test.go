@@ -23,7 +23,7 @@ func newInvoice(t *testing.T, d *db.DB, merchantID int64, ref string, amount int
 }
 
 func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	iv := newInvoice(t, d, m.ID, "LPK-1", 2_500_000)
@@ -79,7 +79,7 @@ func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
 }
 
 func TestPaidInvoiceNeedsAmounts(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	m, _ := d.CreateMerchant(t.Context(), db.NewMerchant{Name: "A"})
 	iv := newInvoice(t, d, m.ID, "LPK-2", 100)
 	if _, err := d.ChangeInvoice(t.Context(), iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePaid,
@@ -89,7 +89,7 @@ func TestPaidInvoiceNeedsAmounts(t *testing.T) {
 }
 
 func TestInvoicesAreScopedToTheirMerchant(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, time.Now)
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	b, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})

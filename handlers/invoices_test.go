@@ -29,7 +29,8 @@ type moneyApp struct {
 func newMoneyApp(t *testing.T) *moneyApp {
 	t.Helper()
 	sb := sandbox.NewServer(t)
-	a := &testApp{DB: dbtest.New(t), now: time.Now().UTC(), logs: &syncBuffer{}}
+	a := &testApp{now: time.Now().UTC(), logs: &syncBuffer{}}
+	a.DB = dbtest.New(t, a.clock)
 	cfg := sb.Config()
 	// Short: fault-injected timeouts must not slow the suite.
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}

@@ -56,7 +56,8 @@ type otherSNAPApp struct {
 func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	t.Helper()
 	key := nicepayKey(t)
-	a := &testApp{DB: dbtest.New(t), now: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
+	a := &testApp{now: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
+	a.DB = dbtest.New(t, a.clock)
 	o := &otherSNAPApp{testApp: a}
 	o.srv = httptest.NewUnstartedServer(nil)
 	o.store = &nicepay.Store{BaseURL: "http://" + o.srv.Listener.Addr().String(), Now: a.clock,

@@ -27,6 +27,7 @@ import (
 type app struct {
 	cfg     config
 	log     *slog.Logger
+	now     func() time.Time // the one clock: db, handlers, Netzme client, sandbox, simulators
 	db      *db.DB
 	ln      net.Listener
 	baseURL string
@@ -42,10 +43,12 @@ type app struct {
 }
 
 // newApp opens everything Lapak needs and prepares (but does not start)
-// serving. stdout receives the few lines meant for the person who started
-// Lapak: the URL and, on a first start, the administrator's password.
-func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) (_ *app, err error) {
-	a := &app{cfg: cfg, log: logger}
+// serving. now is the clock of everything it wires (main passes time.Now:
+// cmd/web is the one place that reads the wall clock). stdout receives the
+// few lines meant for the person who started Lapak: the URL and, on a first
+// start, the administrator's password.
+func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.Logger, stdout io.Writer) (_ *app, err error) {
+	a := &app{cfg: cfg, log: logger, now: now}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -56,7 +59,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 	}
 	a.baseURL = cfg.publicURL(a.ln.Addr())
 
-	if a.db, err = db.Open(ctx, cfg.DBPath); err != nil {
+	if a.db, err = db.Open(ctx, cfg.DBPath, a.now); err != nil {
 		return nil, err
 	}
 	admin, err := bootstrapAdmin(ctx, a.db, cfg, stdout)
@@ -76,12 +79,14 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		}
 		a.callbackToken = cfg.NetzmeCallbackToken
 	}
+	ncfg.Now = a.now
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
 	ncfg.Observer = handlers.CallRecorder{DB: a.db, Logger: logger}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
 	a.moneyOut = handlers.NewMoneyOut(a.db, a.netzme, logger)
+	a.moneyOut.Now = a.now
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -98,7 +103,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 			return nil, fmt.Errorf("NETZME_PUBLIC_KEY_FILE %s: %w", cfg.NetzmePublicKeyFile, err)
 		}
 	}
-	other, err := otherSNAP(ctx, cfg, a.baseURL, a.db, logger)
+	other, err := otherSNAP(ctx, cfg, a.now, a.baseURL, a.db, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +112,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		DB:              a.db,
 		Sessions:        sessions,
 		Logger:          logger,
+		Now:             a.now,
 		SandboxURL:      a.sandboxURL,
 		SecureCookies:   strings.HasPrefix(a.baseURL, "https://"),
 		Netzme:          a.netzme,
@@ -140,6 +146,7 @@ func (a *app) startSandbox(ctx context.Context) (netzme.Config, *sandbox.Merchan
 		CallbackBaseURL: a.baseURL,
 		PublicURL:       a.sandboxURL,
 		Logger:          a.log.With("component", "sandbox"),
+		Now:             a.now,
 	}
 	if cfg.NetzmePrivateKeyFile != "" {
 		if opts.PrivateKeyPEM, err = os.ReadFile(cfg.NetzmePrivateKeyFile); err != nil {

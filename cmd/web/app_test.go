@@ -74,7 +74,7 @@ func startTestApp(t *testing.T, env map[string]string) *testApp {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil))
 	}
-	a, err := newApp(t.Context(), cfg, logger, out)
+	a, err := newApp(t.Context(), cfg, time.Now, logger, out)
 	if err != nil {
 		t.Fatal(err)
 	}

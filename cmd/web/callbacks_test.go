@@ -227,7 +227,7 @@ func TestPublicKeyFileConfiguresSNAPCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard); err == nil {
+	if _, err := newApp(t.Context(), cfg, time.Now, slog.New(slog.DiscardHandler), io.Discard); err == nil {
 		t.Error("a bad NETZME_PUBLIC_KEY_FILE must stop start-up")
 	}
 }

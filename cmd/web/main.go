@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	_ "time/tzdata" // WIB must work on machines without a zoneinfo database
 )
@@ -37,7 +38,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, os.Stdout)
+	a, err := newApp(ctx, cfg, time.Now, logger, os.Stdout)
 	if err != nil {
 		return err
 	}

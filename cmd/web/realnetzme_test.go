@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -73,7 +74,7 @@ func TestBadPrivateKeyStopsStartUpWithAClearMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), &syncBuffer{})
+	_, err = newApp(t.Context(), cfg, time.Now, slog.New(slog.DiscardHandler), &syncBuffer{})
 	if err == nil {
 		t.Fatal("Lapak started with an unparsable private key")
 	}
