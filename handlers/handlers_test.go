@@ -17,6 +17,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 )
 
 // testPassword is every fixture user's password.
@@ -60,7 +61,7 @@ func (s *syncBuffer) String() string {
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	a := &testApp{now: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
+	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
 	// No cleanup goroutine: it would outlive the test's database.
 	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/internal/testclock"
 )
 
 // testApp is a whole Lapak started the way main starts it, on loopback
@@ -50,7 +51,8 @@ const (
 
 // startTestApp starts Lapak with a fresh database in t.TempDir(). env holds
 // extra settings (same names as the real environment) and wins over the
-// test defaults.
+// test defaults. Its clock starts at the test base time (LAPAK_TEST_NOW, see
+// internal/testclock) and runs on; a.now reads it.
 func startTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
 	dir := t.TempDir()
@@ -74,7 +76,7 @@ func startTestApp(t *testing.T, env map[string]string) *testApp {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil))
 	}
-	a, err := newApp(t.Context(), cfg, time.Now, logger, out)
+	a, err := newApp(t.Context(), cfg, testclock.Running(t), logger, out)
 	if err != nil {
 		t.Fatal(err)
 	}
