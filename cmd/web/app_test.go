@@ -139,6 +139,11 @@ func TestFirstStartCreatesAdminWithPrintedPasswordAndDemoMerchant(t *testing.T) 
 	if err != nil || !admin.IsAdmin {
 		t.Fatalf("bootstrap admin = %+v, %v", admin, err)
 	}
+	// newApp's clock is the db's: the admin is stamped on the test base date
+	// (LAPAK_TEST_NOW), not on the wall clock.
+	if d := admin.CreatedAt.Sub(testclock.Base(t)); d < 0 || d > time.Minute {
+		t.Errorf("admin created at %v, want just after the base time %v", admin.CreatedAt, testclock.Base(t))
+	}
 	ms, err := a.db.UserMemberships(ctx, admin.ID)
 	if err != nil || len(ms) != 1 || ms[0].Role != db.RoleOwner {
 		t.Fatalf("admin memberships = %+v, %v; want owner of the demo merchant", ms, err)
