@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -249,4 +250,15 @@ func (a *testApp) auditActions(t testing.TB) []db.AuditEntry {
 		es[i], es[j] = es[j], es[i]
 	}
 	return es
+}
+
+// A Handler without a clock is a wiring bug: New refuses it instead of
+// quietly reading the wall clock, which would split its time from the db's.
+func TestNewNeedsAClock(t *testing.T) {
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "Deps.Now") {
+			t.Errorf("New without Deps.Now: panic %v, want one naming Deps.Now", p)
+		}
+	}()
+	New(Deps{DB: dbtest.New(t, testclock.Fixed(t))})
 }
