@@ -30,7 +30,7 @@ type APICall struct {
 // InsertAPICall records one provider call.
 func (d *DB) InsertAPICall(ctx context.Context, c APICall) error {
 	if c.At.IsZero() {
-		c.At = time.Now()
+		c.At = d.now()
 	}
 	if c.Method == "" {
 		c.Method = "POST"

@@ -22,15 +22,15 @@ type AuditEntry struct {
 }
 
 // Audit appends an entry to the audit log.
-func (d *DB) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, d.sql, e) }
+func (d *DB) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, d.sql, d.now(), e) }
 
 // Audit appends an entry inside the transaction, so the log line commits (or
 // not) together with the change it describes.
-func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, tx.tx, e) }
+func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, tx.tx, tx.now, e) }
 
-func audit(ctx context.Context, q queryer, e AuditEntry) error {
+func audit(ctx context.Context, q queryer, now time.Time, e AuditEntry) error {
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = now
 	}
 	if e.Detail == "" {
 		e.Detail = "{}"

@@ -133,7 +133,7 @@ func (d *DB) InsertCallback(ctx context.Context, nc NewCallback) (int64, error) 
 		nc.Status = CallbackReceived
 	}
 	if nc.ReceivedAt.IsZero() {
-		nc.ReceivedAt = time.Now()
+		nc.ReceivedAt = d.now()
 	}
 	if nc.Headers == "" {
 		nc.Headers = "{}"
@@ -216,7 +216,7 @@ func (tx *Tx) FinishCallback(ctx context.Context, id int64, o CallbackOutcome) e
 	}
 	var applied any
 	if o.Status == CallbackApplied || o.Status == CallbackStored {
-		applied = formatTime(time.Now())
+		applied = formatTime(tx.now)
 	}
 	_, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, reason = ?, note = ?, merchant_id = ?,
 		invoice_id = ?, payment_id = ?, effect = ?, applied_at = coalesce(?, applied_at), attempts = attempts + 1
@@ -238,7 +238,7 @@ func (d *DB) ResolveCallback(ctx context.Context, id, userID int64, note string,
 	var done bool
 	err := d.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = 'resolved', resolved_at = ?, resolved_by = ?,
-			resolution_note = ? WHERE id = ? AND status = 'needs_review'`, formatTime(time.Now()), nullID(userID), note, id)
+			resolution_note = ? WHERE id = ? AND status = 'needs_review'`, formatTime(tx.now), nullID(userID), note, id)
 		if err != nil {
 			return fmt.Errorf("db: resolve callback %d: %w", id, err)
 		}

@@ -106,7 +106,7 @@ func scanCVSBill(row interface{ Scan(...any) error }) (CVSBill, error) {
 func (d *DB) CreateCVSBill(ctx context.Context, nb NewCVSBill, audit AuditEntry) (CVSBill, error) {
 	var b CVSBill
 	err := d.InTx(ctx, func(tx *Tx) error {
-		now := formatTime(time.Now())
+		now := formatTime(tx.now)
 		var err error
 		b, err = scanCVSBill(tx.tx.QueryRowContext(ctx,
 			`INSERT INTO cvs_bills (merchant_id, partner_service_id, customer_no, pay_no, partner_reference_no,
@@ -183,7 +183,7 @@ func (tx *Tx) MarkCVSBillPaid(ctx context.Context, id, paidMinor int64, paidAt t
 	res, err := tx.tx.ExecContext(ctx,
 		`UPDATE cvs_bills SET status = 'paid', paid_amount_minor = ?, paid_at = ?, payment_request_id = ?, mitra_cd = ?,
 		   updated_at = ? WHERE id = ? AND status = 'open'`,
-		paidMinor, formatTime(paidAt), paymentRequestID, mitraCd, formatTime(time.Now()), id)
+		paidMinor, formatTime(paidAt), paymentRequestID, mitraCd, formatTime(tx.now), id)
 	if err != nil {
 		return false, fmt.Errorf("db: cvs bill %d paid: %w", id, err)
 	}
@@ -213,7 +213,7 @@ type CVSRequest struct {
 // RecordCVSRequest appends r to the log of NICEPAY requests.
 func (d *DB) RecordCVSRequest(ctx context.Context, r CVSRequest) error {
 	if r.At.IsZero() {
-		r.At = time.Now()
+		r.At = d.now()
 	}
 	_, err := d.sql.ExecContext(ctx,
 		`INSERT INTO cvs_requests (at, kind, bill_id, merchant_id, pay_no, request_id, external_id, mitra_cd,
@@ -266,12 +266,12 @@ func (d *DB) CVSRequests(ctx context.Context, merchantID, billID int64, limit in
 func (d *DB) SaveNicepayToken(ctx context.Context, tokenSHA256, clientID string, expiresAt time.Time) error {
 	_, err := d.sql.ExecContext(ctx,
 		`INSERT INTO nicepay_tokens (token_sha256, client_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		tokenSHA256, clientID, formatTime(time.Now()), formatTime(expiresAt))
+		tokenSHA256, clientID, formatTime(d.now()), formatTime(expiresAt))
 	if err != nil {
 		return fmt.Errorf("db: nicepay token: %w", err)
 	}
 	// Housekeeping: tokens expired for a day are useless.
-	_, err = d.sql.ExecContext(ctx, `DELETE FROM nicepay_tokens WHERE expires_at < ?`, formatTime(time.Now().Add(-24*time.Hour)))
+	_, err = d.sql.ExecContext(ctx, `DELETE FROM nicepay_tokens WHERE expires_at < ?`, formatTime(d.now().Add(-24*time.Hour)))
 	return err
 }
 
@@ -292,7 +292,7 @@ func (d *DB) NicepayTokenClient(ctx context.Context, tokenSHA256 string, now tim
 func (d *DB) ClaimNicepayExternalID(ctx context.Context, day, externalID, kind string) error {
 	_, err := d.sql.ExecContext(ctx,
 		`INSERT INTO nicepay_external_ids (day, external_id, kind, at) VALUES (?, ?, ?, ?)`,
-		day, externalID, kind, formatTime(time.Now()))
+		day, externalID, kind, formatTime(d.now()))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("db: nicepay external id: %w", ErrConflict)
 	} else if err != nil {
@@ -323,7 +323,7 @@ func (d *DB) ReceiveCVSPayment(ctx context.Context, paymentRequestID, payNo stri
 		res, err := tx.tx.ExecContext(ctx,
 			`INSERT INTO cvs_payments (received_at, payment_request_id, pay_no, amount_minor, request_body)
 			 VALUES (?, ?, ?, ?, ?) ON CONFLICT (payment_request_id) DO NOTHING`,
-			formatTime(time.Now()), paymentRequestID, payNo, amountMinor, body)
+			formatTime(tx.now), paymentRequestID, payNo, amountMinor, body)
 		if err != nil {
 			return err
 		}
@@ -360,7 +360,7 @@ func (tx *Tx) FinishCVSPayment(ctx context.Context, id int64, status string, bil
 	_, err := tx.tx.ExecContext(ctx,
 		`UPDATE cvs_payments SET status = ?, bill_id = ?, http_status = ?, response_code = ?, response_body = ?,
 		   processed_at = ? WHERE id = ? AND status = 'received'`,
-		status, nullID(billID), httpStatus, code, body, formatTime(time.Now()), id)
+		status, nullID(billID), httpStatus, code, body, formatTime(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("db: finish cvs payment %d: %w", id, err)
 	}

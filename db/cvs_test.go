@@ -8,21 +8,23 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 )
 
 func TestCVSBillLifecycle(t *testing.T) {
-	d := dbtest.New(t)
+	now := testclock.Base(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	other, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})
 	nb := db.NewCVSBill{MerchantID: m.ID, PartnerServiceID: "7015", CustomerNo: "89101110", PartnerReferenceNo: "CVS-1",
 		CustomerName: "John Test", CustomerPhone: "087771122333", CustomerEmail: "jhon@test.com", GoodsName: "Kopi",
-		AmountMinor: 1_000_000, ExpiresAt: time.Now().Add(time.Hour)}
+		AmountMinor: 1_000_000, ExpiresAt: now.Add(time.Hour)}
 	b, err := d.CreateCVSBill(ctx, nb, db.AuditEntry{Action: "cvs.create"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.PayNo != "701589101110" || b.State(time.Now()) != db.CVSOpen {
+	if b.PayNo != "701589101110" || b.State(now) != db.CVSOpen {
 		t.Fatalf("bill = %+v", b)
 	}
 	if b.State(b.ExpiresAt) != db.CVSExpired {
@@ -38,25 +40,25 @@ func TestCVSBillLifecycle(t *testing.T) {
 	var first, second bool
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if first, err = tx.MarkCVSBillPaid(ctx, b.ID, 1_000_000, time.Now(), "P1", "ALMA"); err != nil {
+		if first, err = tx.MarkCVSBillPaid(ctx, b.ID, 1_000_000, now, "P1", "ALMA"); err != nil {
 			return err
 		}
-		second, err = tx.MarkCVSBillPaid(ctx, b.ID, 1_000_000, time.Now(), "P2", "ALMA")
+		second, err = tx.MarkCVSBillPaid(ctx, b.ID, 1_000_000, now, "P2", "ALMA")
 		return err
 	})
 	if err != nil || !first || second {
 		t.Fatalf("paid twice? first=%v second=%v err=%v", first, second, err)
 	}
 	got, _ := d.CVSBillByPayNo(ctx, "701589101110")
-	if got.State(time.Now()) != db.CVSPaid || got.PaymentRequestID != "P1" || got.PaidAmountMinor.Int64 != 1_000_000 {
+	if got.State(now) != db.CVSPaid || got.PaymentRequestID != "P1" || got.PaidAmountMinor.Int64 != 1_000_000 {
 		t.Errorf("after payment: %+v", got)
 	}
 }
 
 func TestNicepayTokensAndExternalIDs(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
-	now := time.Now()
+	now := testclock.Base(t)
 	if err := d.SaveNicepayToken(ctx, "h1", "IONPAYTEST", now.Add(15*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -66,19 +68,21 @@ func TestNicepayTokensAndExternalIDs(t *testing.T) {
 	if _, err := d.NicepayTokenClient(ctx, "h1", now.Add(16*time.Minute)); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("expired token: err = %v", err)
 	}
-	if err := d.ClaimNicepayExternalID(ctx, "2026-11-21", "1", "inquiry"); err != nil {
+	// The day key is the caller's (handlers use the Jakarta date of the request).
+	day, next := now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
+	if err := d.ClaimNicepayExternalID(ctx, day, "1", "inquiry"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.ClaimNicepayExternalID(ctx, "2026-11-21", "1", "payment"); !errors.Is(err, db.ErrConflict) {
+	if err := d.ClaimNicepayExternalID(ctx, day, "1", "payment"); !errors.Is(err, db.ErrConflict) {
 		t.Errorf("reuse same day: err = %v", err)
 	}
-	if err := d.ClaimNicepayExternalID(ctx, "2026-11-22", "1", "inquiry"); err != nil {
+	if err := d.ClaimNicepayExternalID(ctx, next, "1", "inquiry"); err != nil {
 		t.Errorf("next day: err = %v", err)
 	}
 }
 
 func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	p, fresh, err := d.ReceiveCVSPayment(ctx, "PAY-1", "701589101110", 1_000_000, "{}")
 	if err != nil || !fresh || p.Status != "received" {
@@ -96,7 +100,7 @@ func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
 }
 
 func TestMerchantStatusChecks(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	if _, err := d.LastKnownMerchantStatus(ctx, m.ID); !errors.Is(err, db.ErrNotFound) {

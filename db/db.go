@@ -31,6 +31,11 @@ var ErrConflict = errors.New("db: conflict")
 // DB is the application's database handle. It is safe for concurrent use.
 type DB struct {
 	sql *sql.DB
+	// now is the clock every stored time comes from (created_at, audit
+	// times, token expiry housekeeping), given to Open: db never reads the
+	// wall clock, so tests that fix the clock see the same time here as in
+	// the handlers (as benbjohnson/wtf's DB.Now).
+	now func() time.Time
 }
 
 // Tx is a transaction handed to the function given to InTx. Use only the Tx
@@ -38,6 +43,10 @@ type DB struct {
 // deadlock.
 type Tx struct {
 	tx *sql.Tx
+	// now is the transaction's time, read once from the DB's clock at BEGIN
+	// (as wtf's Tx.now): every row one transaction stamps carries the same
+	// instant, so an entity and its audit line agree to the microsecond.
+	now time.Time
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer, so a query can be written once
@@ -73,8 +82,13 @@ func DSN(path string) string {
 // Open opens (creating if needed) the SQLite database at path, checks that the
 // pragmas are really in force (unknown DSN keys are silently ignored by the
 // driver, so trusting the DSN is not enough), and applies every pending
-// migration. The caller must Close the DB.
-func Open(ctx context.Context, path string) (*DB, error) {
+// migration. now is the clock for every time db stores; it is required (a nil
+// clock is an error, never a silent wall clock): cmd/web passes time.Now,
+// tests pass their own. The caller must Close the DB.
+func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	if now == nil {
+		return nil, fmt.Errorf("db: open %s: no clock given (pass time.Now, or a test clock)", path)
+	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("db: open %q: the path may not contain '?' or '#'", path)
 	}
@@ -86,7 +100,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// makes every statement see every committed write without surprises.
 	sqldb.SetMaxOpenConns(1)
 	sqldb.SetConnMaxIdleTime(0)
-	d := &DB{sql: sqldb}
+	d := &DB{sql: sqldb, now: now}
 	if err := d.verifyPragmas(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
@@ -175,7 +189,8 @@ func (d *DB) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in one IMMEDIATE transaction and commits if fn returns nil; any
-// error or panic rolls back. Never call a payment provider inside fn.
+// error or panic rolls back. Never call a payment provider inside fn. The Tx
+// reads the clock once, at BEGIN: every time it stores is that instant.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	sqltx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -190,7 +205,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqltx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqltx}); err != nil {
+	if err = fn(&Tx{tx: sqltx, now: d.now()}); err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {

@@ -7,15 +7,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 )
 
 const testHash = "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA"
 
 func TestOpenEnforcesPragmas(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	p, err := d.Pragmas(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +35,7 @@ func TestOpenEnforcesPragmas(t *testing.T) {
 
 func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fresh.db")
-	d, err := db.Open(t.Context(), path)
+	d, err := db.Open(t.Context(), path, testclock.Fixed(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 	}
 	d.Close()
 	// Re-opening applies nothing twice and keeps the data.
-	d, err = db.Open(t.Context(), path)
+	d, err = db.Open(t.Context(), path, testclock.Fixed(t))
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -60,8 +62,48 @@ func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 	}
 }
 
+func TestOpenRefusesNoClock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "noclock.db")
+	d, err := db.Open(t.Context(), path, nil)
+	if err == nil {
+		d.Close()
+		t.Fatal("Open with a nil clock succeeded; db must never fall back to the wall clock")
+	}
+	if !strings.Contains(err.Error(), "clock") {
+		t.Errorf("err = %v, want it to name the missing clock", err)
+	}
+}
+
+// The clock given to Open stamps what db stores, inside and outside a
+// transaction: here a clock 100 days before the base time, which the wall
+// clock cannot be.
+func TestStoredTimesComeFromTheClock(t *testing.T) {
+	at := testclock.Base(t).AddDate(0, 0, -100)
+	d := dbtest.New(t, func() time.Time { return at })
+	ctx := t.Context()
+	u, err := d.CreateUser(ctx, db.NewUser{Email: "jam@toko.id", PasswordHash: testHash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u.CreatedAt.Equal(at) {
+		t.Errorf("user created_at = %v, want the clock's %v", u.CreatedAt, at)
+	}
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		return tx.Audit(ctx, db.AuditEntry{UserID: u.ID, Action: "test.clock"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := d.AuditLog(ctx, 0, 10, 0)
+	if err != nil || len(log) != 1 {
+		t.Fatalf("audit log = %v, %v", log, err)
+	}
+	if !log[0].At.Equal(at) {
+		t.Errorf("audit at = %v, want the clock's %v", log[0].At, at)
+	}
+}
+
 func TestUsers(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	u, err := d.CreateUser(ctx, db.NewUser{Email: "  Siti@Toko.ID ", Name: "Siti", PasswordHash: testHash})
 	if err != nil {
@@ -102,7 +144,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestMerchantsAndMemberships(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	a, err := d.CreateMerchant(ctx, db.NewMerchant{Name: "Toko A", NetzmeCustID: "M_AAAAAAAA"})
 	if err != nil {
@@ -153,7 +195,7 @@ func TestMerchantsAndMemberships(t *testing.T) {
 }
 
 func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	b, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})
@@ -186,7 +228,7 @@ func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
 }
 
 func TestInTxRollsBackOnError(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	boom := errors.New("boom")
 	err := d.InTx(ctx, func(tx *db.Tx) error {
@@ -204,7 +246,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 }
 
 func TestConcurrentWritersDoNotFail(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
@@ -226,7 +268,7 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 }
 
 func TestAPICalls(t *testing.T) {
-	d := dbtest.New(t)
+	d := dbtest.New(t, testclock.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	if err := d.InsertAPICall(ctx, db.APICall{Provider: "netzme", Endpoint: "invoice.create-transaction",

@@ -145,7 +145,7 @@ func (tx *Tx) InsertInvoice(ctx context.Context, ni NewInvoice) (Invoice, error)
 	if ni.FeeType == "" {
 		ni.FeeType = "on_seller"
 	}
-	now := formatTime(time.Now())
+	now := formatTime(tx.now)
 	iv, err := scanInvoice(tx.tx.QueryRowContext(ctx,
 		`INSERT INTO invoices (merchant_id, partner_reference_no, purpose, method, amount_minor, fee_type, description,
 		   customer_name, customer_phone, customer_email, expires_at, status, created_by, created_at, updated_at)
@@ -167,7 +167,7 @@ func (tx *Tx) InsertInvoice(ctx context.Context, ni NewInvoice) (Invoice, error)
 // AddInvoiceEvent appends a step to an invoice's timeline.
 func (tx *Tx) AddInvoiceEvent(ctx context.Context, e InvoiceEvent) error {
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = tx.now
 	}
 	_, err := tx.tx.ExecContext(ctx,
 		`INSERT INTO invoice_events (invoice_id, at, status, source, note, user_id) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -218,7 +218,7 @@ func (tx *Tx) ChangeInvoice(ctx context.Context, id int64, ch InvoiceChange) (bo
 		return false, fmt.Errorf("db: invoice %d: change without From statuses", id)
 	}
 	set := []string{"status = ?", "updated_at = ?"}
-	args := []any{string(ch.To), formatTime(time.Now())}
+	args := []any{string(ch.To), formatTime(tx.now)}
 	if c := ch.Created; c != nil {
 		va := c.VANumbers
 		if va == "" {

@@ -49,22 +49,22 @@ func scanMembership(row interface{ Scan(...any) error }) (Membership, error) {
 // SetMembership makes the user a member of the merchant with role, or changes
 // the role of an existing membership.
 func (d *DB) SetMembership(ctx context.Context, userID, merchantID int64, role Role) error {
-	return setMembership(ctx, d.sql, userID, merchantID, role)
+	return setMembership(ctx, d.sql, d.now(), userID, merchantID, role)
 }
 
 // SetMembership is DB.SetMembership inside a transaction.
 func (tx *Tx) SetMembership(ctx context.Context, userID, merchantID int64, role Role) error {
-	return setMembership(ctx, tx.tx, userID, merchantID, role)
+	return setMembership(ctx, tx.tx, tx.now, userID, merchantID, role)
 }
 
-func setMembership(ctx context.Context, q queryer, userID, merchantID int64, role Role) error {
+func setMembership(ctx context.Context, q queryer, now time.Time, userID, merchantID int64, role Role) error {
 	if !role.Valid() {
 		return fmt.Errorf("db: membership %d/%d: invalid role %q", userID, merchantID, role)
 	}
 	_, err := q.ExecContext(ctx,
 		`INSERT INTO memberships (user_id, merchant_id, role, created_at) VALUES (?, ?, ?, ?)
 		 ON CONFLICT (user_id, merchant_id) DO UPDATE SET role = excluded.role`,
-		userID, merchantID, string(role), formatTime(time.Now()))
+		userID, merchantID, string(role), formatTime(now))
 	if err != nil {
 		return fmt.Errorf("db: membership %d/%d: %w", userID, merchantID, err)
 	}

@@ -40,20 +40,20 @@ func scanMerchant(row interface{ Scan(...any) error }) (Merchant, error) {
 // CreateMerchant inserts a merchant. It returns ErrConflict when another
 // merchant is already linked to the same custIdMerchant.
 func (d *DB) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant, error) {
-	return createMerchant(ctx, d.sql, nm)
+	return createMerchant(ctx, d.sql, d.now(), nm)
 }
 
 // CreateMerchant is DB.CreateMerchant inside a transaction.
 func (tx *Tx) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant, error) {
-	return createMerchant(ctx, tx.tx, nm)
+	return createMerchant(ctx, tx.tx, tx.now, nm)
 }
 
-func createMerchant(ctx context.Context, q queryer, nm NewMerchant) (Merchant, error) {
+func createMerchant(ctx context.Context, q queryer, now time.Time, nm NewMerchant) (Merchant, error) {
 	row := q.QueryRowContext(ctx,
 		`INSERT INTO merchants (name, netzme_cust_id, city, nmid, phone, static_qris, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+merchantColumns,
 		strings.TrimSpace(nm.Name), strings.TrimSpace(nm.NetzmeCustID), nm.City, nm.NMID, nm.Phone, nm.StaticQRIS,
-		formatTime(time.Now()))
+		formatTime(now))
 	m, err := scanMerchant(row)
 	if isUniqueViolation(err) {
 		return Merchant{}, fmt.Errorf("db: create merchant %q: %w", nm.Name, ErrConflict)

@@ -52,7 +52,7 @@ func (d *DB) StartMerchantStatusCheck(ctx context.Context, merchantID, userID in
 		err := tx.tx.QueryRowContext(ctx,
 			`INSERT INTO merchant_status_checks (merchant_id, user_id, phone, external_id, created_at)
 			 VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			merchantID, nullID(userID), phone, externalID, formatTime(time.Now())).Scan(&id)
+			merchantID, nullID(userID), phone, externalID, formatTime(tx.now)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("db: merchant status check: %w", err)
 		}
@@ -68,7 +68,7 @@ func (d *DB) FinishMerchantStatusCheck(ctx context.Context, id int64, r Merchant
 		`UPDATE merchant_status_checks SET finished_at = ?, outcome = ?, response_code = ?, response_message = ?,
 		   status = ?, title = ?, description = ?, sc_merchant_id = ?, store_name = ?, mid = ?, nmid = ?
 		 WHERE id = ? AND outcome = 'unknown'`,
-		formatTime(time.Now()), r.Outcome, r.ResponseCode, r.ResponseMessage, r.Status, r.Title, r.Description,
+		formatTime(d.now()), r.Outcome, r.ResponseCode, r.ResponseMessage, r.Status, r.Title, r.Description,
 		r.SCMerchantID, r.StoreName, r.MID, r.NMID, id)
 	if err != nil {
 		return fmt.Errorf("db: finish merchant status check %d: %w", id, err)

@@ -71,7 +71,7 @@ func (tx *Tx) AddQRISCode(ctx context.Context, q QRISCode) (QRISCode, error) {
 		`INSERT INTO qris_codes (merchant_id, kind, invoice_id, payload, amount_minor, label, created_by, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+qrisColumns,
 		q.MerchantID, string(q.Kind), nullID(q.InvoiceID), q.Payload, q.AmountMinor, q.Label, nullID(q.CreatedBy),
-		formatTime(time.Now())))
+		formatTime(tx.now)))
 	if isUniqueViolation(err) {
 		return QRISCode{}, fmt.Errorf("db: qris code for invoice %d: %w", q.InvoiceID, ErrConflict)
 	} else if err != nil {
@@ -164,7 +164,7 @@ func (d *DB) StartAction(ctx context.Context, a NetzmeAction, audit AuditEntry) 
 		err := tx.tx.QueryRowContext(ctx,
 			`INSERT INTO netzme_actions (merchant_id, kind, partner_reference_no, status, note, created_by, created_at)
 			 VALUES (?, ?, ?, 'unknown', ?, ?, ?) RETURNING id`,
-			a.MerchantID, a.Kind, a.PartnerReferenceNo, a.Note, nullID(a.CreatedBy), formatTime(time.Now())).Scan(&a.ID)
+			a.MerchantID, a.Kind, a.PartnerReferenceNo, a.Note, nullID(a.CreatedBy), formatTime(tx.now)).Scan(&a.ID)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("db: action %s: %w", a.PartnerReferenceNo, ErrConflict)
 		} else if err != nil {
@@ -184,7 +184,7 @@ func (d *DB) StartAction(ctx context.Context, a NetzmeAction, audit AuditEntry) 
 func (d *DB) FinishAction(ctx context.Context, id int64, status ActionStatus, note string) (bool, error) {
 	res, err := d.sql.ExecContext(ctx,
 		`UPDATE netzme_actions SET status = ?, note = ?, finished_at = ? WHERE id = ? AND status = 'unknown'`,
-		string(status), note, formatTime(time.Now()), id)
+		string(status), note, formatTime(d.now()), id)
 	if err != nil {
 		return false, fmt.Errorf("db: finish action %d: %w", id, err)
 	}

@@ -76,7 +76,7 @@ func (tx *Tx) InsertPayment(ctx context.Context, np NewPayment) (p Payment, crea
 	if np.Kind == "" {
 		np.Kind = "qris_static"
 	}
-	now := formatTime(time.Now())
+	now := formatTime(tx.now)
 	p, err = scanPayment(tx.tx.QueryRowContext(ctx, `INSERT INTO payments (merchant_id, kind, dedupe_key, rrn, local_date,
 		issuer_id, issuer_name, invoice_number, buyer_name, amount_minor, fee_minor, net_minor, paid_at, callback_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -70,7 +70,7 @@ func (d *DB) StartSplitFee(ctx context.Context, s SplitFee, audit AuditEntry) (S
 		if err != nil {
 			return notFound(err, fmt.Sprintf("paid invoice %d of merchant %d", s.InvoiceID, s.MerchantID))
 		}
-		now := formatTime(time.Now())
+		now := formatTime(tx.now)
 		out, err = scanSplitFee(tx.tx.QueryRowContext(ctx, `INSERT INTO split_fees (merchant_id, invoice_id,
 			partner_reference_no, reference_no, amount_minor, fee_minor, product_name, status, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?) RETURNING `+splitFeeColumns,
@@ -95,7 +95,7 @@ func (d *DB) FinishSplitFee(ctx context.Context, id int64, status SplitFeeStatus
 	var applied bool
 	err := d.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `UPDATE split_fees SET status = ?, failure_code = ?, failure_reason = ?, updated_at = ?
-			WHERE id = ? AND status = 'unknown'`, string(status), code, reason, formatTime(time.Now()), id)
+			WHERE id = ? AND status = 'unknown'`, string(status), code, reason, formatTime(tx.now), id)
 		if err != nil {
 			return fmt.Errorf("db: split fee %d -> %s: %w", id, status, err)
 		}

@@ -49,12 +49,12 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 
 // CreateUser inserts a user. It returns ErrConflict when the e-mail is taken.
 func (d *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	return createUser(ctx, d.sql, nu, time.Now())
+	return createUser(ctx, d.sql, nu, d.now())
 }
 
 // CreateUser is DB.CreateUser inside a transaction.
 func (tx *Tx) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	return createUser(ctx, tx.tx, nu, time.Now())
+	return createUser(ctx, tx.tx, nu, tx.now)
 }
 
 func createUser(ctx context.Context, q queryer, nu NewUser, now time.Time) (User, error) {

@@ -262,7 +262,7 @@ func (tx *Tx) ChangeWithdrawal(ctx context.Context, id int64, ch WithdrawalChang
 	}
 	at := ch.At
 	if at.IsZero() {
-		at = time.Now()
+		at = tx.now
 	}
 	set := []string{"status = ?", "updated_at = ?"}
 	args := []any{string(ch.To), formatTime(at)}
@@ -431,7 +431,7 @@ func (d *DB) SetSecondApprover(ctx context.Context, merchantID int64, on bool, b
 		_, err := tx.tx.ExecContext(ctx, `INSERT INTO money_out_settings (merchant_id, second_approver, updated_by, updated_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO UPDATE SET second_approver = excluded.second_approver,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			merchantID, boolInt(on), nullID(by), formatTime(time.Now()))
+			merchantID, boolInt(on), nullID(by), formatTime(tx.now))
 		if err != nil {
 			return fmt.Errorf("db: money-out settings %d: %w", merchantID, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/internal/testclock"
 	"lapak/snap"
 )
 
@@ -391,7 +392,7 @@ func TestCallbackRequestChecks(t *testing.T) {
 		reason string
 	}{
 		{"form content type", `{}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "content_type"},
-		{"json with charset", invoiceBody("trx-C", "LPK-C", "M_TOKO0001", 100_000, 0, time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC)),
+		{"json with charset", invoiceBody("trx-C", "LPK-C", "M_TOKO0001", 100_000, 0, testclock.Base(t)),
 			[]string{"Content-Type", "application/json; charset=utf-8"}, 200, ""},
 		{"not json", `<xml/>`, nil, 400, "malformed"},
 		{"no reference", `{"amount":{"value":"1.00","currency":"IDR"}}`, nil, 400, "malformed"},
@@ -426,7 +427,7 @@ func TestSNAPQRISCallbackNeedsAValidSignature(t *testing.T) {
 	}
 	a := callbackApp(t)
 	body := qrisBody("SNP000000001", "M_TOKO0001", 10_000, 70)
-	ts := snap.Timestamp(time.Now())
+	ts := snap.Timestamp(a.clock())
 	sig, err := snap.SignAsymmetricService(key, "POST", "/callbacks/netzme/snap-qris", []byte(body), ts)
 	if err != nil {
 		t.Fatal(err)

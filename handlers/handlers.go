@@ -29,7 +29,8 @@ type Deps struct {
 	DB       *db.DB
 	Sessions *scs.SessionManager // from NewSessionManager
 	Logger   *slog.Logger
-	// Now is the clock (nil = time.Now); tests fix it to age rate limits.
+	// Now is the clock, required (New panics without it): cmd/web passes
+	// time.Now, tests their own clock, the one they give the db.
 	Now func() time.Time
 	// SandboxURL is the base URL of the embedded Netzme sandbox page; "" (real
 	// Netzme) hides the link.
@@ -80,11 +81,13 @@ type Handler struct {
 }
 
 // New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
-// store failure shows Lapak's 500 page and logs one line.
+// store failure shows Lapak's 500 page and logs one line. It panics when
+// d.Now is nil: a missing clock is a wiring bug, and defaulting to the wall
+// clock would split the app's time from the db's.
 func New(d Deps) *Handler {
 	now := d.Now
 	if now == nil {
-		now = time.Now
+		panic("handlers: New needs Deps.Now (cmd/web passes time.Now; tests pass the clock they give db.Open)")
 	}
 	logger := d.Logger
 	if logger == nil {

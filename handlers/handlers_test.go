@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 )
 
 // testPassword is every fixture user's password.
@@ -60,7 +62,8 @@ func (s *syncBuffer) String() string {
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	a := &testApp{DB: dbtest.New(t), now: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
+	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	a.DB = dbtest.New(t, a.clock)
 	// No cleanup goroutine: it would outlive the test's database.
 	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
 	a.handler = New(Deps{
@@ -247,4 +250,15 @@ func (a *testApp) auditActions(t testing.TB) []db.AuditEntry {
 		es[i], es[j] = es[j], es[i]
 	}
 	return es
+}
+
+// A Handler without a clock is a wiring bug: New refuses it instead of
+// quietly reading the wall clock, which would split its time from the db's.
+func TestNewNeedsAClock(t *testing.T) {
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "Deps.Now") {
+			t.Errorf("New without Deps.Now: panic %v, want one naming Deps.Now", p)
+		}
+	}()
+	New(Deps{DB: dbtest.New(t, testclock.Fixed(t))})
 }

@@ -13,6 +13,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
@@ -30,8 +31,12 @@ type moneyApp struct {
 
 func newMoneyApp(t *testing.T) *moneyApp {
 	t.Helper()
-	sb := sandboxtest.NewServer(t)
-	a := &testApp{DB: dbtest.New(t), now: time.Now().UTC(), logs: &syncBuffer{}}
+	// The sandbox (and the client, which shares its clock) starts at the base
+	// time and runs on, so its own delays (withdrawals settle after 300 ms)
+	// still pass; the app's clock stays at the base time unless advanced.
+	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
+	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	a.DB = dbtest.New(t, a.clock)
 	cfg := sb.Config()
 	// Short: fault-injected timeouts must not slow the suite.
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
@@ -64,7 +69,7 @@ func (m *moneyApp) otherMerchant(t *testing.T) (*client, db.Invoice) {
 	c := m.client()
 	c.mustLogin(t, u.Email)
 	iv, err := m.DB.CreateInvoiceIntent(t.Context(), db.NewInvoice{MerchantID: other.ID, PartnerReferenceNo: "OTHER-" + itoa(m.seq),
-		Method: "QRIS", AmountMinor: 1_000_000, Description: "rahasia toko lain", ExpiresAt: time.Now().Add(time.Hour)}, db.AuditEntry{Action: "test"})
+		Method: "QRIS", AmountMinor: 1_000_000, Description: "rahasia toko lain", ExpiresAt: m.clock().Add(time.Hour)}, db.AuditEntry{Action: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +460,7 @@ func TestInvoiceListFilterSearchPaging(t *testing.T) {
 		}
 		if _, err := m.DB.CreateInvoiceIntent(t.Context(), db.NewInvoice{MerchantID: m.merchant.ID,
 			PartnerReferenceNo: "REF" + itoa(i), Method: "QRIS", AmountMinor: int64(i+1) * 100_000, Description: desc,
-			ExpiresAt: time.Now().Add(time.Hour), CreatedBy: u.ID}, db.AuditEntry{Action: "test"}); err != nil {
+			ExpiresAt: m.clock().Add(time.Hour), CreatedBy: u.ID}, db.AuditEntry{Action: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -526,8 +531,8 @@ func TestInvoicesCSV(t *testing.T) {
 		if err != nil || !strings.HasSuffix(paid[col[h]], "+07:00") {
 			t.Errorf("%s = %q (%v), want ISO-8601 with +07:00", h, paid[col[h]], err)
 		}
-		if time.Since(ts) > time.Hour {
-			t.Errorf("%s = %v, too old", h, ts)
+		if d := ts.Sub(m.clock()); d < -time.Hour || d > time.Hour {
+			t.Errorf("%s = %v, not within the hour of the app's clock %v", h, ts, m.clock())
 		}
 	}
 	if !strings.HasPrefix(paid[col["description"]], "'=") {

@@ -18,7 +18,9 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 	"lapak/money"
+	"lapak/snap"
 	"lapak/snap/nicepay"
 	"lapak/snap/speedcash"
 )
@@ -57,7 +59,8 @@ type otherSNAPApp struct {
 func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	t.Helper()
 	key := nicepayKey(t)
-	a := &testApp{DB: dbtest.New(t), now: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), logs: &syncBuffer{}}
+	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	a.DB = dbtest.New(t, a.clock)
 	o := &otherSNAPApp{testApp: a}
 	o.srv = httptest.NewUnstartedServer(nil)
 	o.store = &nicepay.Store{BaseURL: "http://" + o.srv.Listener.Addr().String(), Now: a.clock,
@@ -141,7 +144,7 @@ func TestNicepayTokenContract(t *testing.T) {
 func TestNicepayInquiryContract(t *testing.T) {
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	m := o.newMerchant(t, "Toko Kontrak")
-	o.bill(t, m.ID, "89101110", 72*time.Hour)
+	open := o.bill(t, m.ID, "89101110", 72*time.Hour)
 	o.bill(t, m.ID, "00000002", -time.Minute) // expired
 	paid := o.bill(t, m.ID, "00000003", time.Hour)
 	if err := o.DB.InTx(t.Context(), func(tx *db.Tx) error {
@@ -152,6 +155,8 @@ func TestNicepayInquiryContract(t *testing.T) {
 	}
 	ctx := t.Context()
 
+	// nicepay §3: payNoExpiredDatetime in WIB, seconds, with its offset.
+	expires := open.ExpiresAt.In(snap.Jakarta).Format("2006-01-02T15:04:05+07:00")
 	valid, err := o.store.Inquire(ctx, "701589101110", nicepay.WithRequestID("41807553358950093184"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +165,7 @@ func TestNicepayInquiryContract(t *testing.T) {
 		`"customerNo":"89101110","payNo":"701589101110","payNoName":"John Test","goodsName":"Pembelian John Test",` +
 		`"payNoPhone":"087771122333","payNoEmail":"jhon@test.com","inquiryRequestId":"41807553358950093184",` +
 		`"totalAmount":{"value":"10000.00","currency":"IDR"},"partnerReferenceNo":"ref-89101110","mitraCd":"ALMA",` +
-		`"payNoExpiredDatetime":"2026-11-24T14:00:00+07:00"}}`
+		`"payNoExpiredDatetime":"` + expires + `"}}`
 	if valid.HTTPStatus != 200 || string(valid.Body) != wantValid {
 		t.Errorf("valid inquiry:\n got %d %s\nwant 200 %s", valid.HTTPStatus, valid.Body, wantValid)
 	}
@@ -231,7 +236,7 @@ func TestNicepayInquiryMissingHeaderAndField(t *testing.T) {
 	if resp.StatusCode != 400 || buf.String() != `{"responseCode":"4000002","responseMessage":"Invalid Mandatory Field X-TIMESTAMP"}` {
 		t.Errorf("missing headers: %d %s", resp.StatusCode, buf.String())
 	}
-	if resp.Header.Get("X-TIMESTAMP") != "2026-11-21T14:00:00+07:00" {
+	if want := o.clock().In(snap.Jakarta).Format("2006-01-02T15:04:05+07:00"); resp.Header.Get("X-TIMESTAMP") != want {
 		t.Errorf("X-TIMESTAMP = %q", resp.Header.Get("X-TIMESTAMP"))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
@@ -44,7 +45,10 @@ func (e *env) advance(d time.Duration) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{db: dbtest.New(t), sb: sandboxtest.NewServer(t), now: time.Now().UTC()}
+	// The sandbox (and the client, which shares its clock) runs on from the
+	// base time; the service's clock stays at the base unless advanced.
+	e := &env{sb: sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) }), now: testclock.Base(t)}
+	e.db = dbtest.New(t, e.clock)
 	cfg := e.sb.Config()
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
 	cfg.Observer = money.Recorder{DB: e.db, Now: e.clock}

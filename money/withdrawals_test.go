@@ -3,10 +3,10 @@ package money_test
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"lapak/db"
 	"lapak/db/dbtest"
+	"lapak/internal/testclock"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -27,12 +27,11 @@ type moneyOut struct {
 
 func newMoneyOut(t *testing.T) *moneyOut {
 	t.Helper()
-	sb := sandboxtest.NewServer(t)
-	d := dbtest.New(t)
-	// One pinned clock, near the sandbox's own (today's deposit movements
-	// are asked by calendar day).
-	start := time.Now().UTC()
-	clock := func() time.Time { return start }
+	// One pinned clock, the sandbox's base (today's deposit movements are
+	// asked by calendar day); the sandbox runs on from it.
+	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
+	clock := testclock.Fixed(t)
+	d := dbtest.New(t, clock)
 	cfg := sb.Config()
 	cfg.Observer = money.Recorder{DB: d, Now: clock}
 	nz, err := netzme.New(cfg)

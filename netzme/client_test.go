@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"lapak/internal/testclock"
 )
 
 func TestPINHashVector(t *testing.T) {
@@ -137,7 +139,7 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 		writeJSON(w, 200, `{"responseCode":"2001100","responseMessage":"Successful","accountInfo":[{"balanceType":"totalBalance","availableBalance":{"value":"585325.00","currency":"IDR"}}]}`)
 	})
 	var now atomic.Int64
-	now.Store(time.Date(2024, 5, 2, 3, 0, 0, 0, time.UTC).UnixNano())
+	now.Store(testclock.Base(t).UnixNano())
 	c := f.client(t, func(cfg *Config) { cfg.Now = func() time.Time { return time.Unix(0, now.Load()) } })
 	call := func() {
 		t.Helper()

@@ -8,13 +8,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lapak/internal/testclock"
+	"lapak/snap"
 )
 
 // TestEveryEndpoint calls each typed method against the strict fake and
 // checks the path, that the body signs and decodes, that no JSON number the
 // gateway would re-minify is sent (§2.7), and the decoded result.
 func TestEveryEndpoint(t *testing.T) {
-	day := time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)
+	// A merchant's "today" in Jakarta, on the test base date.
+	b := testclock.Base(t).In(snap.Jakarta)
+	day := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, snap.Jakarta)
+	date := day.Format(time.DateOnly)
 	invoiceTrxOK := `{"responseCode":"2004700","responseMessage":"Successful","partnerReferenceNo":"p","payMethod":"BANK_TRANSFER","paymentUrl":"https://checkout-staging.xendit.co/web/6359e0431ee3f73865035d8b","additionalInfo":{"expiredTs":"2022-10-27T08:49:58.511+07:00","id":"NETZ-INV-M_TB1NMLig1666834498914aKh","retailOutletData":[],"trxId":"db451a92-b18f-4bdc-9410-f5482d62d95f","virtualAccountData":[{"bankCode":"MANDIRI","virtualAccountNo":"8860832146006"}],"statistic":[],"status":true}}`
 	inquiryOK := `{"responseCode":"2004200","responseMessage":"Successful","partnerReferenceNo":"p","referenceNo":"1c33bef4","beneficiaryAccountName":"Mariya Wise","beneficiaryAccountNumber":"2288996060","beneficiaryBankName":"BTPN SYARIAH","beneficiaryBankCode":"547","amount":{"value":"6003380.00","currency":"IDR"},"additionalInfo":{"amountAllowed":true,"minimumWithdrawalAmount":{"value":"50000.00","currency":"IDR"}}}`
 	statusOK := `{"responseCode":"2000000","responseMessage":"Successful","referenceNo":"xplorinsnap60431532","partnerReferenceNo":"xplorinsnap56420519","withdrawalAmount":{"value":"300000.00","currency":"IDR"},"additionalInfo":{"accountHolderName":"Mariya Wise","bankAccountNumber":"1234567890","bankCode":"014","bankName":"BANK BCA","status":"SUCCESS"}}`
@@ -48,7 +54,7 @@ func TestEveryEndpoint(t *testing.T) {
 				if len(p.Transactions) != 1 || p.Transactions[0].AmountMinor != 1_000_000 || p.Transactions[0].FeeMinor != 7_000 || p.Transactions[0].TsLong != 1714636800000 {
 					t.Errorf("page = %+v", p)
 				}
-				if body["pageNumber"] != "1" || body["fromDateTime"] != "2024-05-02T07:00:00+07:00" || body["toDateTime"] != "2024-05-03T06:59:59+07:00" {
+				if body["pageNumber"] != "1" || body["fromDateTime"] != date+"T00:00:00+07:00" || body["toDateTime"] != date+"T23:59:59+07:00" {
 					t.Errorf("body = %v", body)
 				}
 				// §3.4 page: the merchant in additionalInfo, nowhere else.

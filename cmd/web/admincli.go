@@ -30,7 +30,7 @@ flags: the server's, e.g. -db lapak.db -public-url https://lapak.example (see la
 // in a terminal's scrollback, a shell log or a chat it was pasted into soon
 // opens nothing; only its SHA-256 is stored; and the person picks their own
 // password, which the operator never sees.
-func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	if len(args) < 3 {
 		return errors.New(adminUsage)
 	}
@@ -51,7 +51,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if _, err := os.Stat(cfg.DBPath); err != nil {
 		return fmt.Errorf("admin %s: no database at %s (LAPAK_DB): %w", cmd, cfg.DBPath, err)
 	}
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, err := db.Open(ctx, cfg.DBPath, now)
 	if err != nil {
 		return err
 	}
@@ -62,8 +62,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	} else if err != nil {
 		return err
 	}
-	now := time.Now()
-	audit := db.AuditEntry{At: now, RequestID: "command-line"}
+	at := now()
+	audit := db.AuditEntry{At: at, RequestID: "command-line"}
 	switch cmd {
 	case "disable-2fa":
 		err := handlers.DisableTwoFactor(ctx, d, u, audit)
@@ -76,7 +76,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "Verifikasi dua langkah %s dimatikan (two-step verification turned off).\n", u.Email)
 		return nil
 	default:
-		path, expires, err := handlers.IssuePasswordReset(ctx, d, u, 0, now, audit)
+		path, expires, err := handlers.IssuePasswordReset(ctx, d, u, 0, at, audit)
 		if err != nil {
 			return err
 		}

@@ -28,6 +28,7 @@ import (
 type app struct {
 	cfg     config
 	log     *slog.Logger
+	now     func() time.Time // the one clock: db, handlers, Netzme client, sandbox, simulators
 	db      *db.DB
 	ln      net.Listener
 	baseURL string
@@ -43,10 +44,12 @@ type app struct {
 }
 
 // newApp opens everything Lapak needs and prepares (but does not start)
-// serving. stdout receives the few lines meant for the person who started
-// Lapak: the URL and, on a first start, the administrator's password.
-func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) (_ *app, err error) {
-	a := &app{cfg: cfg, log: logger}
+// serving. now is the clock of everything it wires (main passes time.Now:
+// cmd/web is the one place that reads the wall clock). stdout receives the
+// few lines meant for the person who started Lapak: the URL and, on a first
+// start, the administrator's password.
+func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.Logger, stdout io.Writer) (_ *app, err error) {
+	a := &app{cfg: cfg, log: logger, now: now}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -57,7 +60,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 	}
 	a.baseURL = cfg.publicURL(a.ln.Addr())
 
-	if a.db, err = db.Open(ctx, cfg.DBPath); err != nil {
+	if a.db, err = db.Open(ctx, cfg.DBPath, a.now); err != nil {
 		return nil, err
 	}
 	admin, err := bootstrapAdmin(ctx, a.db, cfg, stdout)
@@ -77,13 +80,14 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		}
 		a.callbackToken = cfg.NetzmeCallbackToken
 	}
+	ncfg.Now = a.now
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
 	ncfg.TransactionList = netzme.TransactionListVariant(cfg.NetzmeHistoryPath) // checked by parseConfig
-	ncfg.Observer = money.Recorder{DB: a.db, Logger: logger, Now: time.Now}
+	ncfg.Observer = money.Recorder{DB: a.db, Logger: logger, Now: a.now}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
-	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, Now: time.Now, Logger: logger})
+	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, Now: a.now, Logger: logger})
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -100,7 +104,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 			return nil, fmt.Errorf("NETZME_PUBLIC_KEY_FILE %s: %w", cfg.NetzmePublicKeyFile, err)
 		}
 	}
-	other, err := otherSNAP(ctx, cfg, a.baseURL, a.db, logger)
+	other, err := otherSNAP(ctx, cfg, a.now, a.baseURL, a.db, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +113,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		DB:              a.db,
 		Sessions:        sessions,
 		Logger:          logger,
+		Now:             a.now,
 		SandboxURL:      a.sandboxURL,
 		SecureCookies:   strings.HasPrefix(a.baseURL, "https://"),
 		Netzme:          a.netzme,
@@ -116,7 +121,6 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		OtherSNAP:       other,
 		NetzmePublicKey: netzmePub,
 		Money:           a.money,
-		Now:             time.Now,
 		PublicURL:       a.baseURL,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
@@ -145,6 +149,7 @@ func (a *app) startSandbox(ctx context.Context) (netzme.Config, *sandbox.Merchan
 		CallbackBaseURL: a.baseURL,
 		PublicURL:       a.sandboxURL,
 		Logger:          a.log.With("component", "sandbox"),
+		Now:             a.now,
 	}
 	if cfg.NetzmePrivateKeyFile != "" {
 		if opts.PrivateKeyPEM, err = os.ReadFile(cfg.NetzmePrivateKeyFile); err != nil {

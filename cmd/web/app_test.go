@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/internal/testclock"
 )
 
 // testApp is a whole Lapak started the way main starts it, on loopback
@@ -50,7 +51,8 @@ const (
 
 // startTestApp starts Lapak with a fresh database in t.TempDir(). env holds
 // extra settings (same names as the real environment) and wins over the
-// test defaults.
+// test defaults. Its clock starts at the test base time (LAPAK_TEST_NOW, see
+// internal/testclock) and runs on; a.now reads it.
 func startTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
 	dir := t.TempDir()
@@ -74,7 +76,7 @@ func startTestApp(t *testing.T, env map[string]string) *testApp {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil))
 	}
-	a, err := newApp(t.Context(), cfg, logger, out)
+	a, err := newApp(t.Context(), cfg, testclock.Running(t), logger, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +138,11 @@ func TestFirstStartCreatesAdminWithPrintedPasswordAndDemoMerchant(t *testing.T) 
 	admin, err := a.db.UserByEmail(ctx, "admin@lapak.local")
 	if err != nil || !admin.IsAdmin {
 		t.Fatalf("bootstrap admin = %+v, %v", admin, err)
+	}
+	// newApp's clock is the db's: the admin is stamped on the test base date
+	// (LAPAK_TEST_NOW), not on the wall clock.
+	if d := admin.CreatedAt.Sub(testclock.Base(t)); d < 0 || d > time.Minute {
+		t.Errorf("admin created at %v, want just after the base time %v", admin.CreatedAt, testclock.Base(t))
 	}
 	ms, err := a.db.UserMemberships(ctx, admin.ID)
 	if err != nil || len(ms) != 1 || ms[0].Role != db.RoleOwner {

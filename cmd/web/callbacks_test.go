@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/internal/testclock"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 )
@@ -28,7 +29,7 @@ func roundTripInvoice(t *testing.T, a *testApp, ref string, amountMinor int64) (
 		t.Fatal(err)
 	}
 	iv, err := a.db.CreateInvoiceIntent(ctx, db.NewInvoice{MerchantID: m.ID, PartnerReferenceNo: ref, Method: "QRIS",
-		AmountMinor: amountMinor, ExpiresAt: time.Now().Add(time.Hour)}, db.AuditEntry{Action: "invoice.create"})
+		AmountMinor: amountMinor, ExpiresAt: a.now().Add(time.Hour)}, db.AuditEntry{Action: "invoice.create"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestSandboxDelayedCallbackAfterManualRefresh(t *testing.T) {
 		t.Fatalf("status query = %+v, %v", st, err)
 	}
 	if ok, err := a.db.ChangeInvoice(t.Context(), iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoicePending}, To: db.InvoicePaid,
-		Source: "refresh", Paid: &db.InvoicePayment{PaidAmountMinor: st.AmountMinor, PaidAt: time.Now()}}, db.AuditEntry{}); !ok || err != nil {
+		Source: "refresh", Paid: &db.InvoicePayment{PaidAmountMinor: st.AmountMinor, PaidAt: a.now()}}, db.AuditEntry{}); !ok || err != nil {
 		t.Fatalf("refresh: %v %v", ok, err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -227,7 +228,7 @@ func TestPublicKeyFileConfiguresSNAPCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), io.Discard); err == nil {
+	if _, err := newApp(t.Context(), cfg, testclock.Running(t), slog.New(slog.DiscardHandler), io.Discard); err == nil {
 		t.Error("a bad NETZME_PUBLIC_KEY_FILE must stop start-up")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	_ "time/tzdata" // WIB must work on machines without a zoneinfo database
 )
@@ -31,7 +32,7 @@ func main() {
 // (admincli.go).
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 1 && args[1] == "admin" {
-		return runAdmin(ctx, args, getenv, os.Stdout, os.Stderr)
+		return runAdmin(ctx, args, getenv, time.Now, os.Stdout, os.Stderr)
 	}
 	cfg, err := parseConfig(args, getenv, os.Stderr)
 	if err != nil {
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger, os.Stdout)
+	a, err := newApp(ctx, cfg, time.Now, logger, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,9 @@ func TestBrowserDepositTopupAndWithdrawalWithPIN(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid=topup-form]`)),
 		chromedp.SendKeys(css(`[data-testid=topup-form] #amount`), "Rp 100.000"),
 		chromedp.Click(css(`[data-testid=topup-submit]`)),
-		chromedp.WaitVisible(css(`[data-testid=page-heading]`)),
+		// The top-up's invoice page, not page-heading: /deposits has one too,
+		// and waiting on it let the test leave before the form was posted.
+		chromedp.WaitVisible(css(`[data-testid=invoice-status]`)),
 	)
 	payOpenInvoiceInSandbox(t, ctx, a)
 	// The callback lands; Netzme credits the top-up less its MDR, and Lapak

@@ -29,7 +29,8 @@ const simPartnerServiceID = "7015"
 // NICEPAY is simulated: a fresh key pair plays NICEPAY's, and a store
 // simulator calls Lapak's own endpoints at baseURL. With SPEEDCASH_BASE_URL
 // unset, a SpeedCash simulator is served on a loopback port until ctx ends.
-func otherSNAP(ctx context.Context, cfg config, baseURL string, d *db.DB, logger *slog.Logger) (handlers.OtherSNAP, error) {
+// now is the app's clock, given to both clients and both simulators.
+func otherSNAP(ctx context.Context, cfg config, now func() time.Time, baseURL string, d *db.DB, logger *slog.Logger) (handlers.OtherSNAP, error) {
 	var o handlers.OtherSNAP
 	variant, err := nicepay.ParseVariant(cfg.NicepaySignature)
 	if err != nil {
@@ -63,7 +64,7 @@ func otherSNAP(ctx context.Context, cfg config, baseURL string, d *db.DB, logger
 		if cfg.NicepayPartnerServiceID != "" {
 			o.PartnerServiceID = cfg.NicepayPartnerServiceID
 		}
-		o.NICEPAYStore = &nicepay.Store{BaseURL: baseURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
+		o.NICEPAYStore = &nicepay.Store{BaseURL: baseURL, HTTPClient: &http.Client{Timeout: 15 * time.Second}, Now: now,
 			Signer: nicepay.Signer{ClientID: "IONPAYTEST", ClientSecret: secret, PrivateKey: key, Variant: variant}}
 	}
 
@@ -80,7 +81,7 @@ func otherSNAP(ctx context.Context, cfg config, baseURL string, d *db.DB, logger
 		sc = speedcash.Config{BaseURL: strings.TrimRight(cfg.SpeedCashBaseURL, "/"), ClientID: cfg.SpeedCashClientID,
 			ClientSecret: cfg.SpeedCashClientSecret, PrivateKey: key, ChannelID: cfg.SpeedCashChannelID}
 	} else {
-		sim, err := speedcash.NewSimulator(nil)
+		sim, err := speedcash.NewSimulator(now)
 		if err != nil {
 			return o, fmt.Errorf("SpeedCash simulator: %w", err)
 		}
@@ -95,8 +96,9 @@ func otherSNAP(ctx context.Context, cfg config, baseURL string, d *db.DB, logger
 		o.SpeedCashSimulated = true
 		logger.Info("SpeedCash simulator", "url", sc.BaseURL)
 	}
+	sc.Now = now
 	sc.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	sc.Observer = money.Recorder{DB: d, Logger: logger, Now: time.Now}.SpeedCash()
+	sc.Observer = money.Recorder{DB: d, Logger: logger, Now: now}.SpeedCash()
 	if o.SpeedCash, err = speedcash.New(sc); err != nil {
 		return o, fmt.Errorf("SPEEDCASH_*: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"lapak/internal/testclock"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/netzme/sandbox/sandboxtest"
@@ -16,7 +17,8 @@ import (
 // set, no embedded sandbox starts and every call goes to that host with the
 // NETZME_* credentials. A separately served sandbox plays "the real Netzme".
 func TestNetzmeBaseURLPointsLapakAtAnotherServer(t *testing.T) {
-	remote := sandboxtest.NewServer(t)
+	// "The real Netzme" keeps the same time as Lapak: both start at the base.
+	remote := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
 	id := remote.Sandbox.Identity()
 	keyFile := filepath.Join(t.TempDir(), "netzme.pem")
 	if err := os.WriteFile(keyFile, id.PrivateKeyPEM, 0o600); err != nil {
@@ -74,7 +76,7 @@ func TestBadPrivateKeyStopsStartUpWithAClearMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newApp(t.Context(), cfg, slog.New(slog.DiscardHandler), &syncBuffer{})
+	_, err = newApp(t.Context(), cfg, testclock.Running(t), slog.New(slog.DiscardHandler), &syncBuffer{})
 	if err == nil {
 		t.Fatal("Lapak started with an unparsable private key")
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lapak/internal/testclock"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/netzme/sandbox/sandboxtest"
@@ -215,7 +216,7 @@ func TestRawNumberMinifyQuirk(t *testing.T) {
 }
 
 func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, snap.Jakarta)}
+	clk := &clock{t: testclock.Base(t)}
 	srv := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
 	rc := newRaw(t, srv, clk.Now)
 	rc.login()

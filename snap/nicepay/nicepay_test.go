@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lapak/internal/testclock"
 	"lapak/snap"
 )
 
@@ -52,8 +53,8 @@ func TestCheckTokenAndRequestRecipes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2024, 1, 22, 8, 0, 1, 0, time.UTC)
-	ts := snap.Timestamp(now) // 2024-01-22T15:00:01+07:00
+	now := testclock.Base(t)
+	ts := snap.Timestamp(now)
 	v := Verifier{ClientID: "IONPAYTEST", ClientSecret: "s3cret", PublicKey: &key.PublicKey, Variant: VariantAny,
 		Now: func() time.Time { return now }}
 	sig, _ := snap.SignAsymmetric(key, "IONPAYTEST", ts)
