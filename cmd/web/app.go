@@ -82,7 +82,6 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
-	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, Now: time.Now, Logger: logger})
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -103,6 +102,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 	if err != nil {
 		return nil, err
 	}
+	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: time.Now, Logger: logger})
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
 		DB:              a.db,
