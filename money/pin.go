@@ -104,12 +104,3 @@ func pinExchange[T any](ctx context.Context, s *Service, a Actor, m db.Merchant,
 	}
 	return ans.Value, ans.Err
 }
-
-// unclear reports whether a call that does not move money ended without a
-// clear answer: Netzme unreachable or failing (5xx, timeout), or an answer
-// that is not a refusal. Only a refusal (*netzme.APIError with a 4xx
-// status) proves Netzme did not act.
-func unclear(err error) bool {
-	var api *netzme.APIError
-	return OutcomeOf(err) == Unknown || errors.Is(err, netzme.ErrUnavailable) || !errors.As(err, &api)
-}
