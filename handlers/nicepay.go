@@ -60,25 +60,6 @@ func (h *Handler) nicepayVerifier() nicepay.Verifier {
 	return v
 }
 
-// writeSNAP answers a SNAP request with body (JSON) under status, with the
-// X-TIMESTAMP header and no caching.
-func (h *Handler) writeSNAP(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-TIMESTAMP", snap.Timestamp(h.now()))
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// snapJSON marshals v; our response types always marshal.
-func snapJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return []byte(`{"responseCode":"5000000","responseMessage":"General Error"}`)
-	}
-	return b
-}
-
 // recordCVS writes one NICEPAY request to the log. A failure is logged, not
 // returned: the answer was already sent.
 func (h *Handler) recordCVS(r *http.Request, rec db.CVSRequest) {

@@ -1,4 +1,4 @@
-package handlers
+package money
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"lapak/db"
-	"lapak/money"
 	"lapak/netzme"
 )
 
@@ -17,7 +16,7 @@ import (
 // guess, spec §3.9: only the references are documented; the status comes
 // from additionalInfo.status or latestTransactionStatus ("00" success, "06"
 // failed as the sandbox sends).
-func (h *Handler) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, merchantID int64) (db.CallbackOutcome, error) {
+func (s *Service) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, merchantID int64) (db.CallbackOutcome, error) {
 	c, err := netzme.DecodeWithdrawCallback([]byte(cb.Body))
 	if err != nil {
 		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
@@ -38,7 +37,7 @@ func (h *Handler) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback
 	if c.AmountMinor != 0 && c.AmountMinor != wd.AmountMinor {
 		return review("amount_mismatch", fmt.Sprintf("notified %d sen, withdrawal is %d sen", c.AmountMinor, wd.AmountMinor), merchantID), nil
 	}
-	to := money.WithdrawStatusOf(c.Status)
+	to := WithdrawStatusOf(c.Status)
 	if c.Status == "" {
 		switch c.LatestTransactionStatus {
 		case netzme.StatusSuccess:
@@ -51,7 +50,7 @@ func (h *Handler) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback
 		return db.CallbackOutcome{Status: db.CallbackStored, MerchantID: merchantID}, nil
 	}
 	ch := db.WithdrawalChange{From: []db.WithdrawalStatus{db.WithdrawalUnknown, db.WithdrawalPending}, To: to,
-		NetzmeReferenceNo: c.OriginalReferenceNo, At: h.now()}
+		NetzmeReferenceNo: c.OriginalReferenceNo, At: s.now()}
 	if to == db.WithdrawalFailed {
 		ch.FailureCode, ch.FailureReason = "bank_failed", "withdraw notification: "+c.Status+" "+c.TransactionStatusDesc
 	}
