@@ -198,6 +198,12 @@ func (h *Handler) renderAdminUser(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	v := views.AdminUserView{User: userRow(u), Self: u.ID == accountFrom(ctx).User.ID, Form: form}
+	if _, err := h.db.UserTOTP(ctx, u.ID); err == nil {
+		v.TwoFactor = true
+	} else if !isNotFound(err) {
+		h.serverError(w, r, err)
+		return
+	}
 	member := map[int64]bool{}
 	for _, m := range ms {
 		member[m.MerchantID] = true

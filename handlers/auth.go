@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"lapak/db"
 	"lapak/views"
@@ -44,9 +43,11 @@ func timingDummy() string {
 	return dummyHash
 }
 
-// login checks e-mail and password. Failures count against the account and
-// the client address; past the limit the answer is 429 without checking the
-// password at all. A wrong password is 422 with the form again.
+// login checks e-mail and password. Each attempt is charged to the account
+// from this client address and to the address (ratelimit.go); while one of
+// them must wait, the answer is 429 without checking the password at all. A
+// wrong password is 422 with the form again. With two-factor on, a right
+// password leads to the code step (twofactor.go), not into Lapak.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r) {
 		return
@@ -61,21 +62,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := ClientIP(ctx)
-	// Both limiters count this attempt up front; a refused or successful
-	// attempt gives its count back below.
-	okA, waitA := h.accountLimit.take(email)
-	okB, waitB := h.addressLimit.take(ip)
-	if !okA || !okB {
-		if okA {
-			h.accountLimit.undo(email)
-		}
-		if okB {
-			h.addressLimit.undo(ip)
-		}
-		wait := max(waitA, waitB)
+	acctKey := accountAddressKey(email, ip)
+	try, wait, err := h.beginAttempt(ctx, acctKey, addressKey(ip))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if try == nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "login rate limited", slog.String("client_ip", ip))
-		v.Error, v.Minutes = "login.error.limited", int((wait+time.Minute-1)/time.Minute)
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		v.Error, v.Wait = "login.error.limited", wait
+		w.Header().Set("Retry-After", retryAfter(wait))
 		h.renderLogin(w, r, http.StatusTooManyRequests, v)
 		return
 	}
@@ -103,24 +99,50 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	// The password was right: not a guess, so neither limit counts it.
-	h.accountLimit.reset(email)
-	h.addressLimit.undo(ip)
+	// The password was right: not a guess. The account's count from this
+	// address is only forgotten once the whole sign-in succeeds, so that a
+	// second-factor guesser cannot reset it with the password.
+	if err := try.succeeded(ctx); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	if u.Disabled {
 		v.Error = "login.error.disabled"
 		h.renderLogin(w, r, http.StatusForbidden, v)
 		return
 	}
+	if _, err := h.db.UserTOTP(ctx, u.ID); err == nil {
+		h.startSecondFactor(w, r, u)
+		return
+	} else if !isNotFound(err) {
+		h.serverError(w, r, err)
+		return
+	}
+	if err := h.db.ClearLoginFailures(ctx, acctKey.key); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.finishLogin(w, r, u, nil)
+}
 
+// finishLogin signs u in: a new session token, the user in the session with
+// the stamp of their password, the audit line (detail says how, e.g. which
+// second factor) and the user's language.
+func (h *Handler) finishLogin(w http.ResponseWriter, r *http.Request, u db.User, detail map[string]any) {
+	ctx := r.Context()
 	// A new token on login: a session id planted before login (fixation) is
 	// worthless afterwards.
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	h.clearSecondFactor(ctx)
 	h.sessions.Put(ctx, sessUserID, u.ID)
+	h.sessions.Put(ctx, sessAuthStamp, authStamp(u))
 	h.sessions.Remove(ctx, sessMerchantID)
-	if err := h.db.Audit(ctx, h.loginAudit(r, "user.login", u, email)); err != nil {
+	e := h.auditEntry(r, "user.login", 0, detail)
+	e.UserID, e.UserEmail = u.ID, u.Email
+	if err := h.db.Audit(ctx, e); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

@@ -11,13 +11,11 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/netzme"
 	"lapak/snap"
 	"lapak/views"
 )
-
-// topupExpiry is how long a top-up invoice stays payable.
-const topupExpiry = 60 * time.Minute
 
 // jakarta is the merchants' day for the deposit transaction list (§3.4: a
 // range may not span days).
@@ -104,12 +102,10 @@ func (h *Handler) renderDeposits(w http.ResponseWriter, r *http.Request, status 
 	h.render(w, r, status, views.DepositsPage(h.page(r, views.T(ctx, "deposits.title")), v))
 }
 
-// createTopup creates a top-up invoice (§3.21): intent row (purpose
-// topup_deposit) first, then Create Invoice Transaction with apiSource
-// topup_deposit; paying it raises the deposit through the invoice callback.
+// createTopup creates a top-up invoice (§3.21) through money.CreateInvoice,
+// the same flow as a sale; paying it raises the deposit through the invoice
+// callback.
 func (h *Handler) createTopup(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := accountFrom(ctx)
 	if !h.parseForm(w, r) {
 		return
 	}
@@ -117,60 +113,23 @@ func (h *Handler) createTopup(w http.ResponseWriter, r *http.Request) {
 	amount, errKey := parseRupiah(forms.TopupAmount)
 	if errKey != "" {
 		forms.Errors["amount"] = errKey
-	}
-	method := forms.TopupMethod
-	if method != netzme.PayQRIS && method != netzme.PayBankTransfer {
-		method = netzme.PayQRIS
-	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if m.NetzmeCustID == "" {
-		forms.Errors["amount"] = "err.notlinked"
-	}
-	if len(forms.Errors) > 0 {
 		h.renderDeposits(w, r, http.StatusUnprocessableEntity, forms)
 		return
 	}
-	now := h.now()
-	ref := newReference(now)
-	iv, err := h.db.CreateInvoiceIntent(ctx, db.NewInvoice{MerchantID: m.ID, PartnerReferenceNo: ref, Purpose: "topup_deposit",
-		Method: method, AmountMinor: amount, Description: "Top up deposit", ExpiresAt: now.Add(topupExpiry), CreatedBy: a.User.ID},
-		h.auditEntry(r, "deposit.topup", m.ID, map[string]any{"partner_reference_no": ref, "amount": snap.FormatAmount(amount), "method": method}))
+	res, err := h.money.CreateInvoice(r.Context(), h.actor(r), money.InvoiceInput{Purpose: money.PurposeTopup,
+		AmountMinor: amount, Method: forms.TopupMethod})
 	if err != nil {
-		h.serverError(w, r, err)
+		// The form shows one message, under the amount.
+		if !fieldMessages(forms.Errors, err, "amount", map[string]string{"method": "amount"}) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.renderDeposits(w, r, http.StatusUnprocessableEntity, forms)
 		return
 	}
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	trx, callErr := h.netzme.TopupDeposit(nctx, netzme.InvoiceTransactionRequest{PartnerReferenceNo: ref, CustIDMerchant: m.NetzmeCustID,
-		AmountMinor: amount, PayMethod: method, ExpireIn: topupExpiry, FeeType: netzme.FeeOnSeller,
-		Buyer: netzme.Buyer{FullName: m.Name, Description: "Top up deposit", Notes: "Top up deposit"}})
-	from := []db.InvoiceStatus{db.InvoiceUnknown}
-	var ch db.InvoiceChange
-	kind, key := "ok", "flash.topup.created"
-	switch {
-	case callErr == nil:
-		ch = db.InvoiceChange{From: from, To: db.InvoicePending, Source: "netzme", Note: "top-up created at Netzme",
-			Created: &db.InvoiceCreated{NetzmeTrxID: trx.TrxID, NetzmeInvoiceID: trx.InvoiceID, PaymentURL: trx.PaymentURL,
-				ExpiresAt: trx.ExpiresAt, VANumbers: vaJSON(trx.VirtualAccounts)}}
-	case errors.Is(callErr, netzme.ErrOutcomeUnknown):
-		ch = db.InvoiceChange{From: from, To: db.InvoiceUnknown, Source: "netzme", Note: "no clear answer from Netzme: " + failureText(callErr)}
-		kind, key = "error", "flash.invoice.unknown"
-	default:
-		ch = db.InvoiceChange{From: from, To: db.InvoiceFailed, Source: "netzme", Note: "refused by Netzme", Failure: failureText(callErr)}
-		kind, key = "error", "flash.invoice.failed"
-	}
-	ch.UserID = a.User.ID
-	if _, err := h.db.ChangeInvoice(context.WithoutCancel(ctx), iv.ID, ch,
-		h.auditEntry(r, "deposit.topup.answer", m.ID, map[string]any{"partner_reference_no": ref, "status": ch.To})); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.setFlash(ctx, kind, key, ref)
-	http.Redirect(w, r, "/invoices/"+strconv.FormatInt(iv.ID, 10), http.StatusSeeOther)
+	kind, key := invoiceFlash(res)
+	h.setFlash(r.Context(), kind, key, res.Invoice.PartnerReferenceNo)
+	http.Redirect(w, r, "/invoices/"+strconv.FormatInt(res.Invoice.ID, 10), http.StatusSeeOther)
 }
 
 // createSplitFee records a split-fee deduction for a paid invoice (§3.20):

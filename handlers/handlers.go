@@ -50,6 +50,10 @@ type Deps struct {
 	// Money runs the money use cases; nil builds one from DB, Netzme,
 	// OtherSNAP.SpeedCash, Now and Logger.
 	Money *money.Service
+	// PublicURL is the base URL browsers reach Lapak at, for the password
+	// reset links an administrator hands out; "" builds them from the
+	// request's Host.
+	PublicURL string
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -72,17 +76,8 @@ type Handler struct {
 
 	other OtherSNAP // issue 7: NICEPAY CVS and SpeedCash
 
-	// Failed logins: per account (normalised e-mail) and per client address.
-	accountLimit *limiter
-	addressLimit *limiter
+	publicURL string // base of password reset links ("" = from the request)
 }
-
-// Login rate limits: enough for a cashier who mistypes, far too few to guess.
-const (
-	accountFailures = 5
-	addressFailures = 20
-	failureWindow   = 15 * time.Minute
-)
 
 // New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
 // store failure shows Lapak's 500 page and logs one line.
@@ -105,8 +100,7 @@ func New(d Deps) *Handler {
 		netzme:        d.Netzme,
 		callbackToken: d.CallbackToken,
 		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
-		accountLimit:  newLimiter(accountFailures, failureWindow, now),
-		addressLimit:  newLimiter(addressFailures, failureWindow, now),
+		publicURL:     d.PublicURL,
 	}
 	h.money = d.Money
 	if h.money == nil {
@@ -149,12 +143,15 @@ func (h *Handler) Routes() http.Handler {
 		r.Get("/login", h.showLogin)
 		r.Post("/login", h.login)
 		r.Post("/lang", h.setLang)
+		// Accounts (issue 13 §6): the second sign-in step and reset links.
+		h.publicAccountRoutes(r)
 
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser)
 			r.Post("/logout", h.logout)
 			r.Get("/", h.showDashboard)
 			r.Post("/merchant/switch", h.switchMerchant)
+			h.accountRoutes(r)
 
 			r.Group(func(r chi.Router) {
 				r.Use(h.requireRole(db.RoleOwner))
@@ -194,6 +191,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Post("/users/{userID}/enable", h.enableUser)
 				r.Post("/users/{userID}/memberships", h.setUserMembership)
 				r.Post("/users/{userID}/memberships/{merchantID}/remove", h.removeUserMembership)
+				h.adminAccountRoutes(r)
 			})
 		})
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,63 +18,26 @@ import (
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
-	"lapak/snap"
 	"lapak/views"
 )
 
-// Invoices: the cashier's "charge a customer" pages. Every creation follows
-// the house rule: the intent row (status unknown, our partnerReferenceNo) is
-// committed first, Netzme is called outside any transaction, then the answer
-// is recorded. A timeout or garbled answer leaves the row unknown, visible,
-// and "Perbarui status" (Get Invoice Transaction) resolves it.
+// Invoices: the cashier's "charge a customer" pages. Creating one is
+// money.CreateInvoice (intent, Create Invoice Transaction, answer); these
+// handlers parse the form, show the lists and the detail page, and map the
+// result to a flash. "Perbarui status" is money.ResolveInvoice.
 
 // invoicePageSize is how many invoices one list page shows.
 const invoicePageSize = 25
-
-// Amount limits in sen. QRIS payments are capped at Rp 10.000.000 per
-// transaction (qris.md §2); other methods at Rp 100.000.000 (guess, spec
-// §3.12: no limit documented; a back-office invoice above that is a typo).
-const (
-	maxQRISMinor    = 10_000_000_00
-	maxInvoiceMinor = 100_000_000_00
-)
-
-// Invoice expiry bounds in minutes: the default hour and at most a week
-// (guess, spec §3.12: expireInSecond has no documented bounds).
-const (
-	defaultExpiryMinutes = 60
-	maxExpiryMinutes     = 7 * 24 * 60
-)
 
 // netzmeTimeout bounds one user action's Netzme call. The call is detached
 // from the browser request: a cashier closing the tab must not turn an
 // answered call into an unrecorded one.
 const netzmeTimeout = 60 * time.Second
 
-// invoiceMethods are the payMethods offered on the form, QRIS first (spec
-// §3.12 lists them; the QA-only names are left out as undocumented).
-var invoiceMethods = []string{
-	netzme.PayQRIS, netzme.PayBankTransfer, netzme.PayBCA, netzme.PayNetzme, netzme.PayNetzmeSeamless,
-	netzme.PayOVO, netzme.PayDANA, netzme.PayRetailOutlet, netzme.PayCreditCard,
-}
-
-// invoiceInput is a validated create-invoice form.
-type invoiceInput struct {
-	AmountMinor   int64
-	Description   string
-	Method        string
-	CustomerName  string
-	CustomerPhone string // normalised to +62…
-	CustomerEmail string
-	ExpiryMinutes int
-	FeeType       string
-}
-
 var (
 	rupiahGrouped = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$`) // 20.000 / 1.250.000,50
 	rupiahComma   = regexp.MustCompile(`^[0-9]+(,[0-9]{1,2})?$`)                  // 20000 / 20000,50
 	rupiahDotFrac = regexp.MustCompile(`^[0-9]+\.[0-9]{1,2}$`)                    // 25000.00 (CSV form)
-	lettersSpaces = regexp.MustCompile(`^[A-Za-z ]+$`)
 )
 
 // parseRupiah reads an amount as users type it — "20000", "20.000",
@@ -152,37 +116,22 @@ func normalisePhone(s string) (string, bool) {
 	return "+62" + s, true
 }
 
-// readInvoiceInput validates the create-invoice form (the stable interface
-// in README.md). Messages go into errs by field name.
-func readInvoiceInput(form url.Values, errs views.FieldErrors) (invoiceInput, views.InvoiceForm) {
+// readInvoiceInput parses the create-invoice form (the stable interface in
+// README.md): what a person typed becomes sen, +62… and minutes; messages of
+// what cannot be read go into errs by field name. The business rules are
+// money's (InvoiceInput.Check).
+func readInvoiceInput(form url.Values, errs views.FieldErrors) (money.InvoiceInput, views.InvoiceForm) {
 	f := views.InvoiceForm{
 		Amount: form.Get("amount"), Description: form.Get("description"), Method: form.Get("method"),
 		CustomerName: form.Get("customer_name"), CustomerPhone: form.Get("customer_phone"),
 		CustomerEmail: form.Get("customer_email"), ExpiryMinutes: form.Get("expiry_minutes"), FeeType: form.Get("fee_type"),
 		Errors: errs,
 	}
-	var in invoiceInput
-	in.Method = strings.TrimSpace(f.Method)
-	if in.Method == "" {
-		in.Method = netzme.PayQRIS
-	}
-	if !contains(invoiceMethods, in.Method) {
-		errs["method"] = "err.method"
-	}
+	in := money.InvoiceInput{Purpose: money.PurposeSale, Description: f.Description, Method: f.Method,
+		CustomerName: f.CustomerName, FeeType: f.FeeType}
 	var key string
 	if in.AmountMinor, key = parseRupiah(f.Amount); key != "" {
 		errs["amount"] = key
-	} else if limit := maxLimit(in.Method); in.AmountMinor > limit {
-		errs["amount"] = "err.amount.max"
-	}
-	in.Description = trimmed(errs, "description", f.Description, 200)
-	if in.Description == "" {
-		errs["description"] = "err.required"
-	}
-	in.CustomerName = trimmed(errs, "customer_name", f.CustomerName, 60)
-	if in.CustomerName != "" && !lettersSpaces.MatchString(in.CustomerName) {
-		// Netzme accepts letters only in fullname (spec §3.12).
-		errs["customer_name"] = "err.lettersonly"
 	}
 	if p := strings.TrimSpace(f.CustomerPhone); p != "" {
 		var ok bool
@@ -196,44 +145,22 @@ func readInvoiceInput(form url.Values, errs views.FieldErrors) (invoiceInput, vi
 		}
 		in.CustomerEmail = e
 	}
-	in.ExpiryMinutes = defaultExpiryMinutes
 	if s := strings.TrimSpace(f.ExpiryMinutes); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxExpiryMinutes {
+		// A positive whole number of minutes; its bounds are money's.
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
 			errs["expiry_minutes"] = "err.expiry"
 		} else {
-			in.ExpiryMinutes = n
+			in.Expiry = time.Duration(n) * time.Minute
 		}
 	}
-	in.FeeType = strings.TrimSpace(f.FeeType)
-	switch in.FeeType {
-	case "":
-		in.FeeType = netzme.FeeOnSeller
-	case netzme.FeeOnSeller, netzme.FeeOnBuyer:
-	default:
-		errs["fee_type"] = "err.feetype"
-	}
-	if f.Method == "" {
-		f.Method = in.Method
+	if strings.TrimSpace(f.Method) == "" {
+		f.Method = netzme.PayQRIS
 	}
 	return in, f
 }
 
-func maxLimit(method string) int64 {
-	if method == netzme.PayQRIS {
-		return maxQRISMinor
-	}
-	return maxInvoiceMinor
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// invoiceFields names the form fields money calls otherwise.
+var invoiceFields = map[string]string{"expiry": "expiry_minutes"}
 
 // netzmeCtx is the context of one Netzme call for the request's user and
 // merchant: detached from the browser, bounded, scoped for api_calls.
@@ -248,105 +175,25 @@ func (h *Handler) currentMerchant(r *http.Request) (db.Merchant, error) {
 	return h.db.Merchant(r.Context(), accountFrom(r.Context()).Current.MerchantID)
 }
 
-// createInvoiceResult says how a creation ended, for the flash message.
-type createInvoiceResult struct {
-	Invoice db.Invoice
-	QRIS    db.QRISCode // set when a QRIS payload was decoded and stored
-	Flash   string      // catalogue key
-	Kind    string      // "ok" or "error"
-}
-
-// createInvoice runs the intent → Create Invoice Transaction → answer
-// sequence for m. The returned invoice is always stored (unless err != nil,
-// which means the intent itself could not be written).
-func (h *Handler) createInvoice(r *http.Request, m db.Merchant, in invoiceInput) (createInvoiceResult, error) {
-	ctx := r.Context()
-	a := accountFrom(ctx)
-	now := h.now()
-	ref := newReference(now)
-	iv, err := h.db.CreateInvoiceIntent(ctx, db.NewInvoice{
-		MerchantID: m.ID, PartnerReferenceNo: ref, Method: in.Method, AmountMinor: in.AmountMinor,
-		FeeType: in.FeeType, Description: in.Description, CustomerName: in.CustomerName,
-		CustomerPhone: in.CustomerPhone, CustomerEmail: in.CustomerEmail,
-		ExpiresAt: now.Add(time.Duration(in.ExpiryMinutes) * time.Minute), CreatedBy: a.User.ID,
-	}, h.auditEntry(r, "invoice.create", m.ID, map[string]any{
-		"partner_reference_no": ref, "method": in.Method, "amount": snap.FormatAmount(in.AmountMinor), "fee_type": in.FeeType,
-	}))
-	if err != nil {
-		return createInvoiceResult{}, err
+// invoiceFlash is the message for how a creation ended.
+func invoiceFlash(res money.InvoiceResult) (kind, key string) {
+	switch res.Outcome {
+	case money.Unknown:
+		return "error", "flash.invoice.unknown"
+	case money.Refused:
+		return "error", "flash.invoice.failed"
 	}
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	trx, callErr := h.netzme.CreateInvoiceTransaction(nctx, netzme.InvoiceTransactionRequest{
-		PartnerReferenceNo: ref, CustIDMerchant: m.NetzmeCustID, AmountMinor: in.AmountMinor,
-		PayMethod: in.Method, ExpireIn: time.Duration(in.ExpiryMinutes) * time.Minute, FeeType: in.FeeType,
-		Buyer: netzme.Buyer{Email: in.CustomerEmail, Description: in.Description, Notes: in.Description,
-			PhoneNumber: in.CustomerPhone, FullName: in.CustomerName},
-	})
-	res := createInvoiceResult{Kind: "ok", Flash: "flash.invoice.created"}
-	var ch db.InvoiceChange
-	switch {
-	case callErr == nil:
-		created := &db.InvoiceCreated{NetzmeTrxID: trx.TrxID, NetzmeInvoiceID: trx.InvoiceID,
-			PaymentURL: trx.PaymentURL, ExpiresAt: trx.ExpiresAt, VANumbers: vaJSON(trx.VirtualAccounts)}
-		note := "created at Netzme"
-		if trx.QRImage != "" {
-			// Netzme sends only a PNG (spec §3.12); we keep the EMV payload so we
-			// can draw it crisp ourselves, and only if it is a valid QRIS.
-			if payload, err := qris.DecodeDataURI(trx.QRImage); err != nil {
-				note = "created at Netzme; QR image unreadable"
-			} else if _, err := qris.Parse(payload); err != nil {
-				note = "created at Netzme; QR payload invalid"
-			} else {
-				created.QRISPayload = payload
-			}
-		}
-		ch = db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePending, Source: "netzme",
-			Note: note, UserID: a.User.ID, Created: created}
-	case errors.Is(callErr, netzme.ErrOutcomeUnknown):
-		res.Kind, res.Flash = "error", "flash.invoice.unknown"
-		ch = db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoiceUnknown, Source: "netzme",
-			Note: "no clear answer from Netzme: " + failureText(callErr), UserID: a.User.ID}
-	default:
-		res.Kind, res.Flash = "error", "flash.invoice.failed"
-		ch = db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoiceFailed, Source: "netzme",
-			Note: "refused by Netzme", Failure: failureText(callErr), UserID: a.User.ID}
+	if res.Invoice.Purpose == string(money.PurposeTopup) {
+		return "ok", "flash.topup.created"
 	}
-	audit := h.auditEntry(r, "invoice.answer", m.ID, map[string]any{"partner_reference_no": ref, "status": ch.To})
-	if _, err := h.db.ChangeInvoice(context.WithoutCancel(ctx), iv.ID, ch, audit); err != nil {
-		return createInvoiceResult{}, err
-	}
-	if res.Invoice, err = h.db.MerchantInvoice(ctx, m.ID, iv.ID); err != nil {
-		return createInvoiceResult{}, err
-	}
-	if p := res.Invoice.QRISPayload; p != "" {
-		res.QRIS, err = h.db.AddQRISCode(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISInvoice, InvoiceID: iv.ID,
-			Payload: p, AmountMinor: in.AmountMinor, Label: in.Description, CreatedBy: a.User.ID}, db.AuditEntry{})
-		if err != nil {
-			return createInvoiceResult{}, err
-		}
-	}
-	return res, nil
-}
-
-func vaJSON(vas []netzme.VirtualAccount) string {
-	type va struct {
-		BankCode string `json:"bankCode"`
-		Number   string `json:"number"`
-	}
-	out := make([]va, 0, len(vas))
-	for _, v := range vas {
-		out = append(out, va{v.BankCode, v.Number})
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
+	return "ok", "flash.invoice.created"
 }
 
 // showInvoices is the list with filters, paging and (for owners and
 // cashiers) the create form.
 func (h *Handler) showInvoices(w http.ResponseWriter, r *http.Request) {
 	h.renderInvoices(w, r, http.StatusOK, views.InvoiceForm{Method: netzme.PayQRIS, FeeType: netzme.FeeOnSeller,
-		ExpiryMinutes: strconv.Itoa(defaultExpiryMinutes)})
+		ExpiryMinutes: strconv.Itoa(int(money.DefaultInvoiceExpiry / time.Minute))})
 }
 
 // invoiceFilter reads status, q and page from the query string. Unknown
@@ -360,7 +207,7 @@ func invoiceFilter(q url.Values) (db.InvoiceFilter, int) {
 			}
 		}
 	}
-	if !contains(invoiceMethods, f.Method) {
+	if !slices.Contains(money.InvoiceMethods(), f.Method) {
 		f.Method = ""
 	}
 	page := 1
@@ -388,7 +235,7 @@ func (h *Handler) renderInvoices(w http.ResponseWriter, r *http.Request, status 
 	v := views.InvoicesView{
 		Form: form, CanCreate: a.hasRole(db.RoleOwner, db.RoleCashier), Linked: m.NetzmeCustID != "",
 		Status: string(f.Status), Query: f.Query, Method: f.Method, Page: page, Total: total,
-		HasNext: page*invoicePageSize < total, Methods: invoiceMethods,
+		HasNext: page*invoicePageSize < total, Methods: money.InvoiceMethods(),
 	}
 	for _, s := range db.InvoiceStatuses {
 		v.Statuses = append(v.Statuses, string(s))
@@ -437,24 +284,23 @@ func (h *Handler) createInvoiceHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	errs := views.FieldErrors{}
 	in, form := readInvoiceInput(r.PostForm, errs)
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if m.NetzmeCustID == "" {
-		errs["amount"] = "err.notlinked"
-	}
 	if len(errs) > 0 {
+		// Say what else is wrong too, in one round.
+		fieldMessages(errs, in.Check(), "amount", invoiceFields)
 		h.renderInvoices(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	res, err := h.createInvoice(r, m, in)
+	res, err := h.money.CreateInvoice(r.Context(), h.actor(r), in)
 	if err != nil {
-		h.serverError(w, r, err)
+		if !fieldMessages(errs, err, "amount", invoiceFields) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.renderInvoices(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	h.setFlash(r.Context(), res.Kind, res.Flash, res.Invoice.PartnerReferenceNo)
+	kind, key := invoiceFlash(res)
+	h.setFlash(r.Context(), kind, key, res.Invoice.PartnerReferenceNo)
 	http.Redirect(w, r, "/invoices/"+strconv.FormatInt(res.Invoice.ID, 10), http.StatusSeeOther)
 }
 

@@ -17,19 +17,20 @@ import (
 	"lapak/netzme"
 	"lapak/netzme/qris"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 )
 
 // moneyApp is a testApp whose Netzme client talks HTTP to an in-process
 // sandbox, with the app's merchant linked to the sandbox's demo merchant.
 type moneyApp struct {
 	*testApp
-	sb   *sandbox.Server
+	sb   *sandboxtest.Server
 	demo sandbox.Merchant
 }
 
 func newMoneyApp(t *testing.T) *moneyApp {
 	t.Helper()
-	sb := sandbox.NewServer(t)
+	sb := sandboxtest.NewServer(t)
 	a := &testApp{DB: dbtest.New(t), now: time.Now().UTC(), logs: &syncBuffer{}}
 	cfg := sb.Config()
 	// Short: fault-injected timeouts must not slow the suite.

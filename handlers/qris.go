@@ -9,9 +9,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
-	"lapak/netzme"
+	"lapak/money"
 	"lapak/netzme/qris"
-	"lapak/snap"
 	"lapak/views"
 )
 
@@ -30,27 +29,6 @@ const qrisPNGModule = 24
 
 // qrisRecent is how many saved codes the QRIS page lists.
 const qrisRecent = 20
-
-// staticCode returns the stored row of m's static QRIS, adding it the first
-// time (the payload comes from Get Merchant Detail, kept on the merchant).
-// ok is false when the merchant has no valid static code.
-func (h *Handler) staticCode(r *http.Request, m db.Merchant) (db.QRISCode, bool, error) {
-	if m.StaticQRIS == "" {
-		return db.QRISCode{}, false, nil
-	}
-	if _, err := qris.Parse(m.StaticQRIS); err != nil {
-		return db.QRISCode{}, false, nil
-	}
-	c, err := h.db.StaticQRISCode(r.Context(), m.ID, m.StaticQRIS)
-	if err == nil {
-		return c, true, nil
-	} else if !errors.Is(err, db.ErrNotFound) {
-		return db.QRISCode{}, false, err
-	}
-	c, err = h.db.AddQRISCode(r.Context(), db.QRISCode{MerchantID: m.ID, Kind: db.QRISStatic, Payload: m.StaticQRIS,
-		Label: m.Name}, db.AuditEntry{})
-	return c, err == nil, err
-}
 
 // qrisInfo is the parsed, display-ready content of a payload.
 func qrisInfo(p *qris.Payload) views.QRISInfo {
@@ -74,12 +52,13 @@ func (h *Handler) renderQRIS(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	v.Linked = m.NetzmeCustID != ""
-	st, ok, err := h.staticCode(r, m)
-	if err != nil {
+	st, err := h.money.StaticQRIS(ctx, h.actor(r))
+	switch {
+	case errors.Is(err, money.ErrNoStaticQRIS):
+	case err != nil:
 		h.serverError(w, r, err)
 		return
-	}
-	if ok {
+	default:
 		v.StaticID = st.ID
 		p, _ := qris.Parse(st.Payload)
 		v.Static = qrisInfo(p)
@@ -110,20 +89,16 @@ func (h *Handler) createQRIS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	errs := views.FieldErrors{}
 	v := views.QRISView{Errors: errs, Action: r.PostForm.Get("action"), Amount: r.PostForm.Get("amount"),
 		Label: r.PostForm.Get("label"), Payload: r.PostForm.Get("payload")}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
 	switch v.Action {
 	case "check":
 		p, err := qris.Parse(v.Payload)
 		if err != nil {
-			errs["payload"] = qrisErrorKey(err)
+			if !fieldMessages(errs, err, "payload", nil) {
+				errs["payload"] = "err.qris.syntax"
+			}
 			v.CheckError = errorDetail(err)
 			h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
 			return
@@ -140,84 +115,48 @@ func (h *Handler) createQRIS(w http.ResponseWriter, r *http.Request) {
 	amount, key := parseRupiah(v.Amount)
 	if key != "" {
 		errs["amount"] = key
-	} else if amount > maxQRISMinor {
-		errs["amount"] = "err.amount.max"
 	}
-	label := trimmed(errs, "label", v.Label, 60)
+	in := money.QRISInput{AmountMinor: amount, Label: v.Label}
+	if len(errs) > 0 {
+		fieldMessages(errs, in.Check(), "amount", nil)
+		h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
 	if v.Action == "convert" {
-		if amount%100 != 0 && errs["amount"] == "" {
-			// qris.md §7: a converted code carries whole rupiah only.
-			errs["amount"] = "err.amount.whole"
-		}
-		st, ok, err := h.staticCode(r, m)
+		c, err := h.money.ConvertStaticQRIS(ctx, h.actor(r), in)
 		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if !ok {
-			errs["amount"] = "err.nostatic"
-		}
-		if len(errs) > 0 {
+			if !fieldMessages(errs, err, "amount", nil) {
+				h.serverError(w, r, err)
+				return
+			}
 			h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
-			return
-		}
-		payload, err := qris.ToDynamic(st.Payload, amount)
-		if err != nil {
-			errs["amount"] = qrisErrorKey(err)
-			h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
-			return
-		}
-		c, err := h.db.AddQRISCode(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISConverted, Payload: payload,
-			AmountMinor: amount, Label: label, CreatedBy: a.User.ID},
-			h.auditEntry(r, "qris.convert", m.ID, map[string]any{"amount": snap.FormatAmount(amount), "label": label}))
-		if err != nil {
-			h.serverError(w, r, err)
 			return
 		}
 		h.setFlash(ctx, "ok", "flash.qris.converted", views.IDR(amount))
 		http.Redirect(w, r, "/qris/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 		return
 	}
-	// Dynamic: a QRIS invoice at Netzme (spec §3.12 payMethod=QRIS).
-	if m.NetzmeCustID == "" {
-		errs["amount"] = "err.notlinked"
+	// Dynamic: a QRIS invoice at Netzme (§3.12 payMethod=QRIS).
+	if strings.TrimSpace(in.Label) == "" {
+		in.Label = "QRIS " + views.IDR(amount)
 	}
-	if len(errs) > 0 {
+	res, err := h.money.CreateQRISInvoice(ctx, h.actor(r), in)
+	if err != nil {
+		if !fieldMessages(errs, err, "amount", nil) {
+			h.serverError(w, r, err)
+			return
+		}
 		h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	if label == "" {
-		label = "QRIS " + views.IDR(amount)
-	}
-	res, err := h.createInvoice(r, m, invoiceInput{AmountMinor: amount, Description: label, Method: netzme.PayQRIS,
-		ExpiryMinutes: defaultExpiryMinutes, FeeType: netzme.FeeOnSeller})
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.setFlash(ctx, res.Kind, res.Flash, res.Invoice.PartnerReferenceNo)
+	kind, key := invoiceFlash(res)
+	h.setFlash(ctx, kind, key, res.Invoice.PartnerReferenceNo)
 	if res.QRIS.ID != 0 {
 		http.Redirect(w, r, "/qris/"+strconv.FormatInt(res.QRIS.ID, 10), http.StatusSeeOther)
 		return
 	}
 	// No QR yet (unknown outcome or refused): the invoice page explains.
 	http.Redirect(w, r, "/invoices/"+strconv.FormatInt(res.Invoice.ID, 10), http.StatusSeeOther)
-}
-
-// qrisErrorKey picks the message for a refused payload.
-func qrisErrorKey(err error) string {
-	switch {
-	case errors.Is(err, qris.ErrCRC):
-		return "err.qris.crc"
-	case errors.Is(err, qris.ErrNotStatic):
-		return "err.qris.notstatic"
-	case errors.Is(err, qris.ErrMissing):
-		return "err.qris.missing"
-	case errors.Is(err, qris.ErrInvalid):
-		return "err.qris.invalid"
-	default:
-		return "err.qris.syntax"
-	}
 }
 
 // errorDetail is the parser's own explanation (tag and offset), safe to show:

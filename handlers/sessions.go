@@ -22,6 +22,9 @@ const (
 	sessFlashKind  = "flash_kind"
 	sessFlashKey   = "flash_key"
 	sessFlashArg   = "flash_arg"
+	// sessAuthStamp is authStamp of the user's password hash at sign-in: a
+	// new password ends every session signed in with the old one.
+	sessAuthStamp = "auth_stamp"
 )
 
 // NewSessionManager returns the session manager Lapak uses: sessions stored
@@ -90,7 +93,8 @@ func (h *Handler) popFlash(ctx context.Context) views.Flash {
 // requireUser lets the request through only with a valid session of an
 // enabled user, and puts the account (user, memberships, current merchant)
 // and the user's language into the context. Anyone else is sent to /login;
-// a disabled user's session is destroyed on their next request.
+// a disabled user's session, and one signed in with a password that has
+// since changed, is destroyed on its next request.
 func (h *Handler) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -104,7 +108,7 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			h.serverError(w, r, err)
 			return
 		}
-		if err != nil || u.Disabled {
+		if err != nil || u.Disabled || h.sessions.GetString(ctx, sessAuthStamp) != authStamp(u) {
 			if err := h.sessions.Destroy(ctx); err != nil {
 				h.serverError(w, r, err)
 				return

@@ -10,13 +10,14 @@ import (
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 )
 
 // readsApp is a Service whose Netzme client talks HTTP to a sandbox, with
 // one merchant linked to the sandbox's demo merchant.
-func readsApp(t *testing.T) (*money.Service, *sandbox.Server, db.Merchant, *db.DB) {
+func readsApp(t *testing.T) (*money.Service, *sandboxtest.Server, db.Merchant, *db.DB) {
 	t.Helper()
-	sb := sandbox.NewServer(t)
+	sb := sandboxtest.NewServer(t)
 	d := dbtest.New(t)
 	clock := func() time.Time { return time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC) }
 	cfg := sb.Config()
@@ -34,7 +35,7 @@ func readsApp(t *testing.T) (*money.Service, *sandbox.Server, db.Merchant, *db.D
 	return money.New(money.Deps{DB: d, Netzme: nz, Now: clock}), sb, m, d
 }
 
-func requestsTo(sb *sandbox.Server, ep netzme.Endpoint) int {
+func requestsTo(sb *sandboxtest.Server, ep netzme.Endpoint) int {
 	n := 0
 	for _, r := range sb.Sandbox.Requests() {
 		if r.Endpoint == string(ep) {

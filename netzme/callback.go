@@ -30,10 +30,12 @@ func VerifyCallbackToken(got, want string) bool {
 // signature (§3.19): base64 SHA256withRSA over
 // METHOD:path:sha256hex(body):X-TIMESTAMP with Netzme's public key. guess,
 // §3.19: the page's details are not stored; this follows the "SNAP
-// Asymmetric Signature" page (§2.6). Returns an error wrapping
-// snap.ErrSignature on mismatch.
+// Asymmetric Signature" page (§2.6). X-TIMESTAMP may carry milliseconds or
+// not (snap.ParseReceivedTimestamp): Netzme's body timestamps have them
+// (§2.11) and the callback header is not documented. Returns an error
+// wrapping snap.ErrSignature on mismatch.
 func VerifySNAPCallback(pub *rsa.PublicKey, method, pathQuery string, body []byte, timestamp, signature string) error {
-	if _, err := snap.ParseTimestamp(timestamp); err != nil {
+	if _, err := snap.ParseReceivedTimestamp(timestamp); err != nil {
 		return fmt.Errorf("netzme: callback: %w", err)
 	}
 	return snap.VerifyAsymmetricService(pub, method, pathQuery, body, timestamp, signature)

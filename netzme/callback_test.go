@@ -226,3 +226,36 @@ func parseAck(b []byte) (map[string]any, error) {
 	err := json.Unmarshal(b, &m)
 	return m, err
 }
+
+// Netzme's own body timestamps carry milliseconds (§2.11), so the SNAP QRIS
+// callback's X-TIMESTAMP may too (§3.19 is not documented): both forms pass,
+// signed as received.
+func TestVerifySNAPCallbackTimestampForms(t *testing.T) {
+	key := key2048(t)
+	body := []byte(`{"originalReferenceNo":"481259805795","amount":{"value":"10000.00","currency":"IDR"}}`)
+	for _, tc := range []struct {
+		ts string
+		ok bool
+	}{
+		{"2026-11-21T10:54:21+07:00", true},
+		{"2026-11-21T10:54:21.123+07:00", true},
+		{"2026-11-21T03:54:21.123Z", true},
+		{"2026-11-21T10:54:21.+07:00", false},
+		{"2026-11-21 10:54:21.123+07:00", false},
+		{"1763697261", false},
+	} {
+		t.Run(tc.ts, func(t *testing.T) {
+			sig, err := snap.SignAsymmetricService(key, "POST", "/callbacks/netzme/snap-qris", body, tc.ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = VerifySNAPCallback(&key.PublicKey, "POST", "/callbacks/netzme/snap-qris", body, tc.ts, sig)
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && err == nil {
+				t.Fatal("accepted a malformed X-TIMESTAMP")
+			}
+		})
+	}
+}

@@ -31,6 +31,9 @@ type Config struct {
 	HTTPClient   *http.Client        // nil = a client with a 30 s timeout that does not follow redirects
 	Now          func() time.Time    // nil = time.Now; drives X-TIMESTAMP and token expiry
 	Observer     Observer            // nil = none; called once per HTTP attempt
+	// TransactionList is the Get Transaction List variant (§3.4); "" =
+	// TransactionListDocumented. Paths/Versions entries win over its path.
+	TransactionList TransactionListVariant
 }
 
 // DefaultChannelID is the CHANNEL-ID Netzme's docs and clients send (§2.3).
@@ -142,6 +145,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("netzme: config: Paths[%q] = %q: unknown endpoint or path without leading /", ep, tmpl)
 		}
 	}
+	if _, err := ParseTransactionListVariant(string(cfg.TransactionList)); err != nil {
+		return nil, fmt.Errorf("netzme: config: TransactionList: %w", err)
+	}
 	for ep := range cfg.Versions {
 		if _, ok := endpointSpecs[ep]; !ok {
 			return nil, fmt.Errorf("netzme: config: Versions: unknown endpoint %q", ep)
@@ -177,6 +183,9 @@ func (c *Client) ClientID() string { return c.cfg.ClientID }
 // path returns the request path of ep under this configuration.
 func (c *Client) path(ep Endpoint) string {
 	s := endpointSpecs[ep]
+	if ep == EndpointTransactionList && c.cfg.TransactionList == TransactionListQA {
+		s = qaTransactionList
+	}
 	v := c.cfg.Versions[ep]
 	if v == "" {
 		v = s.version

@@ -1,8 +1,8 @@
-// Package netzme is a strict SNAP client for the Toko Netzme vSNAP API
-// (/work/shared/spec/netzme-vsnap.md, cited as "§n.m" in comments): the B2B
-// access token, HMAC-signed service calls, a typed context-first method for
-// every Toko endpoint of §3, typed decoders for the callbacks Netzme sends,
-// and the PIN hash of §2.15.
+// Package netzme is a strict SNAP client for the Toko Netzme vSNAP API (its
+// sections cited as "§n.m"; docs/protocol.md lists what the code relies on
+// and which parts are guesses): the B2B access token, HMAC-signed service
+// calls, a typed context-first method for every Toko endpoint of §3, typed
+// decoders for the callbacks Netzme sends, and the PIN hash of §2.15.
 //
 // Design choices that matter to callers:
 //   - Money is int64 minor units (sen) in fields named ...Minor; on the wire

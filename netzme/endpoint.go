@@ -1,6 +1,9 @@
 package netzme
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Endpoint names one Toko Netzme API operation. Its value is stable and is
 // what the Observer reports, so it can be stored (e.g. in api_calls).
@@ -46,10 +49,9 @@ var endpointSpecs = map[Endpoint]endpointSpec{
 	EndpointCreatePIN:     {"/api/{v}/merchant/create-pin", DefaultVersion, "00", false},
 	EndpointForgotPIN:     {"/api/{v}/merchant/forgot-pin", DefaultVersion, "00", false},
 	EndpointBalanceDetail: {"/api/{v}/payment/balance-inquiry", DefaultVersion, "11", false},
-	// §3.4: the page documents /api-qris/v2.0/...; Netzme's QA tool calls
-	// /api/v1.0/transaction/history-list instead. Unclear: override with
-	// Config.Paths / Config.Versions once Netzme confirms.
-	EndpointTransactionList:        {"/api-qris/{v}/transaction/history-list", DefaultVersion, "12", false},
+	// §3.4: the page documents /api-qris/v2.0/... and says only v2.0
+	// exists; Netzme's QA tool calls another path (TransactionListQA).
+	EndpointTransactionList:        {"/api-qris/{v}/transaction/history-list", "v2.0", "12", false},
 	EndpointMerchantDetail:         {"/api/{v}/registration-account-inquiry", DefaultVersion, "08", false},
 	EndpointWithdrawInquiry:        {"/api/{v}/emoney/bank-account-inquiry", DefaultVersion, "42", false},
 	EndpointWithdrawProcess:        {"/api/{v}/emoney/transfer-bank", DefaultVersion, "43", true},
@@ -72,6 +74,38 @@ var endpointSpecs = map[Endpoint]endpointSpec{
 	EndpointDepositBalance:             {"/api/{v}/deposit/balance-inquiry", DefaultVersion, "11", false},
 }
 
+// TransactionListVariant selects how Get Transaction List (§3.4) is called:
+// the page and Netzme's QA tool disagree on the path, the version and where
+// the merchant goes in the body, and neither is known to work in production
+// (guess, §3.4). Config.Paths and Config.Versions still override the path.
+type TransactionListVariant string
+
+const (
+	// TransactionListDocumented is the default: POST
+	// /api-qris/v2.0/transaction/history-list with
+	// additionalInfo.custIdMerchant, as the §3.4 page documents it.
+	TransactionListDocumented TransactionListVariant = "documented"
+	// TransactionListQA is POST /api/v1.0/transaction/history-list with
+	// custIdMerchant at the top level, as Netzme's QA tool sends it (§3.4
+	// "Alternative path"; the 2023 gateway knew this path too).
+	TransactionListQA TransactionListVariant = "qa"
+)
+
+// qaTransactionList is the path of TransactionListQA.
+var qaTransactionList = endpointSpec{"/api/{v}/transaction/history-list", DefaultVersion, "12", false}
+
+// ParseTransactionListVariant reads a configuration value: "" or
+// "documented" is TransactionListDocumented, "qa" TransactionListQA.
+func ParseTransactionListVariant(s string) (TransactionListVariant, error) {
+	switch TransactionListVariant(s) {
+	case "", TransactionListDocumented:
+		return TransactionListDocumented, nil
+	case TransactionListQA:
+		return TransactionListQA, nil
+	}
+	return "", fmt.Errorf("netzme: transaction list variant %q: want documented or qa", s)
+}
+
 // Endpoints lists every known endpoint (token first), e.g. for a simulator's
 // router or for tests that must cover them all.
 func Endpoints() []Endpoint {
@@ -87,8 +121,8 @@ func Endpoints() []Endpoint {
 }
 
 // Path returns the endpoint's default request path with the version segment
-// set to version ("" = the endpoint's default: "v1" for the token, "v1.0"
-// otherwise), e.g. EndpointCreatePIN.Path("") = "/api/v1.0/merchant/create-pin".
+// set to version ("" = the endpoint's default: "v1" for the token, "v2.0"
+// for the transaction list, "v1.0" otherwise), e.g. EndpointCreatePIN.Path("") = "/api/v1.0/merchant/create-pin".
 // Unknown endpoints return "".
 func (e Endpoint) Path(version string) string {
 	s, ok := endpointSpecs[e]

@@ -39,7 +39,7 @@ func TestEveryEndpoint(t *testing.T) {
 					t.Errorf("type = %v", body["additionalInfo"])
 				}
 			}},
-		{"TransactionList", "/api-qris/v1.0/transaction/history-list", listOK,
+		{"TransactionList", "/api-qris/v2.0/transaction/history-list", listOK,
 			func(ctx context.Context, c *Client) (any, error) {
 				return c.TransactionList(ctx, TransactionListRequest{PartnerReferenceNo: "p", CustIDMerchant: "M_11t8YAEM", From: day, To: day.Add(24*time.Hour - time.Second)})
 			},
@@ -50,6 +50,10 @@ func TestEveryEndpoint(t *testing.T) {
 				}
 				if body["pageNumber"] != "1" || body["fromDateTime"] != "2024-05-02T07:00:00+07:00" || body["toDateTime"] != "2024-05-03T06:59:59+07:00" {
 					t.Errorf("body = %v", body)
+				}
+				// §3.4 page: the merchant in additionalInfo, nowhere else.
+				if info, _ := body["additionalInfo"].(map[string]any); info["custIdMerchant"] != "M_11t8YAEM" || body["custIdMerchant"] != nil {
+					t.Errorf("merchant not where §3.4 documents it: %v", body)
 				}
 			}},
 		{"DepositTransactions", "/api/v1.0/deposit/transaction-history-list", listOK,
@@ -290,23 +294,72 @@ func TestSuccessCodeWithStatusFalseIsUnknown(t *testing.T) {
 
 func TestPathAndVersionOverrides(t *testing.T) {
 	f := newFake(t)
-	f.handle("/api/v1.0/transaction/history-list", func(w http.ResponseWriter, r *http.Request) {
+	emptyList := func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2001200","responseMessage":"Successful","detailData":[]}`)
-	})
+	}
+	f.handle("/api/v1.0/transaction/history-list", emptyList)
+	f.handle("/api/v3.0/transaction/history-list", emptyList)
+	f.handle("/x/history", emptyList)
 	f.handle("/api-invoice/v2.0/transaction-history-detail", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2001300","responseMessage":"Successful","status":"INIT"}`)
 	})
-	c := f.client(t, func(cfg *Config) {
-		cfg.Paths = map[Endpoint]string{EndpointTransactionList: "/api/{v}/transaction/history-list"} // §3.4 QA variant
-		cfg.Versions = map[Endpoint]string{EndpointInvoiceTransaction: "v2.0"}                        // §3.14 doc variant
-	})
-	if _, err := c.TransactionList(t.Context(), TransactionListRequest{PartnerReferenceNo: "p", CustIDMerchant: "M"}); err != nil {
-		t.Fatal(err)
+	list := func(c *Client) {
+		t.Helper()
+		if _, err := c.TransactionList(t.Context(), TransactionListRequest{PartnerReferenceNo: "p", CustIDMerchant: "M_QA"}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// §3.4 QA variant: its path and version, the merchant at the top level.
+	list(f.client(t, func(cfg *Config) { cfg.TransactionList = TransactionListQA }))
+	reqs := f.served("/api/v1.0/transaction/history-list")
+	if len(reqs) != 1 {
+		t.Fatalf("QA variant: %d requests to /api/v1.0/transaction/history-list", len(reqs))
+	}
+	if body := decodeBody(t, reqs[0].Body); body["custIdMerchant"] != "M_QA" || body["additionalInfo"] != nil {
+		t.Errorf("QA variant body = %v, want custIdMerchant at the top level only", body)
+	}
+	// Versions and Paths still win over the variant's defaults.
+	list(f.client(t, func(cfg *Config) {
+		cfg.TransactionList = TransactionListQA
+		cfg.Versions = map[Endpoint]string{EndpointTransactionList: "v3.0"}
+	}))
+	list(f.client(t, func(cfg *Config) { cfg.Paths = map[Endpoint]string{EndpointTransactionList: "/x/history"} }))
+	if len(f.served("/api/v3.0/transaction/history-list")) != 1 || len(f.served("/x/history")) != 1 {
+		t.Error("Versions / Paths override ignored")
+	}
+
+	c := f.client(t, func(cfg *Config) {
+		cfg.Versions = map[Endpoint]string{EndpointInvoiceTransaction: "v2.0"} // §3.14 doc variant
+	})
 	if s, err := c.InvoiceTransaction(t.Context(), InvoiceTransactionQuery{PartnerReferenceNo: "q", TrxID: "t"}); err != nil || s.Status != InvoiceInit {
 		t.Fatal(s, err)
 	}
-	if EndpointCreatePIN.Path("") != "/api/v1.0/merchant/create-pin" || EndpointToken.Path("") != "/api/v1/access-token/b2b" || !EndpointWithdrawDeposit.MovesMoney() || EndpointBalanceDetail.MovesMoney() {
+	if EndpointCreatePIN.Path("") != "/api/v1.0/merchant/create-pin" || EndpointToken.Path("") != "/api/v1/access-token/b2b" ||
+		EndpointTransactionList.Path("") != "/api-qris/v2.0/transaction/history-list" ||
+		!EndpointWithdrawDeposit.MovesMoney() || EndpointBalanceDetail.MovesMoney() {
 		t.Error("endpoint metadata wrong")
+	}
+}
+
+func TestParseTransactionListVariant(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want TransactionListVariant
+		ok   bool
+	}{
+		{"", TransactionListDocumented, true},
+		{"documented", TransactionListDocumented, true},
+		{"qa", TransactionListQA, true},
+		{"QA", "", false},
+		{"v1.0", "", false},
+	} {
+		got, err := ParseTransactionListVariant(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("%q = %q, %v; want %q (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+	cfg := Config{BaseURL: "http://x", ClientID: "c", ClientSecret: "s", PrivateKey: key2048(t), TransactionList: "qa-v2"}
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "TransactionList") {
+		t.Errorf("New with an unknown variant: %v", err)
 	}
 }

@@ -230,18 +230,25 @@ type transactionListWire struct {
 }
 
 func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionListRequest) (TransactionPage, error) {
-	page := max(in.Page, 1)
+	type merchantInfo struct {
+		CustIDMerchant string `json:"custIdMerchant"`
+	}
 	body := struct {
 		PageNumber         string `json:"pageNumber"` // a string per §3.4 (and §2.7: no numbers)
 		PartnerReferenceNo string `json:"partnerReferenceNo"`
 		FromDateTime       string `json:"fromDateTime"`
 		ToDateTime         string `json:"toDateTime"`
-		AdditionalInfo     struct {
-			CustIDMerchant string `json:"custIdMerchant"`
-		} `json:"additionalInfo"`
-	}{PageNumber: strconv.Itoa(page), PartnerReferenceNo: in.PartnerReferenceNo,
+		// The documented body (§3.4, §3.25) nests the merchant; the QA
+		// variant of §3.4 puts it at the top level. Exactly one is sent.
+		CustIDMerchant string        `json:"custIdMerchant,omitempty"`
+		AdditionalInfo *merchantInfo `json:"additionalInfo,omitempty"`
+	}{PageNumber: strconv.Itoa(max(in.Page, 1)), PartnerReferenceNo: in.PartnerReferenceNo,
 		FromDateTime: snap.Timestamp(in.From), ToDateTime: snap.Timestamp(in.To)}
-	body.AdditionalInfo.CustIDMerchant = in.CustIDMerchant
+	if ep == EndpointTransactionList && c.cfg.TransactionList == TransactionListQA {
+		body.CustIDMerchant = in.CustIDMerchant
+	} else {
+		body.AdditionalInfo = &merchantInfo{in.CustIDMerchant}
+	}
 	var res transactionListWire
 	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &res); err != nil {
 		return TransactionPage{}, err
@@ -262,7 +269,8 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 	return out, nil
 }
 
-// TransactionList returns one page of the merchant's sales transactions (§3.4).
+// TransactionList returns one page of the merchant's sales transactions
+// (§3.4), called as Config.TransactionList says.
 func (c *Client) TransactionList(ctx context.Context, in TransactionListRequest) (TransactionPage, error) {
 	return c.transactions(ctx, EndpointTransactionList, in)
 }

@@ -8,6 +8,7 @@
 // the Netzme client and the Netzme sandbox both use it, so a signature that the
 // client makes is checked by exactly the same code on the simulated server.
 //
-// References in comments name sections of /work/shared/spec/snap-standard.md
-// ("snap §4.2") and netzme-vsnap.md ("netzme §2.7").
+// References in comments name sections of the SNAP standard notes
+// ("snap §4.2") and of the Netzme vSNAP specification ("netzme §2.7"), as
+// docs/protocol.md explains.
 package snap

@@ -59,6 +59,48 @@ func ParseTimestamp(s string) (time.Time, error) {
 	return t, nil
 }
 
+// maxFractionDigits bounds the fractional seconds ParseReceivedTimestamp
+// accepts: RFC 3339 allows any number, Go and Java print at most nine.
+const maxFractionDigits = 9
+
+// ParseReceivedTimestamp parses the X-TIMESTAMP of a request a provider sends
+// Lapak: ParseTimestamp's shape with optional fractional seconds, so both
+// "2026-11-21T10:54:21+07:00" and "2026-11-21T10:54:21.123+07:00" pass. The
+// SNAP standard documents yyyy-MM-ddTHH:mm:ss.SSSTZD while providers' samples
+// omit the milliseconds (snap §3.3, §4.3, §11 item 5); a verifier refusing
+// either turns away a correctly signed request. Signatures are checked
+// over the header as received, never over a re-formatted value. What Lapak
+// sends stays in Timestamp's 25-character form (netzme §2.3 refuses longer).
+func ParseReceivedTimestamp(s string) (time.Time, error) {
+	dot := strings.IndexByte(s, '.')
+	if dot < 0 {
+		return ParseTimestamp(s)
+	}
+	if dot != len("2006-01-02T15:04:05") {
+		return time.Time{}, fmt.Errorf("snap: timestamp %.40q is not yyyy-MM-ddTHH:mm:ss[.SSS]±hh:mm", s)
+	}
+	end := dot + 1
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	digits := s[dot+1 : end]
+	if len(digits) == 0 || len(digits) > maxFractionDigits {
+		return time.Time{}, fmt.Errorf("snap: timestamp %.40q: fractional seconds must be 1 to %d digits", s, maxFractionDigits)
+	}
+	t, err := ParseTimestamp(s[:dot] + s[end:])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("snap: timestamp %.40q is not yyyy-MM-ddTHH:mm:ss[.SSS]±hh:mm", s)
+	}
+	ns := 0
+	for i := range maxFractionDigits {
+		ns *= 10
+		if i < len(digits) {
+			ns += int(digits[i] - '0')
+		}
+	}
+	return t.Add(time.Duration(ns)), nil
+}
+
 // externalIDDigits is what Netzme's own QA tool generates: 32 random digits
 // (netzme §2.10); 10^32 values make a same-day collision negligible.
 const externalIDDigits = 32

@@ -328,3 +328,72 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
+
+func TestParseReceivedTimestamp(t *testing.T) {
+	base := time.Date(2026, 11, 21, 3, 54, 21, 0, time.UTC)
+	tests := []struct {
+		in      string
+		want    time.Time
+		errPart string
+	}{
+		{in: "2026-11-21T10:54:21+07:00", want: base},
+		{in: "2026-11-21T10:54:21.123+07:00", want: base.Add(123 * time.Millisecond)},
+		{in: "2026-11-21T10:54:21.1+07:00", want: base.Add(100 * time.Millisecond)},
+		{in: "2026-11-21T10:54:21.000+07:00", want: base},
+		{in: "2026-11-21T10:54:21.123456789+07:00", want: base.Add(123456789)},
+		{in: "2026-11-21T03:54:21.642Z", want: base.Add(642 * time.Millisecond)},
+		{in: "2026-11-21T03:54:21+00:00", want: base},
+		{in: "", errPart: "empty"},
+		{in: "2026-11-21T10:54:21.+07:00", errPart: "1 to 9 digits"},
+		{in: "2026-11-21T10:54:21.1234567890+07:00", errPart: "1 to 9 digits"},
+		{in: "2026-11-21T10:54:21.12a+07:00", errPart: "yyyy-MM-dd"},
+		{in: "2026-11-21T10:54:21.123", errPart: "yyyy-MM-dd"},
+		{in: "2026-11-21T10:54:21+07.5:00", errPart: "yyyy-MM-dd"},
+		{in: "2026-11-21T10:54.5:21+07:00", errPart: "yyyy-MM-dd"},
+		{in: "2026-11-21 10:54:21.123+07:00", errPart: "yyyy-MM-dd"},
+		{in: "2026-11-21T10:54:21.123+07:00x", errPart: "yyyy-MM-dd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseReceivedTimestamp(tt.in)
+			if tt.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+					t.Fatalf("got %v, %v; want an error mentioning %q", got, err, tt.errPart)
+				}
+				return
+			}
+			if err != nil || !got.Equal(tt.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseReceivedTimestamp(f *testing.F) {
+	for _, s := range []string{"2026-11-21T10:54:21+07:00", "2026-11-21T10:54:21.123+07:00", "2026-11-21T03:54:21.642Z", "2026-11-21T10:54:21.+07:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseReceivedTimestamp(s)
+		if err != nil {
+			return
+		}
+		// Without its fraction the value is one ParseTimestamp accepts, one
+		// second apart at most.
+		whole := s
+		if dot := strings.IndexByte(s, '.'); dot >= 0 {
+			end := dot + 1
+			for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+				end++
+			}
+			whole = s[:dot] + s[end:]
+		}
+		strict, err := ParseTimestamp(whole)
+		if err != nil {
+			t.Fatalf("accepted %q, whose whole-second form %q ParseTimestamp refuses: %v", s, whole, err)
+		}
+		if d := got.Sub(strict); d < 0 || d >= time.Second {
+			t.Fatalf("%q = %v, %v from its whole second", s, got, d)
+		}
+	})
+}

@@ -102,7 +102,7 @@ var catalogue = map[string]message{
 	"login.submit":          {"Masuk", "Log in"},
 	"login.error.invalid":   {"Email atau kata sandi salah.", "Wrong e-mail or password."},
 	"login.error.disabled":  {"Akun ini dinonaktifkan. Hubungi administrator Anda.", "This account is disabled. Contact your administrator."},
-	"login.error.limited":   {"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", "Too many failed login attempts. Try again in %d minutes."},
+	"login.error.limited":   {"Terlalu banyak percobaan yang gagal. Coba lagi dalam %s.", "Too many failed attempts. Try again in %s."},
 	"login.error.required":  {"Isi email dan kata sandi.", "Enter your e-mail and password."},
 	"flash.loggedout":       {"Anda sudah keluar.", "You have logged out."},
 	"flash.session.expired": {"Silakan masuk lagi.", "Please log in again."},

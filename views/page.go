@@ -64,11 +64,11 @@ type FieldErrors map[string]string
 // LoginView is the login form.
 type LoginView struct {
 	Email string
-	// Error is a catalogue key shown above the form ("" = none); Minutes
+	// Error is a catalogue key shown above the form ("" = none); Wait
 	// fills login.error.limited.
-	Error   string
-	Minutes int
-	Flash   Flash
+	Error string
+	Wait  time.Duration
+	Flash Flash
 }
 
 // DashboardView is the landing page after login.
@@ -144,6 +144,7 @@ type AdminUserView struct {
 	Memberships []MembershipRow
 	Merchants   []MerchantOption // merchants the user can still be added to
 	Form        UserForm         // the add-to-merchant form
+	TwoFactor   bool             // the user has two-step verification on
 }
 
 // MembersView is an owner's page of their merchant's users.

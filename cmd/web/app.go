@@ -78,6 +78,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		a.callbackToken = cfg.NetzmeCallbackToken
 	}
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
+	ncfg.TransactionList = netzme.TransactionListVariant(cfg.NetzmeHistoryPath) // checked by parseConfig
 	ncfg.Observer = money.Recorder{DB: a.db, Logger: logger, Now: time.Now}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
@@ -116,6 +117,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writ
 		NetzmePublicKey: netzmePub,
 		Money:           a.money,
 		Now:             time.Now,
+		PublicURL:       a.baseURL,
 	}).Routes()
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {

@@ -196,6 +196,7 @@ func TestConfigFlagsWinOverEnvAndBadValuesAreRefused(t *testing.T) {
 		{"LAPAK_PUBLIC_URL": "ftp://x"},
 		{"LAPAK_LOG_FORMAT": "xml"},
 		{"NETZME_TIMEOUT": "soon"},
+		{"NETZME_HISTORY_PATH": "v1.0"},
 		{"NETZME_BASE_URL": "https://tokoapisnap-stg.netzme.com"}, // credentials missing
 	} {
 		if _, err := parseConfig([]string{"lapak"}, func(k string) string { return bad[k] }, io.Discard); err == nil {

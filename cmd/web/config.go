@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"lapak/netzme"
 )
 
 // config is every setting of Lapak. Each one is a flag with an environment
@@ -33,6 +35,7 @@ type config struct {
 	NetzmePublicKeyFile  string // Netzme's key for SNAP QRIS callbacks (§3.19)
 	NetzmeChannelID      string
 	NetzmeTimeout        time.Duration
+	NetzmeHistoryPath    string // §3.4 Get Transaction List variant: documented | qa (netzme.TransactionListVariant)
 
 	// Issue 7 (othersnap): NICEPAY calls Lapak; Lapak calls SpeedCash.
 	// NICEPAY_CLIENT_ID "" = NICEPAY simulated; SPEEDCASH_BASE_URL "" = simulator.
@@ -74,6 +77,7 @@ func (c *config) settings() []setting {
 		{"netzme-public-key-file", "NETZME_PUBLIC_KEY_FILE", "PEM or base64 file with Netzme's RSA public key, to verify SNAP QRIS callbacks (empty: refuse them)", &c.NetzmePublicKeyFile, ""},
 		{"netzme-channel-id", "NETZME_CHANNEL_ID", "CHANNEL-ID header value agreed with Netzme", &c.NetzmeChannelID, "95221"},
 		{"netzme-timeout", "NETZME_TIMEOUT", "time limit of one call to Netzme", &c.NetzmeTimeout, "30s"},
+		{"netzme-history-path", "NETZME_HISTORY_PATH", "Get Transaction List call: documented (/api-qris/v2.0/...) or qa (/api/v1.0/..., as Netzme's QA tool calls it)", &c.NetzmeHistoryPath, "documented"},
 		{"nicepay-client-id", "NICEPAY_CLIENT_ID", "client id Lapak gave NICEPAY for CVS inquiries (empty: NICEPAY simulated)", &c.NicepayClientID, ""},
 		{"nicepay-client-secret", "NICEPAY_CLIENT_SECRET", "client secret Lapak gave NICEPAY (needed for NICEPAY_SIGNATURE=hmac-sha512 or any)", &c.NicepayClientSecret, ""},
 		{"nicepay-public-key-file", "NICEPAY_PUBLIC_KEY_FILE", "PEM or base64 file with NICEPAY's RSA public key", &c.NicepayPublicKeyFile, ""},
@@ -157,6 +161,9 @@ func (c *config) finish() error {
 	case "auto", "text", "json":
 	default:
 		return fmt.Errorf("LAPAK_LOG_FORMAT %q: want auto, text or json", c.LogFormat)
+	}
+	if _, err := netzme.ParseTransactionListVariant(c.NetzmeHistoryPath); err != nil {
+		return fmt.Errorf("NETZME_HISTORY_PATH %q: want documented or qa", c.NetzmeHistoryPath)
 	}
 	if c.NetzmeBaseURL != "" {
 		var missing []string

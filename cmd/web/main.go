@@ -27,8 +27,12 @@ func main() {
 
 // run starts Lapak and blocks until ctx is cancelled (SIGINT/SIGTERM), then
 // shuts down gracefully: the HTTP server drains, the sandbox stops, the
-// database closes last.
+// database closes last. `admin …` runs an administrator command instead
+// (admincli.go).
 func run(ctx context.Context, args []string, getenv func(string) string) error {
+	if len(args) > 1 && args[1] == "admin" {
+		return runAdmin(ctx, args, getenv, os.Stdout, os.Stderr)
+	}
 	cfg, err := parseConfig(args, getenv, os.Stderr)
 	if err != nil {
 		return err

@@ -9,13 +9,14 @@ import (
 
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 )
 
 // Pointing Lapak at another Netzme is configuration only: with NETZME_BASE_URL
 // set, no embedded sandbox starts and every call goes to that host with the
 // NETZME_* credentials. A separately served sandbox plays "the real Netzme".
 func TestNetzmeBaseURLPointsLapakAtAnotherServer(t *testing.T) {
-	remote := sandbox.NewServer(t)
+	remote := sandboxtest.NewServer(t)
 	id := remote.Sandbox.Identity()
 	keyFile := filepath.Join(t.TempDir(), "netzme.pem")
 	if err := os.WriteFile(keyFile, id.PrivateKeyPEM, 0o600); err != nil {

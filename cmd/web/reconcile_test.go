@@ -136,3 +136,30 @@ func TestDashboardSurvivesNetzmeBalanceFailure(t *testing.T) {
 		t.Errorf("today's total from our own books = %q, want Rp 0", got)
 	}
 }
+
+// NETZME_HISTORY_PATH picks how the history page calls Get Transaction List
+// (spec §3.4): the documented path by default, the QA tool's on request; the
+// embedded sandbox answers both.
+func TestHistoryPathSetting(t *testing.T) {
+	for _, tc := range []struct{ setting, want string }{
+		{"", "/api-qris/v2.0/transaction/history-list"},
+		{"qa", "/api/v1.0/transaction/history-list"},
+	} {
+		t.Run("NETZME_HISTORY_PATH="+tc.setting, func(t *testing.T) {
+			a := startTestApp(t, map[string]string{"NETZME_HISTORY_PATH": tc.setting})
+			owner := webClient(t, a, testAdminEmail, testAdminPassword)
+			if _, code := getDoc(t, owner, a.URL+"/history"); code != http.StatusOK {
+				t.Fatalf("GET /history = %d", code)
+			}
+			var calls []string
+			for _, r := range a.sandbox.Requests() {
+				if r.Endpoint == string(netzme.EndpointTransactionList) {
+					calls = append(calls, r.Path+" "+r.ResponseCode)
+				}
+			}
+			if len(calls) == 0 || calls[0] != tc.want+" 2001200" {
+				t.Errorf("Get Transaction List calls = %v, want %s answered 2001200", calls, tc.want)
+			}
+		})
+	}
+}

@@ -144,7 +144,8 @@ func (s *Sandbox) service(svc string, h func(*call) *reply) http.Handler {
 			writeReply(w, fail(http.StatusBadRequest, svc, "00", "Invalid Request body"))
 			return
 		}
-		if v := r.PathValue("v"); v != "v1.0" && v != "v2.0" {
+		// §2.2: v1.0 and v2.0; routes with a fixed version have no {v}.
+		if v := r.PathValue("v"); v != "" && v != "v1.0" && v != "v2.0" {
 			writeReply(w, fail(http.StatusNotFound, svc, "00", "resource not found"))
 			return
 		}
@@ -236,7 +237,7 @@ func (s *Sandbox) skew() time.Duration {
 }
 
 // claimExternalID enforces "unique for every request within the same
-// calendar day" (spec §2.10) with the SNAP answer 409xx00 Conflict (snap-standard §5.1).
+// calendar day" (spec §2.10) with the SNAP answer 409xx00 Conflict (snap §5.1).
 func (s *Sandbox) claimExternalID(ctx context.Context, ext string, now time.Time, svc string) *reply {
 	day := now.In(snap.Jakarta).Format("2006-01-02")
 	s.mu.Lock()

@@ -1,6 +1,8 @@
 package sandbox_test
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,7 +74,7 @@ func TestPINLifecycle(t *testing.T) {
 func TestMerchantDetail(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
-	for _, phone := range []string{"6281234567890", "+6281234567890", "081234567890"} {
+	for _, phone := range []string{"6281234567890", "+6281234567890", "081234567890", "+62 812-3456-7890", "(0812) 3456 7890"} {
 		d, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: phone})
 		if err != nil {
 			t.Fatalf("%s: %v", phone, err)
@@ -88,8 +90,25 @@ func TestMerchantDetail(t *testing.T) {
 			t.Errorf("static QRIS = %+v", p)
 		}
 	}
-	_, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: "6289999999999"})
-	wantAPIError(t, err, http.StatusForbidden, "4030818")
+	for _, phone := range []string{"6289999999999", "1281234567890", "+62 0812 3456 7890", "6281234567890x"} {
+		_, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: phone})
+		wantAPIError(t, err, http.StatusForbidden, "4030818")
+	}
+
+	// A merchant registered with a typed number is found by any form of it.
+	m, err := e.sb.AddMerchant(ctx, sandbox.Merchant{Name: "Warung Baru", Phone: "0857-1111-2222"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Phone != "6285711112222" {
+		t.Errorf("stored phone = %q, want 6285711112222", m.Phone)
+	}
+	if d, err := e.c.MerchantDetail(ctx, netzme.MerchantDetailRequest{PartnerReferenceNo: ref(), PhoneNo: "+6285711112222"}); err != nil || d.CustIDMerchant != m.CustID {
+		t.Errorf("lookup by +62 form: %+v, %v", d, err)
+	}
+	if _, err := e.sb.AddMerchant(ctx, sandbox.Merchant{Name: "Warung Asing", Phone: "+1 415 555 0100"}); !errors.Is(err, snap.ErrPhonePrefix) {
+		t.Errorf("foreign phone: err = %v, want snap.ErrPhonePrefix", err)
+	}
 }
 
 func TestInvoiceTransactionQRISPaidEndToEnd(t *testing.T) {
@@ -250,6 +269,53 @@ func TestInvoiceTransactionValidation(t *testing.T) {
 	}
 	if len(va.VirtualAccounts) != 3 || va.QRImage != "" || va.TotalMinor != 5_035_000 || va.FeeMinor != 35_000 {
 		t.Errorf("bank transfer = %+v", va)
+	}
+}
+
+// The sandbox refuses an amount that is not basicAmount + shippingAmount
+// (raw_test.go); the client never sends one: it derives basicAmount from the
+// total and the shipping, whatever the split (§3.12, §3.21).
+func TestInvoiceTransactionAmountsAddUp(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	for _, tc := range []struct {
+		total, shipping int64
+		topup           bool
+	}{
+		{1_000_000, 0, false},
+		{1_000_001, 1, false},
+		{5_900_000, 900_000, false},
+		{1_234_567, 1_234_567, false},
+		{10_000_000_00, 15_000_00, false},
+		{2_500_000, 50_050, true},
+	} {
+		in := netzme.InvoiceTransactionRequest{PartnerReferenceNo: ref(), CustIDMerchant: e.demo.CustID,
+			AmountMinor: tc.total, ShippingMinor: tc.shipping, PayMethod: netzme.PayBankTransfer}
+		create := e.c.CreateInvoiceTransaction
+		if tc.topup {
+			create = e.c.TopupDeposit
+		}
+		if _, err := create(ctx, in); err != nil {
+			t.Errorf("total %d, shipping %d (topup %v): %v", tc.total, tc.shipping, tc.topup, err)
+			continue
+		}
+		reqs := e.sb.Requests()
+		last := reqs[len(reqs)-1]
+		var body struct {
+			Amount       snap.Amount `json:"amount"`
+			AmountDetail struct {
+				BasicAmount, ShippingAmount snap.Amount
+			} `json:"amountDetail"`
+		}
+		if err := json.Unmarshal(last.RequestBody, &body); err != nil {
+			t.Fatal(err)
+		}
+		total, _ := body.Amount.Minor()
+		basic, _ := body.AmountDetail.BasicAmount.Minor()
+		shipping, _ := body.AmountDetail.ShippingAmount.Minor()
+		if total != tc.total || shipping != tc.shipping || basic+shipping != total {
+			t.Errorf("sent amount %d = basic %d + shipping %d, want %d with shipping %d", total, basic, shipping, tc.total, tc.shipping)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 )
 
 // receiver is Lapak's callback endpoint as seen by the sandbox.
@@ -72,7 +73,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
-	srv  *sandbox.Server
+	srv  *sandboxtest.Server
 	sb   *sandbox.Sandbox
 	c    *netzme.Client
 	rc   *receiver
@@ -83,7 +84,7 @@ func newEnv(t *testing.T, opts ...func(*sandbox.Options)) *env {
 	t.Helper()
 	rc := newReceiver(t)
 	opts = append([]func(*sandbox.Options){func(o *sandbox.Options) { o.CallbackBaseURL = rc.srv.URL }}, opts...)
-	srv := sandbox.NewServer(t, opts...)
+	srv := sandboxtest.NewServer(t, opts...)
 	c, err := netzme.New(srv.Config())
 	if err != nil {
 		t.Fatal(err)

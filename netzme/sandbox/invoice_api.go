@@ -24,7 +24,7 @@ var payMethods = map[string]bool{
 	"VA_MANDIRI": true, "VA_PERMATA": true, "VA_BCA_PZ": true,
 }
 
-// qrisLimitMinor is the per-transaction QRIS cap (qris.md §2: IDR 10,000,000).
+// qrisLimitMinor is the per-transaction QRIS cap (qris §2: IDR 10,000,000).
 const qrisLimitMinor = 10_000_000_00
 
 // defaultExpiry applies when expireInSecond is absent (guess, spec §3.12: default not documented).
@@ -125,11 +125,19 @@ func (s *Sandbox) createInvoiceTransaction(c *call) *reply {
 	if req.AmountDetail == nil {
 		return mandatory(c.svc, "amountDetail")
 	}
-	if _, rep := c.amount("amountDetail.basicAmount", req.AmountDetail.BasicAmount, false); rep != nil {
+	basic, rep := c.amount("amountDetail.basicAmount", req.AmountDetail.BasicAmount, false)
+	if rep != nil {
 		return rep
 	}
-	if _, rep := c.amount("amountDetail.shippingAmount", req.AmountDetail.ShippingAmount, false); rep != nil {
+	shipping, rep := c.amount("amountDetail.shippingAmount", req.AmountDetail.ShippingAmount, false)
+	if rep != nil {
 		return rep
+	}
+	if amount != basic+shipping {
+		// guess, spec §3.12: the rule is not documented, but every example
+		// and client sends amount = basicAmount + shippingAmount; a careful
+		// gateway refuses a total that does not add up rather than pick one.
+		return badFormat(c.svc, "amount")
 	}
 	if !payMethods[req.PayMethod] {
 		return badFormat(c.svc, "payMethod")

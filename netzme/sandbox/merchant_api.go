@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"lapak/snap"
@@ -236,16 +235,6 @@ type wMerchantDetailRequest struct {
 	} `json:"additionalInfo"`
 }
 
-// normalizePhone maps 08…, 628…, +628… to 628… (guess, spec §3.5: format not documented).
-func normalizePhone(p string) string {
-	p = strings.NewReplacer(" ", "", "-", "").Replace(p)
-	p = strings.TrimPrefix(p, "+")
-	if strings.HasPrefix(p, "0") {
-		p = "62" + p[1:]
-	}
-	return p
-}
-
 // merchantDetail is spec §3.5 (Get Merchant Detail by registered phone).
 func (s *Sandbox) merchantDetail(c *call) *reply {
 	var req wMerchantDetailRequest
@@ -259,9 +248,15 @@ func (s *Sandbox) merchantDetail(c *call) *reply {
 	if rep := c.require("partnerReferenceNo", req.PartnerReferenceNo, "phoneNo", phone); rep != nil {
 		return rep
 	}
+	// guess, spec §3.5: the phone format is not documented; any form
+	// snap.ParsePhone reads finds the merchant, anything else finds none.
+	registered := ""
+	if p, err := snap.ParsePhone(phone); err == nil {
+		registered = p.International()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := scanMerchant(s.db.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, normalizePhone(phone)))
+	m, err := scanMerchant(s.db.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, registered))
 	if isNoRows(err) {
 		return failRef(http.StatusForbidden, c.svc, "18", "Account Inactive", req.PartnerReferenceNo)
 	} else if err != nil {
@@ -287,7 +282,7 @@ type wHistoryRequest struct {
 	PartnerReferenceNo string `json:"partnerReferenceNo"`
 	FromDateTime       string `json:"fromDateTime"`
 	ToDateTime         string `json:"toDateTime"`
-	CustIDMerchant     string `json:"custIdMerchant"` // the QA variant at top level (spec §3.4)
+	CustIDMerchant     string `json:"custIdMerchant"` // the QA variant of spec §3.4
 	AdditionalInfo     *struct {
 		CustIDMerchant string `json:"custIdMerchant"`
 	} `json:"additionalInfo"`
@@ -321,18 +316,31 @@ type historyItem struct {
 	at int64
 }
 
+// merchantField says where a history request carries custIdMerchant.
+type merchantField int
+
+const (
+	merchantNested   merchantField = iota // additionalInfo.custIdMerchant (spec §3.4 page, §3.25)
+	merchantTopLevel                      // custIdMerchant (the QA variant of spec §3.4)
+)
+
 // historyList is spec §3.4 (sales) and §3.25 (deposit; response shape
 // guessed as §3.4). Pages are 1-based, newest first; an empty detailData
-// means no more pages.
-func (s *Sandbox) historyList(w Wallet) func(*call) *reply {
+// means no more pages. The merchant is read only where the path's variant
+// puts it: like a gateway decoding into its own struct, the other place is
+// an unknown field.
+func (s *Sandbox) historyList(w Wallet, where merchantField) func(*call) *reply {
 	return func(c *call) *reply {
 		var req wHistoryRequest
 		if rep := c.decode(&req); rep != nil {
 			return rep
 		}
 		cust := req.CustIDMerchant
-		if req.AdditionalInfo != nil && req.AdditionalInfo.CustIDMerchant != "" {
-			cust = req.AdditionalInfo.CustIDMerchant
+		if where == merchantNested {
+			cust = ""
+			if req.AdditionalInfo != nil {
+				cust = req.AdditionalInfo.CustIDMerchant
+			}
 		}
 		if rep := c.require("pageNumber", req.PageNumber, "partnerReferenceNo", req.PartnerReferenceNo,
 			"fromDateTime", req.FromDateTime, "toDateTime", req.ToDateTime, "custIdMerchant", cust); rep != nil {

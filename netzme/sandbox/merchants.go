@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"lapak/netzme/qris"
+	"lapak/snap"
 )
 
 // Merchant is a Toko Netzme merchant known to the sandbox: identity, QRIS
@@ -22,7 +23,7 @@ type Merchant struct {
 	PostalCode string
 	MCC        string
 	NMID       string // national merchant id, "ID10…"
-	MPAN       string // merchant PAN, Netzme NNS 93600814 prefix (qris.md §3.1)
+	MPAN       string // merchant PAN, Netzme NNS 93600814 prefix (qris §3.1)
 	MerchantID string // merchant id at the acquirer (QRIS tag 26 sub 02)
 	Criteria   string // UMI/UKE/UME/UBE
 	StaticQRIS string // the printed sticker payload
@@ -41,7 +42,7 @@ type Merchant struct {
 // DemoMerchantName is the shop every fresh sandbox starts with.
 const DemoMerchantName = "Toko Contoh"
 
-// netzmeGUID and netzmeNNS identify Netzme as QRIS acquirer (qris.md §3.1).
+// netzmeGUID and netzmeNNS identify Netzme as QRIS acquirer (qris §3.1).
 const (
 	netzmeGUID = "ID.NETZME.WWW"
 	netzmeNNS  = "93600814"
@@ -75,7 +76,9 @@ func (s *Sandbox) ensureDemoMerchant(ctx context.Context) error {
 
 // AddMerchant registers a merchant, filling every empty field with a
 // plausible generated value (ids, NMID, MPAN, static QRIS, bank account,
-// minimums). It returns the stored merchant.
+// minimums). Phone may be in any form snap.ParsePhone reads and is stored as
+// 62…; another one is an error wrapping a snap.ErrPhone* kind. It returns the
+// stored merchant.
 func (s *Sandbox) AddMerchant(ctx context.Context, m Merchant) (Merchant, error) {
 	if m.CustID == "" {
 		m.CustID = "M_" + randFrom(alnum, 8)
@@ -87,6 +90,11 @@ func (s *Sandbox) AddMerchant(ctx context.Context, m Merchant) (Merchant, error)
 	}
 	def(&m.Name, "Toko "+randFrom("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 5))
 	def(&m.Phone, "628"+randDigits(10))
+	phone, err := snap.ParsePhone(m.Phone)
+	if err != nil {
+		return Merchant{}, fmt.Errorf("sandbox: merchant %s: phone: %w", m.CustID, err)
+	}
+	m.Phone = phone.International() // the Get Merchant Detail key (spec §3.5)
 	def(&m.City, "JAKARTA")
 	def(&m.PostalCode, "10110")
 	def(&m.MCC, "5411")
@@ -113,7 +121,7 @@ func (s *Sandbox) AddMerchant(ctx context.Context, m Merchant) (Merchant, error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO merchants (cust_id, name, phone, city, postal_code, mcc, nmid, mpan, merchant_id, criteria, qris_static,
+	_, err = s.db.ExecContext(ctx, `INSERT INTO merchants (cust_id, name, phone, city, postal_code, mcc, nmid, mpan, merchant_id, criteria, qris_static,
 		bank_account_name, bank_account_number, bank_name, bank_code, min_withdraw_minor, min_deposit_withdraw_minor)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.CustID, m.Name, m.Phone, m.City, m.PostalCode, m.MCC, m.NMID, m.MPAN, m.MerchantID, m.Criteria, m.StaticQRIS,

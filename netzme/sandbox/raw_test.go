@@ -10,20 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"lapak/netzme"
 	"lapak/netzme/sandbox"
+	"lapak/netzme/sandbox/sandboxtest"
 	"lapak/snap"
 )
 
 // rawClient speaks the wire protocol by hand so tests can break it on purpose.
 type rawClient struct {
 	t     *testing.T
-	srv   *sandbox.Server
+	srv   *sandboxtest.Server
 	id    sandbox.Identity
 	now   func() time.Time
 	token string
 }
 
-func newRaw(t *testing.T, srv *sandbox.Server, now func() time.Time) *rawClient {
+func newRaw(t *testing.T, srv *sandboxtest.Server, now func() time.Time) *rawClient {
 	if now == nil {
 		now = time.Now
 	}
@@ -108,7 +110,7 @@ func (rc *rawClient) resign(r *http.Request, body string) {
 }
 
 func TestRawServiceHeaderChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	const path = "/api/v1.0/payment/balance-inquiry"
@@ -163,7 +165,7 @@ func TestRawServiceHeaderChecks(t *testing.T) {
 }
 
 func TestRawBodyChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	cust := srv.Sandbox.DemoMerchant().CustID
@@ -179,6 +181,8 @@ func TestRawBodyChecks(t *testing.T) {
 		{"create pin clear PIN", "/api/v1.0/merchant/create-pin", `{"custIdMerchant":"` + cust + `","partnerReferenceNo":"x","additionalInfo":{"pin":"123456","type":"create_pin"}}`, 400, "4000001", "Invalid Field Format pin"},
 		{"invoice amount as float text", "/api/v1.0/invoice/create-transaction", `{"custIdMerchant":"` + cust + `","partnerReferenceNo":"x1","amount":{"value":"1e3","currency":"IDR"},"amountDetail":{"basicAmount":{"value":"1000.00","currency":"IDR"},"shippingAmount":{"value":"0.00","currency":"IDR"}},"payMethod":"QRIS"}`, 400, "4004701", "Invalid Field Format amount.value"},
 		{"invoice without amountDetail", "/api/v1.0/invoice/create-transaction", `{"custIdMerchant":"` + cust + `","partnerReferenceNo":"x2","amount":{"value":"1000.00","currency":"IDR"},"payMethod":"QRIS"}`, 400, "4004702", "Invalid Mandatory Field amountDetail"},
+		{"invoice amount not basic + shipping", "/api/v1.0/invoice/create-transaction", `{"custIdMerchant":"` + cust + `","partnerReferenceNo":"x3","amount":{"value":"1000.00","currency":"IDR"},"amountDetail":{"basicAmount":{"value":"1000.00","currency":"IDR"},"shippingAmount":{"value":"500.00","currency":"IDR"}},"payMethod":"QRIS"}`, 400, "4004701", "Invalid Field Format amount"},
+		{"topup amount not basic + shipping", "/api/v1.0/invoice/create-transaction", `{"custIdMerchant":"` + cust + `","partnerReferenceNo":"x4","amount":{"value":"1500.00","currency":"IDR"},"amountDetail":{"basicAmount":{"value":"1000.00","currency":"IDR"},"shippingAmount":{"value":"0.00","currency":"IDR"}},"payMethod":"QRIS","additionalInfo":{"apiSource":"topup_deposit"}}`, 400, "4004701", "Invalid Field Format amount"},
 		{"deduct in USD", "/api/v1.0/merchant/payment-notif", `{"referenceNo":"r","partnerReferenceNo":"p","amount":{"value":"20000.00","currency":"USD"},"feeAmount":{"value":"100","currency":"USD"},"additionalInfo":{"custIdMerchant":"` + cust + `","sku":"a","productName":"b","paymentStatus":"SUCCESS","payMethod":"QRIS","bankName":"BCA","type":"payment_notification_to_split_fee"}}`, 404, "4040024", "Invalid Currency."},
 		{"unknown version", "/api/v3.0/payment/balance-inquiry", `{}`, 404, "4041100", "resource not found"},
 	}
@@ -195,7 +199,7 @@ func TestRawBodyChecks(t *testing.T) {
 // Netzme re-minifies numbers before hashing (spec §2.7): a body with 1000
 // signed as sent fails there, so it fails here; 0 and 600 survive.
 func TestRawNumberMinifyQuirk(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
 	cust := srv.Sandbox.DemoMerchant().CustID
@@ -212,7 +216,7 @@ func TestRawNumberMinifyQuirk(t *testing.T) {
 
 func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, snap.Jakarta)}
-	srv := sandbox.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
+	srv := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
 	rc := newRaw(t, srv, clk.Now)
 	rc.login()
 	path := "/api/v1.0/payment/balance-inquiry"
@@ -243,7 +247,7 @@ func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
 }
 
 func TestRawTokenChecks(t *testing.T) {
-	srv := sandbox.NewServer(t)
+	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	other := newRaw(t, srv, nil)
 	other.id.PrivateKeyPEM = otherKeyPEM(t)
@@ -286,5 +290,67 @@ func TestRawTokenChecks(t *testing.T) {
 	}
 	if _, isObj := ok.Body["additionalInfo"].(map[string]any); !isObj {
 		t.Errorf("additionalInfo not echoed: %v", ok.Body)
+	}
+}
+
+// Get Transaction List (§3.4) is served only where the page documents it
+// (/api-qris/v2.0) and at the QA tool's path, each reading the merchant where
+// its variant puts it; the client's two variants both work.
+func TestTransactionListPaths(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	it := e.qrisInvoice(t, 2_500_000)
+	if _, err := e.sb.PayInvoice(ctx, it.TrxID, 0); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, variant := range []netzme.TransactionListVariant{"", netzme.TransactionListDocumented, netzme.TransactionListQA} {
+		cfg := e.srv.Config()
+		cfg.TransactionList = variant
+		c, err := netzme.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := c.TransactionList(ctx, netzme.TransactionListRequest{PartnerReferenceNo: ref(), CustIDMerchant: e.demo.CustID,
+			From: now.Add(-time.Hour), To: now.Add(time.Hour)})
+		if err != nil || len(page.Transactions) != 1 || page.Transactions[0].AmountMinor != 2_500_000 {
+			t.Errorf("variant %q: %+v, %v", variant, page.Transactions, err)
+		}
+	}
+	reqs := e.sb.Requests()
+	var paths []string
+	for _, r := range reqs {
+		if r.Endpoint == string(netzme.EndpointTransactionList) {
+			paths = append(paths, r.Path)
+		}
+	}
+	want := []string{"/api-qris/v2.0/transaction/history-list", "/api-qris/v2.0/transaction/history-list", "/api/v1.0/transaction/history-list"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("paths called = %v, want %v", paths, want)
+	}
+
+	rc := newRaw(t, e.srv, nil)
+	rc.login()
+	from, to := snap.Timestamp(now.Add(-time.Hour)), snap.Timestamp(now.Add(time.Hour))
+	nested := fmt.Sprintf(`{"pageNumber":"1","partnerReferenceNo":"%s","fromDateTime":"%s","toDateTime":"%s","additionalInfo":{"custIdMerchant":"%s"}}`, ref(), from, to, e.demo.CustID)
+	top := fmt.Sprintf(`{"pageNumber":"1","partnerReferenceNo":"%s","fromDateTime":"%s","toDateTime":"%s","custIdMerchant":"%s"}`, ref(), from, to, e.demo.CustID)
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+	}{
+		{"documented", "/api-qris/v2.0/transaction/history-list", nested, 200, "2001200"},
+		{"QA variant", "/api/v1.0/transaction/history-list", top, 200, "2001200"},
+		{"undocumented api-qris v1.0", "/api-qris/v1.0/transaction/history-list", nested, 404, ""},
+		{"QA path at v2.0", "/api/v2.0/transaction/history-list", top, 404, ""},
+		{"documented path, merchant at top level", "/api-qris/v2.0/transaction/history-list", top, 400, "4001202"},
+		{"QA path, merchant nested", "/api/v1.0/transaction/history-list", nested, 400, "4001202"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rc.service(tc.path, tc.body, nil)
+			if got.Status != tc.status || got.Code != tc.code {
+				t.Errorf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tc.status, tc.code)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"time"
 
@@ -57,8 +56,11 @@ func (s *Sandbox) routes() http.Handler {
 	api("/api/{v}/merchant/create-pin", epCreatePIN, s.service("00", s.createPIN))
 	api("/api/{v}/merchant/forgot-pin", epForgotPIN, s.service("00", s.forgotPIN))
 	api("/api/{v}/payment/balance-inquiry", epBalance, s.service("11", s.balanceInquiry(WalletBalance)))
-	api("/api-qris/{v}/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance)))
-	api("/api/{v}/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance)))
+	// §3.4: the page documents v2.0 only; the second path is the variant
+	// Netzme's QA tool calls (netzme.TransactionListQA), served so that
+	// Lapak's NETZME_HISTORY_PATH=qa can be tried against the sandbox.
+	api("/api-qris/v2.0/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance, merchantNested)))
+	api("/api/v1.0/transaction/history-list", epTransactionList, s.service("12", s.historyList(WalletBalance, merchantTopLevel)))
 	api("/api/{v}/registration-account-inquiry", epMerchantDetail, s.service("08", s.merchantDetail))
 	api("/api/{v}/emoney/bank-account-inquiry", epWithdrawInquiry, s.service("42", s.withdrawInquiry(WalletBalance)))
 	api("/api/{v}/emoney/transfer-bank", epWithdrawProcess, s.service("43", s.withdrawProcess(WalletBalance)))
@@ -71,7 +73,7 @@ func (s *Sandbox) routes() http.Handler {
 	api("/api/{v}/emoney/bank-account-inquiry/deposit", epDepositInquiry, s.service("42", s.withdrawInquiry(WalletDeposit)))
 	api("/api/{v}/emoney/transfer-bank/deposit", epDepositWithdraw, s.service("43", s.withdrawProcess(WalletDeposit)))
 	api("/api/{v}/debit/status-deposit", epDepositWithdrawInf, s.service("00", s.withdrawInformation(WalletDeposit)))
-	api("/api/{v}/deposit/transaction-history-list", epDepositList, s.service("12", s.historyList(WalletDeposit)))
+	api("/api/{v}/deposit/transaction-history-list", epDepositList, s.service("12", s.historyList(WalletDeposit, merchantNested)))
 	api("/api/{v}/deposit/balance-inquiry", epDepositBalance, s.service("11", s.balanceInquiry(WalletDeposit)))
 	s.pageRoutes(mux)
 	return mux
@@ -112,7 +114,7 @@ func (s *Sandbox) observe(endpoint string, next http.Handler) http.Handler {
 		if name == epCreateInvoiceTrx && isTopup(body) {
 			name = epTopupDeposit // same path, told apart by apiSource (spec §3.21)
 		}
-		rec := httptest.NewRecorder()
+		rec := newRecorder()
 		f, hasFault := s.takeFault(name)
 		if !hasFault || f.Apply {
 			next.ServeHTTP(rec, r)
@@ -123,17 +125,17 @@ func (s *Sandbox) observe(endpoint string, next http.Handler) http.Handler {
 			RequestBody: redact(body),
 		}
 		if !hasFault {
-			entry.HTTPStatus = rec.Code
-			entry.ResponseBody = redact(rec.Body.Bytes())
+			entry.HTTPStatus = rec.code
+			entry.ResponseBody = redact(rec.body.Bytes())
 			var resp snap.Response
-			json.Unmarshal(rec.Body.Bytes(), &resp)
+			json.Unmarshal(rec.body.Bytes(), &resp)
 			entry.ResponseCode = resp.ResponseCode
 			s.record(entry)
-			for k, v := range rec.Header() {
+			for k, v := range rec.header {
 				w.Header()[k] = v
 			}
-			w.WriteHeader(rec.Code)
-			w.Write(rec.Body.Bytes())
+			w.WriteHeader(rec.code)
+			w.Write(rec.body.Bytes())
 			return
 		}
 		entry.Fault = f.Kind.String()
@@ -165,6 +167,31 @@ func (s *Sandbox) observe(endpoint string, next http.Handler) http.Handler {
 			w.Write(entry.ResponseBody)
 		}
 	})
+}
+
+// recorder buffers an answer so observe can log it before sending it. It is
+// the part of httptest.ResponseRecorder the API handlers need, kept here so
+// the shipped binary does not link net/http/httptest.
+type recorder struct {
+	header      http.Header
+	code        int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, code: http.StatusOK} }
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.code, r.wroteHeader = code, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	return r.body.Write(b)
 }
 
 func (s *Sandbox) record(e Request) {

@@ -1,9 +1,10 @@
 // Package sandbox is an embedded, stateful simulator of the Toko Netzme vSNAP
-// API (shared/spec/netzme-vsnap.md). Lapak serves it on loopback when no real
-// Netzme is configured, and tests start it with NewServer. It is deliberately
-// strict: it verifies every signature, header and mandatory field the way the
-// spec says Netzme does, so client bugs surface here and not in production.
-// It decodes requests with its own wire structs, never the client's.
+// API ("spec §n.m" cites its sections; docs/protocol.md lists the sandbox's
+// choices). Lapak serves it on loopback when no real Netzme is configured,
+// and tests start it with sandboxtest.NewServer. It is deliberately strict: it
+// verifies every signature, header and mandatory field the way the spec says
+// Netzme does, so client bugs surface here and not in production. It decodes
+// requests with its own wire structs, never the client's.
 package sandbox
 
 import (

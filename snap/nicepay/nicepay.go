@@ -6,9 +6,10 @@
 // simulator of the store network that calls a merchant exactly as NICEPAY
 // would.
 //
-// References name sections of /work/shared/spec/nicepay-cvs-inquiry.md
-// ("nicepay §3.5") and snap-standard.md ("snap §5"). Everything the spec marks
-// [?] is marked "guess" where it is used.
+// References name sections of NICEPAY's Inquiry Convenience Store
+// specification ("nicepay §3.5") and of the SNAP standard notes ("snap §5");
+// docs/protocol.md lists the facts and guesses. Everything the spec leaves
+// unresolved is marked "guess" where it is used.
 package nicepay
 
 import (

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,55 @@ func TestCheckTokenAndRequestRecipes(t *testing.T) {
 	hd.Set("X-SIGNATURE", hmacSig)
 	if _, e := v.CheckRequest(Request{Method: "POST", PathQuery: PathInquiry, Header: hd, Body: []byte(`{}`), Token: "tok"}); e == nil || e.Code != "4010000" {
 		t.Errorf("tampered body accepted: %v", e)
+	}
+}
+
+// NICEPAY documents X-TIMESTAMP without milliseconds, the SNAP standard with
+// (snap §3.3): token, inquiry and payment accept both, signed as received,
+// and still enforce the skew window.
+func TestTimestampWithOrWithoutMillis(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 3, 54, 21, 0, time.UTC)
+	v := Verifier{ClientID: "IONPAYTEST", PublicKey: &key.PublicKey, Variant: VariantDocumented,
+		Now: func() time.Time { return now }}
+	body := []byte(`{"payNo":"701589101110"}`)
+	for _, tc := range []struct {
+		ts   string
+		want string // "" = accepted, else the code of the refusal (token / request)
+	}{
+		{"2026-11-21T10:54:21+07:00", ""},
+		{"2026-11-21T10:54:21.123+07:00", ""},
+		{"2026-11-21T10:54:21.123456+07:00", ""},
+		{"2026-11-21T03:54:21.123Z", ""},
+		{"2026-11-21T10:44:21.123+07:00", "skew"},
+		{"2026-11-21T10:54:21.+07:00", "format"},
+		{"2026-11-21T10:54:21,123+07:00", "format"},
+	} {
+		t.Run(tc.ts, func(t *testing.T) {
+			sig, err := snap.SignAsymmetric(key, "IONPAYTEST", tc.ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokenErr := v.CheckToken(http.Header{"X-Client-Key": {"IONPAYTEST"}, "X-Timestamp": {tc.ts}, "X-Signature": {sig}},
+				[]byte(`{"grantType":"client_credentials"}`))
+			for _, path := range []string{"", PathInquiry, PathPayment} {
+				e := tokenErr
+				if path != "" {
+					hd := http.Header{"X-Timestamp": {tc.ts}, "X-Partner-Id": {"IONPAYTEST"}, "X-External-Id": {"1"},
+						"Channel-Id": {"IONPAYTEST"}, "X-Signature": {sig}}
+					_, e = v.CheckRequest(Request{Method: "POST", PathQuery: path, Header: hd, Body: body, Token: "tok"})
+				}
+				switch {
+				case tc.want == "" && e != nil:
+					t.Errorf("%q: refused: %v", path, e)
+				case tc.want != "" && (e == nil || e.HTTPStatus != http.StatusUnauthorized || e.Message == "" ||
+					!strings.Contains(e.Message, "Timestamp")):
+					t.Errorf("%q: %v, want a 401 naming the Timestamp (%s)", path, e, tc.want)
+				}
+			}
+		})
 	}
 }

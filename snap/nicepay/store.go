@@ -41,7 +41,8 @@ type Store struct {
 }
 
 // Result is one HTTP exchange with the merchant: the status and raw body as
-// received, so contract tests can compare exact bytes.
+// received, so contract tests can compare exact bytes. Err gives a refusal's
+// kind.
 type Result struct {
 	HTTPStatus int
 	Body       []byte
@@ -142,7 +143,11 @@ func (s *Store) currentToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if tr.AccessToken == "" {
-		return "", fmt.Errorf("nicepay store: token refused: %d %s %s", res.HTTPStatus, res.Code, res.Message)
+		err := res.Err()
+		if err == nil {
+			err = &Error{HTTPStatus: res.HTTPStatus, Code: res.Code, Message: "no accessToken"}
+		}
+		return "", fmt.Errorf("nicepay store: token refused: %w", err)
 	}
 	return tr.AccessToken, nil
 }

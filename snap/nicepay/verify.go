@@ -76,7 +76,7 @@ func (v Verifier) now() time.Time {
 }
 
 func (v Verifier) checkTimestamp(ts string, service string) *Error {
-	t, err := snap.ParseTimestamp(ts)
+	t, err := snap.ParseReceivedTimestamp(ts)
 	if err != nil {
 		return Refusal(401, service, "00", "Timestamp")
 	}
@@ -92,7 +92,8 @@ func (v Verifier) checkTimestamp(ts string, service string) *Error {
 
 // CheckToken applies nicepay §2 "Verification steps" 1-4 to a token request:
 // X-CLIENT-KEY must be our client id (4017300 Unknown client), X-TIMESTAMP
-// must parse and be within the skew (4017300 Timestamp), X-SIGNATURE must be
+// must parse, with or without milliseconds (snap.ParseReceivedTimestamp), and
+// be within the skew (4017300 Timestamp), X-SIGNATURE must be
 // NICEPAY's RSA signature over X-CLIENT-KEY|X-TIMESTAMP (4017300 Signature),
 // and the body must carry grantType client_credentials (4007302 missing,
 // 4007301 other value). nil means issue a token.

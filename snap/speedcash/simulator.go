@@ -163,7 +163,7 @@ func (s *Simulator) serveStatus(w http.ResponseWriter, r *http.Request, body []b
 		reply(w, 400, CodeInvalidField, "Invalid field format body", nil)
 		return
 	}
-	if n, err := NormalizePhone(req.Phone); err != nil || n != req.Phone {
+	if p, err := snap.ParsePhone(req.Phone); err != nil || p.International() != req.Phone {
 		reply(w, 400, CodeInvalidField, "Invalid field format notelp_pemilik", nil)
 		return
 	}

@@ -5,8 +5,8 @@
 // Simulator is a stateful stand-in served over real HTTP for the default run
 // and for tests.
 //
-// References name sections of /work/shared/spec/merchant-status.md
-// ("speedcash §2.4").
+// References name sections of SpeedCash's Merchant Status specification
+// ("speedcash §2.4"); docs/protocol.md lists the facts and guesses.
 package speedcash
 
 import (
@@ -173,35 +173,18 @@ func New(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg}, nil
 }
 
-// NormalizePhone turns an Indonesian mobile number as people type it
-// ("0812-3456-789", "+62 812 3456 789", "628123456789") into the 62… digits
-// SpeedCash expects (speedcash §2.2, §3). It rejects anything that is not 62
-// followed by 8 to 13 digits.
+// NormalizePhone turns a number as people type it ("0812-3456-789",
+// "+62 812 3456 789", "628123456789") into the 62… digits SpeedCash expects
+// for notelp_pemilik (speedcash §2.2, §3): snap.ParsePhone written with
+// Phone.International. Errors are the snap.ErrPhone* kinds.
+//
+// Deprecated: call snap.ParsePhone and Phone.International directly.
 func NormalizePhone(s string) (string, error) {
-	d := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '.', '(', ')':
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-	d = strings.TrimPrefix(d, "+")
-	if strings.HasPrefix(d, "0") {
-		d = "62" + d[1:]
+	p, err := snap.ParsePhone(s)
+	if err != nil {
+		return "", fmt.Errorf("speedcash: %w", err)
 	}
-	if !strings.HasPrefix(d, "62") || len(d) < 10 || len(d) > 15 || !allDigits(d) {
-		return "", fmt.Errorf("speedcash: %q is not an Indonesian phone number", s)
-	}
-	return d, nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
+	return p.International(), nil
 }
 
 type statusResponse struct {

@@ -70,6 +70,7 @@ func TestMerchantStatusEveryDocumentedCode(t *testing.T) {
 		{"6281200261239", CodeGeneralError, 0, 500, false},
 		{"0812", CodeInvalidField, 0, 400, false},
 	}
+	kinds := map[string]error{CodeForbidden: ErrForbidden, CodeGeneralError: ErrGeneral, CodeInvalidField: ErrInvalidField}
 	for _, tc := range cases {
 		t.Run(tc.phone, func(t *testing.T) {
 			got, err := c.MerchantStatus(t.Context(), tc.phone, "")
@@ -88,6 +89,9 @@ func TestMerchantStatusEveryDocumentedCode(t *testing.T) {
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Code != tc.code || apiErr.HTTPStatus != tc.httpCode {
 				t.Fatalf("err = %v, want code %s HTTP %d", err, tc.code, tc.httpCode)
+			}
+			if !errors.Is(err, kinds[tc.code]) || errors.Is(err, ErrNoAnswer) {
+				t.Errorf("err = %v is not of kind %v", err, kinds[tc.code])
 			}
 		})
 	}
@@ -113,8 +117,8 @@ func TestMerchantStatusDuplicateExternalID(t *testing.T) {
 	}
 	_, err := c.MerchantStatus(t.Context(), "6281200261231", "20240515065602642")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != CodeDuplicateExternalID || apiErr.HTTPStatus != 409 {
-		t.Fatalf("err = %v, want 4092300", err)
+	if !errors.As(err, &apiErr) || apiErr.Code != CodeDuplicateExternalID || apiErr.HTTPStatus != 409 || !errors.Is(err, ErrDuplicateExternalID) {
+		t.Fatalf("err = %v, want 4092300 (ErrDuplicateExternalID)", err)
 	}
 }
 
@@ -123,9 +127,61 @@ func TestMerchantStatusBadSignature(t *testing.T) {
 	c.cfg.ClientSecret = "not-the-secret"
 	_, err := c.MerchantStatus(t.Context(), "6281200261231", "")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != CodeBadSignature || apiErr.HTTPStatus != 401 {
-		t.Fatalf("err = %v, want 4012300", err)
+	if !errors.As(err, &apiErr) || apiErr.Code != CodeBadSignature || apiErr.HTTPStatus != 401 || !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err = %v, want 4012300 (ErrUnauthorized)", err)
 	}
+}
+
+// A token refused by SpeedCash is a configuration problem: ErrUnauthorized,
+// and no Merchant Status request is made.
+func TestTokenRefusedIsUnauthorized(t *testing.T) {
+	c, s, _, _ := newPair(t)
+	c.cfg.ClientID = "someone-else"
+	_, err := c.MerchantStatus(t.Context(), "6281200261231", "")
+	if !errors.Is(err, ErrUnauthorized) || s.StatusCalls() != 0 {
+		t.Fatalf("err = %v after %d status calls, want ErrUnauthorized before any", err, s.StatusCalls())
+	}
+}
+
+// Every documented refusal has exactly one kind, and the kinds are distinct
+// except where the table says two codes mean the same.
+func TestEveryDocumentedCodeHasOneKind(t *testing.T) {
+	all := []error{ErrInvalidField, ErrUnauthorized, ErrDuplicateExternalID, ErrBadRequest, ErrForbidden, ErrGeneral, ErrNoAnswer}
+	seen := map[error]string{}
+	for _, code := range Codes {
+		e := &APIError{HTTPStatus: snapStatus(code), Code: code}
+		var matched []error
+		for _, k := range all {
+			if errors.Is(e, k) {
+				matched = append(matched, k)
+			}
+		}
+		switch {
+		case code == CodeSuccess && len(matched) != 0:
+			t.Errorf("%s (success) matches %v", code, matched)
+		case code != CodeSuccess && len(matched) != 1:
+			t.Errorf("%s matches %v, want exactly one kind", code, matched)
+		case code != CodeSuccess:
+			if other, dup := seen[matched[0]]; dup {
+				t.Errorf("%s and %s share the kind %v", code, other, matched[0])
+			}
+			seen[matched[0]] = code
+		}
+	}
+	if e := (&APIError{HTTPStatus: 502, Code: "5022399"}); !errors.Is(e, ErrGeneral) {
+		t.Error("an undocumented 5xx is not ErrGeneral")
+	}
+	if e := (&APIError{HTTPStatus: 400, Code: "4002399"}); errors.Is(e, ErrInvalidField) || errors.Is(e, ErrBadRequest) {
+		t.Error("an undocumented 4xx code got a kind by its HTTP class")
+	}
+}
+
+func snapStatus(code string) int {
+	c, err := snap.ParseCode(code)
+	if err != nil {
+		return 0
+	}
+	return c.HTTPStatus
 }
 
 func TestMerchantStatusMissingHeader(t *testing.T) {
@@ -181,8 +237,9 @@ func TestNormalizePhone(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "12345", "0812abc4567", "+1 415 555 0100", "62812"} {
-		if got, err := NormalizePhone(bad); err == nil {
-			t.Errorf("NormalizePhone(%q) = %q, want error", bad, got)
+		if got, err := NormalizePhone(bad); err == nil || !errors.Is(err, snap.ErrPhoneEmpty) && !errors.Is(err, snap.ErrPhoneCharacter) &&
+			!errors.Is(err, snap.ErrPhonePrefix) && !errors.Is(err, snap.ErrPhoneLength) {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want a snap.ErrPhone* error", bad, got, err)
 		}
 	}
 }

@@ -1,4 +1,7 @@
-package sandbox
+// Package sandboxtest starts the Netzme sandbox on an httptest server for
+// tests. It lives apart from package sandbox so that the shipped binary, which
+// embeds the sandbox, never links testing or net/http/httptest.
+package sandboxtest
 
 import (
 	"crypto/rand"
@@ -11,12 +14,13 @@ import (
 	"time"
 
 	"lapak/netzme"
+	"lapak/netzme/sandbox"
 )
 
 // Server is a sandbox served over real HTTP for tests.
 type Server struct {
 	URL     string
-	Sandbox *Sandbox
+	Sandbox *sandbox.Sandbox
 	srv     *httptest.Server
 }
 
@@ -32,17 +36,22 @@ func (s *Server) Close() {
 var (
 	testKeyOnce sync.Once
 	testKeyPEM  []byte
+	testKeyErr  error
 )
 
-// sharedTestKey spares every test a 2048-bit key generation.
-func sharedTestKey(t testing.TB) []byte {
+// sharedKey spares every test a 2048-bit key generation.
+func sharedKey(t testing.TB) []byte {
 	testKeyOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
-			t.Fatalf("sandbox: test key: %v", err)
+			testKeyErr = err
+			return
 		}
 		testKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
 	})
+	if testKeyErr != nil {
+		t.Fatalf("sandboxtest: test key: %v", testKeyErr)
+	}
 	return testKeyPEM
 }
 
@@ -50,18 +59,18 @@ func sharedTestKey(t testing.TB) []byte {
 // t.Cleanup. PublicURL is the server's URL; opts may set anything else
 // (e.g. CallbackBaseURL, Now, WithdrawSettleDelay). Callbacks retry fast
 // (20 ms back-off) unless opts say otherwise.
-func NewServer(t testing.TB, opts ...func(*Options)) *Server {
+func NewServer(t testing.TB, opts ...func(*sandbox.Options)) *Server {
 	t.Helper()
-	o := Options{PrivateKeyPEM: sharedTestKey(t), CallbackBackoff: 20 * time.Millisecond}
+	o := sandbox.Options{PrivateKeyPEM: sharedKey(t), CallbackBackoff: 20 * time.Millisecond}
 	srv := httptest.NewUnstartedServer(nil)
 	o.PublicURL = "http://" + srv.Listener.Addr().String()
 	for _, f := range opts {
 		f(&o)
 	}
-	sb, err := Open(t.Context(), o)
+	sb, err := sandbox.Open(t.Context(), o)
 	if err != nil {
 		srv.Close()
-		t.Fatalf("sandbox: open: %v", err)
+		t.Fatalf("sandboxtest: open: %v", err)
 	}
 	srv.Config.Handler = sb.Handler()
 	srv.Start()
