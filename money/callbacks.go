@@ -196,7 +196,7 @@ func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.Ca
 		c, _ := netzme.DecodeQRISCallback([]byte(cb.Body))
 		return s.qrisOutcome(ctx, tx, cb, c, merchantID)
 	default: // withdraw: applied to the withdrawals of issue 6.
-		return s.withdrawOutcome(ctx, tx, cb, merchantID)
+		return s.ApplyWithdrawNotification(ctx, tx, cb, merchantID)
 	}
 }
 

@@ -29,7 +29,7 @@ func (s *Service) CreatePIN(ctx context.Context, a Actor, pin, pin2 string) erro
 		return err
 	}
 	if err := CheckPIN(pin); err != nil {
-		return invalid("pin", err)
+		return err
 	}
 	if pin2 != pin {
 		return invalid("pin2", ErrPINMismatch)

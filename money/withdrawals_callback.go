@@ -9,14 +9,28 @@ import (
 	"lapak/netzme"
 )
 
-// withdrawOutcome applies a Withdraw Status Notification (§3.9) to our
-// withdrawal inside the callback's transaction: unknown/pending → success or
-// failed along the guarded transition. A notification for a withdrawal Lapak
-// did not make is only stored; anything inconsistent is kept for review.
-// guess, spec §3.9: only the references are documented; the status comes
-// from additionalInfo.status or latestTransactionStatus ("00" success, "06"
-// failed as the sandbox sends).
-func (s *Service) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, merchantID int64) (db.CallbackOutcome, error) {
+// latestTransactionStatus values of a Withdraw Status Notification that end
+// a withdrawal as failed. guess, §3.9: the body is not documented; "06" is
+// SNAP's Failed (the SNAP standard §7) and what the sandbox sends, "07" is
+// Failed in Netzme's QRIS notification (§4.6; SNAP's "Not found").
+const (
+	statusSNAPFailed       = "06"
+	statusNetzmeQRISFailed = "07"
+)
+
+// ApplyWithdrawNotification applies a Withdraw Status Notification (§3.9),
+// already authenticated and stored by the caller as cb, to our withdrawal
+// inside the callback's transaction tx: unknown/pending → success or failed
+// along the guarded transition. merchantID is the merchant the notification's
+// custIdMerchant is linked to (0: none). A notification about a withdrawal
+// Lapak did not make is only stored; anything inconsistent is kept for
+// review. The status comes from additionalInfo.status, else from
+// latestTransactionStatus (guess, §3.9). The error is Lapak's own (the
+// transaction must roll back).
+func (s *Service) ApplyWithdrawNotification(ctx context.Context, tx *db.Tx, cb db.Callback, merchantID int64) (db.CallbackOutcome, error) {
+	review := func(reason, note string, merchantID int64) db.CallbackOutcome {
+		return db.CallbackOutcome{Status: db.CallbackNeedsReview, Reason: reason, Note: note, MerchantID: merchantID}
+	}
 	c, err := netzme.DecodeWithdrawCallback([]byte(cb.Body))
 	if err != nil {
 		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
@@ -42,7 +56,7 @@ func (s *Service) withdrawOutcome(ctx context.Context, tx *db.Tx, cb db.Callback
 		switch c.LatestTransactionStatus {
 		case netzme.StatusSuccess:
 			to = db.WithdrawalSuccess
-		case "06", "07":
+		case statusSNAPFailed, statusNetzmeQRISFailed:
 			to = db.WithdrawalFailed
 		}
 	}
