@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,17 +8,11 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/money"
-	"lapak/netzme"
 	"lapak/views"
 )
 
 // balanceRecent is how many recent payments the balance page lists.
 const balanceRecent = 10
-
-// balanceTimeout bounds the live balance look-ups of the balance page and
-// the dashboard; past it the figure shows as unavailable.
-const balanceTimeout = 8 * time.Second
 
 // showBalance is GET /balance (owners and auditors; cashiers never see
 // balances).
@@ -45,25 +38,18 @@ func (h *Handler) showBalance(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) balanceSummary(r *http.Request, m db.Merchant) (views.BalanceView, error) {
 	ctx := r.Context()
 	v := views.BalanceView{Linked: m.NetzmeCustID != ""}
-	// Without a Netzme client (handler tests of unrelated pages) the Netzme
-	// figures show as unavailable, like any Netzme failure.
-	if v.Linked && h.netzme != nil {
-		// Read-only look-ups on pages people open all day (the dashboard is
-		// where login lands): bounded tightly and made together, unlike the
-		// detached 60 s calls that move money.
-		a := accountFrom(ctx)
-		nctx, cancel := context.WithTimeout(money.WithCallScope(ctx, a.Current.MerchantID, a.User.ID), balanceTimeout)
-		defer cancel()
+	if v.Linked {
+		// Both look-ups at once, each bounded tightly by money (the dashboard
+		// is where login lands); a failed one shows as unavailable.
+		act := h.actor(r)
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			if b, err := h.netzme.BalanceDetail(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
-				CustIDMerchant: m.NetzmeCustID}); err == nil {
+			if b, err := h.money.Balance(ctx, act); err == nil {
 				v.HasBalance, v.TotalMinor, v.SettledMinor = true, b.TotalMinor, b.SettledMinor
 			}
 		})
 		wg.Go(func() {
-			if b, err := h.netzme.DepositBalance(nctx, netzme.BalanceRequest{PartnerReferenceNo: newReference(h.now()),
-				CustIDMerchant: m.NetzmeCustID}); err == nil {
+			if b, err := h.money.DepositBalance(ctx, act); err == nil {
 				v.HasDeposit, v.DepositMinor = true, b.TotalMinor
 			}
 		})

@@ -15,6 +15,7 @@ import (
 
 	"lapak/db"
 	"lapak/internal/testclock"
+	"lapak/money"
 	"lapak/snap"
 )
 
@@ -212,7 +213,7 @@ func TestCallbackAuthenticationFailuresAre401AndChangeNothing(t *testing.T) {
 				t.Error("the presented token reached the log or the database")
 			}
 			// Re-applying an unauthenticated callback never applies it.
-			if _, err := a.handler.applyCallback(t.Context(), cbs[0].ID, db.AuditEntry{UserID: 1}); err != nil {
+			if _, err := a.handler.money.ApplyCallback(t.Context(), money.Actor{UserID: 1}, cbs[0].ID); err != nil {
 				t.Fatal(err)
 			}
 			if got := a.invoice(t, a.merchant.ID, iv.ID); got.Status != db.InvoicePending {

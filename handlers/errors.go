@@ -24,6 +24,10 @@ var errorMessages = []struct {
 	{money.ErrAmountZero, http.StatusUnprocessableEntity, "err.amount.zero"},
 	{money.ErrAmountTooLarge, http.StatusUnprocessableEntity, "err.amount.max"},
 	{money.ErrFormat, http.StatusUnprocessableEntity, "err.amount"},
+	{money.ErrPINFormat, http.StatusUnprocessableEntity, "err.pin.digits"},
+	{money.ErrPINMismatch, http.StatusUnprocessableEntity, "err.pin.mismatch"},
+	{money.ErrLinkChanged, http.StatusUnprocessableEntity, "err.link.changed"},
+	{money.ErrMerchantTaken, http.StatusConflict, "err.custid.taken"},
 	{money.ErrNotWholeRupiah, http.StatusUnprocessableEntity, "err.amount.whole"},
 	{money.ErrMethod, http.StatusUnprocessableEntity, "err.method"},
 	{money.ErrFeeType, http.StatusUnprocessableEntity, "err.feetype"},
@@ -57,6 +61,7 @@ var errorMessages = []struct {
 	{money.ErrSplitFeeExists, http.StatusConflict, "flash.splitfee.exists"},
 	{netzme.ErrPINExists, http.StatusConflict, "err.pin.exists"},
 	{netzme.ErrTooSoon, http.StatusTooManyRequests, "err.pin.cooldown"},
+	{netzme.ErrPINMissing, http.StatusUnprocessableEntity, "err.pin.missing"},
 	{netzme.ErrMerchantInactive, http.StatusUnprocessableEntity, "err.link.notfound"},
 	{netzme.ErrInvalidField, http.StatusUnprocessableEntity, "err.pin.format"},
 	// An unclear answer, an unreachable or failing Netzme: try again later.

@@ -48,8 +48,8 @@ type Deps struct {
 	NetzmePublicKey *rsa.PublicKey
 	// OtherSNAP configures NICEPAY CVS and SpeedCash (issue 7, othersnap).
 	OtherSNAP OtherSNAP
-	// Money runs the money use cases; nil builds one from DB, Netzme, Now
-	// and Logger.
+	// Money runs the money use cases; nil builds one from DB, Netzme,
+	// OtherSNAP.SpeedCash, Now and Logger.
 	Money *money.Service
 	// PublicURL is the base URL browsers reach Lapak at, for the password
 	// reset links an administrator hands out; "" builds them from the
@@ -107,7 +107,7 @@ func New(d Deps) *Handler {
 	}
 	h.money = d.Money
 	if h.money == nil {
-		h.money = money.New(money.Deps{DB: d.DB, Netzme: d.Netzme, Now: now, Logger: logger})
+		h.money = money.New(money.Deps{DB: d.DB, Netzme: d.Netzme, SpeedCash: d.OtherSNAP.SpeedCash, Now: now, Logger: logger})
 	}
 	h.netzmePublicKey = d.NetzmePublicKey
 	h.other = d.OtherSNAP

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"encoding/csv"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,7 +10,7 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/netzme"
+	"lapak/money"
 	"lapak/snap"
 	"lapak/views"
 )
@@ -26,9 +24,6 @@ const (
 	// historyMaxDays bounds one query: §3.4 takes one day per call and pages
 	// of undocumented size, so a month is already dozens of calls.
 	historyMaxDays = 31
-	// historyMaxPages bounds the §3.4 pages read per day (guess, §3.4: an
-	// empty page ends the list).
-	historyMaxPages = 20
 )
 
 // historyQuery is the parsed filter of /history.
@@ -84,12 +79,15 @@ func (h *Handler) historyRows(r *http.Request, m db.Merchant, hq historyQuery) (
 	var rows []views.HistoryRow
 	netzmeOK := true
 	if m.NetzmeCustID != "" {
-		nctx, cancel := h.netzmeCtx(r)
-		defer cancel()
-		for day := hq.From; day.Before(hq.To); day = day.AddDate(0, 0, 1) {
-			got, ok := h.netzmeDay(nctx, m, day)
-			netzmeOK = netzmeOK && ok
-			rows = append(rows, got...)
+		ts, ok, err := h.money.NetzmeTransactions(r.Context(), h.actor(r), hq.From, hq.To)
+		if err != nil {
+			return nil, false, err
+		}
+		netzmeOK = ok
+		for _, t := range ts {
+			rows = append(rows, views.HistoryRow{At: t.At, Source: "netzme", Reference: t.InvoiceID, NetzmeID: t.TransactionID,
+				Type: t.Type, Method: t.PaymentMethod, Status: strings.ToLower(t.Status), AmountMinor: t.AmountMinor,
+				FeeMinor: t.FeeMinor, Description: t.Desc})
 		}
 	}
 	ivs, _, err := h.db.Invoices(r.Context(), m.ID, db.InvoiceFilter{From: hq.From, To: hq.To})
@@ -111,7 +109,7 @@ func (h *Handler) historyRows(r *http.Request, m db.Merchant, hq historyQuery) (
 	}
 	for _, p := range payments {
 		rows = append(rows, views.HistoryRow{At: p.PaidAt, Source: "payment", Reference: p.RRN,
-			NetzmeID: qrisAcquireKey(p), Type: staticQRISType, Method: "QRIS", Status: string(db.InvoicePaid),
+			NetzmeID: money.StaticPaymentKey(p), Type: staticQRISType, Method: "QRIS", Status: string(db.InvoicePaid),
 			AmountMinor: p.AmountMinor, FeeMinor: p.FeeMinor, Description: staticPaymentNote(p)})
 	}
 	out := rows[:0]
@@ -135,64 +133,20 @@ const staticQRISType = "QRIS_STATIC"
 // historyMaxChecks bounds the §3.10 look-ups one history page makes.
 const historyMaxChecks = 20
 
-// qrisAcquireKey is the key of Get QRIS Acquire Transaction for a payment:
-// rrn + YYYYMMDD + issuer id (inferred, spec §3.10; the same key the QRIS
-// callback calls referenceId).
-func qrisAcquireKey(p db.Payment) string { return p.RRN + p.LocalDate + p.IssuerID }
-
-// checkStaticPayments asks Netzme (spec §3.10) about each static-QRIS
-// payment on the page, so the owner sees whether what reached our books is
-// what Netzme recorded: the reconciliation in the other direction from §3.4.
+// checkStaticPayments asks money to check each static-QRIS payment on the
+// page against Netzme's own record (§3.10), at most historyMaxChecks.
 func (h *Handler) checkStaticPayments(r *http.Request, rows []views.HistoryRow) {
-	nctx, cancel := h.netzmeCtx(r)
-	defer cancel()
-	checks := 0
+	var at []int
+	var ps []money.StaticPayment
 	for i := range rows {
-		if rows[i].Type != staticQRISType {
-			continue
-		}
-		if checks++; checks > historyMaxChecks {
-			return
-		}
-		got, err := h.netzme.QRISAcquireTransaction(nctx, netzme.QRISAcquireRequest{
-			PartnerReferenceNo: newReference(h.now()), ReferenceID: rows[i].NetzmeID})
-		var apiErr *netzme.APIError
-		switch {
-		case errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusNotFound:
-			rows[i].Check = "missing"
-		case err != nil:
-			rows[i].Check = "unavailable"
-		case got.AmountMinor != rows[i].AmountMinor:
-			rows[i].Check = "mismatch"
-		default:
-			rows[i].Check = "ok"
+		if rows[i].Type == staticQRISType && len(ps) < historyMaxChecks {
+			at = append(at, i)
+			ps = append(ps, money.StaticPayment{Key: rows[i].NetzmeID, AmountMinor: rows[i].AmountMinor})
 		}
 	}
-}
-
-// netzmeDay reads every §3.4 page of one Jakarta day.
-func (h *Handler) netzmeDay(ctx context.Context, m db.Merchant, day time.Time) ([]views.HistoryRow, bool) {
-	var rows []views.HistoryRow
-	for page := 1; page <= historyMaxPages; page++ {
-		p, err := h.netzme.TransactionList(ctx, netzme.TransactionListRequest{PartnerReferenceNo: newReference(h.now()),
-			CustIDMerchant: m.NetzmeCustID, From: day, To: day.Add(24*time.Hour - time.Second), Page: page})
-		if err != nil {
-			return rows, false
-		}
-		if len(p.Transactions) == 0 {
-			break
-		}
-		for _, t := range p.Transactions {
-			at := parseNetzmeTime(t.CreatedTs)
-			if at.IsZero() && t.TsLong > 0 {
-				at = time.UnixMilli(t.TsLong)
-			}
-			rows = append(rows, views.HistoryRow{At: at, Source: "netzme", Reference: t.InvoiceID, NetzmeID: t.TransactionID,
-				Type: t.Type, Method: t.PaymentMethod, Status: strings.ToLower(t.Status), AmountMinor: t.AmountMinor,
-				FeeMinor: t.FeeMinor, Description: t.Desc})
-		}
+	for j, c := range h.money.CheckStaticPayments(r.Context(), h.actor(r), ps) {
+		rows[at[j]].Check = string(c)
 	}
-	return rows, true
 }
 
 func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {

@@ -1,18 +1,12 @@
 package handlers
 
 import (
-	"context"
-	"database/sql"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"lapak/db"
-	"lapak/money"
-	"lapak/snap"
 	"lapak/snap/speedcash"
 	"lapak/views"
 )
@@ -72,49 +66,21 @@ func (h *Handler) renderMerchantStatus(w http.ResponseWriter, r *http.Request, s
 	h.render(w, r, status, views.MerchantStatusPage(h.page(r, views.T(ctx, "ms.title")), v))
 }
 
-// checkMerchantStatus asks SpeedCash for the merchant's onboarding status:
-// intent row and audit first, the call outside any transaction, then the
-// answer recorded (and the HTTP attempt in api_calls by the recorder).
+// checkMerchantStatus asks SpeedCash for the merchant's onboarding status
+// (money.CheckMerchantStatus) and flashes what it answered.
 func (h *Handler) checkMerchantStatus(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
-	a := accountFrom(ctx)
 	typed := strings.TrimSpace(r.PostForm.Get("phone"))
 	phone, err := speedcash.NormalizePhone(typed)
 	if err != nil {
 		h.renderMerchantStatus(w, r, http.StatusUnprocessableEntity, typed, views.FieldErrors{"phone": "ms.err.phone"})
 		return
 	}
-	ext := snap.NewExternalID()
-	id, err := h.db.StartMerchantStatusCheck(ctx, a.Current.MerchantID, a.User.ID, phone, ext,
-		h.auditEntry(r, "merchant_status.check", a.Current.MerchantID, map[string]any{"phone": phone, "externalId": ext}))
+	res, err := h.money.CheckMerchantStatus(ctx, h.actor(r), phone)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	var res db.MerchantStatusResult
-	if h.other.SpeedCash == nil {
-		res = db.MerchantStatusResult{Outcome: "error"}
-	} else {
-		cctx, cancel := contextWithTimeout(r, 30*time.Second)
-		st, err := h.other.SpeedCash.MerchantStatus(money.WithCallScope(cctx, a.Current.MerchantID, a.User.ID), phone, ext)
-		cancel()
-		var apiErr *speedcash.APIError
-		switch {
-		case err == nil:
-			res = db.MerchantStatusResult{Outcome: "ok", ResponseCode: st.Code, ResponseMessage: st.Message,
-				Status: sql.NullInt64{Int64: int64(st.Status), Valid: true}, Title: st.Title, Description: st.Description,
-				SCMerchantID: st.MerchantID, StoreName: st.StoreName, MID: st.MID, NMID: st.NMID}
-		case errors.As(err, &apiErr):
-			res = db.MerchantStatusResult{Outcome: "error", ResponseCode: apiErr.Code, ResponseMessage: apiErr.Message}
-		default:
-			h.log.LogAttrs(ctx, slog.LevelWarn, "speedcash merchant status: no answer", slog.String("err", err.Error()))
-			res = db.MerchantStatusResult{Outcome: "error"}
-		}
-	}
-	if err := h.db.FinishMerchantStatusCheck(context.WithoutCancel(ctx), id, res); err != nil {
 		h.serverError(w, r, err)
 		return
 	}

@@ -60,25 +60,6 @@ func (h *Handler) nicepayVerifier() nicepay.Verifier {
 	return v
 }
 
-// writeSNAP answers a SNAP request with body (JSON) under status, with the
-// X-TIMESTAMP header and no caching.
-func (h *Handler) writeSNAP(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-TIMESTAMP", snap.Timestamp(h.now()))
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// snapJSON marshals v; our response types always marshal.
-func snapJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return []byte(`{"responseCode":"5000000","responseMessage":"General Error"}`)
-	}
-	return b
-}
-
 // recordCVS writes one NICEPAY request to the log. A failure is logged, not
 // returned: the answer was already sent.
 func (h *Handler) recordCVS(r *http.Request, rec db.CVSRequest) {
@@ -238,8 +219,9 @@ func (h *Handler) cvsBillFor(r *http.Request, psi, customerNo, payNo string, rec
 // nicepayPayment receives NICEPAY's confirmation that the customer paid at
 // the counter. Guess, nicepay §4: the body is undocumented (see
 // nicepay.PaymentRequest). Inbox first: the confirmation is stored before it
-// is applied, and a repeat of the same paymentRequestId gets the first
-// answer again, so NICEPAY's retries never pay a bill twice.
+// is applied (money.ApplyCVSPayment), and a repeat of the same
+// paymentRequestId gets the first answer again, so NICEPAY's retries never
+// pay a bill twice.
 func (h *Handler) nicepayPayment(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rec := db.CVSRequest{Kind: "payment", RequestBody: string(body), ExternalID: r.Header.Get("X-EXTERNAL-ID")}
@@ -289,53 +271,12 @@ func (h *Handler) pay(r *http.Request, body []byte, rec *db.CVSRequest) (int, []
 		}
 		return inbox.HTTPStatus, []byte(inbox.ResponseBody)
 	}
-	var status int
-	var out []byte
-	err = h.db.InTx(ctx, func(tx *db.Tx) error {
-		bill, err := tx.CVSBillByPayNo(ctx, req.PayNo)
-		var e *nicepay.Error
-		switch {
-		case errors.Is(err, db.ErrNotFound) || req.PartnerServiceID+req.CustomerNo != req.PayNo:
-			e = nicepay.ErrBillNotFound
-		case err != nil:
-			return err
-		case bill.State(h.now()) == db.CVSPaid:
-			e = nicepay.ErrBillPaid
-		case bill.State(h.now()) == db.CVSExpired:
-			e = nicepay.ErrBillExpired
-		case paid != bill.AmountMinor:
-			e = nicepay.ErrBadAmount
-		}
-		rec.BillID, rec.MerchantID = bill.ID, bill.MerchantID
-		if e != nil {
-			status, out = refusal(e)
-			return tx.FinishCVSPayment(ctx, inbox.ID, "rejected", bill.ID, status, e.Code, string(out))
-		}
-		ok, err := tx.MarkCVSBillPaid(ctx, bill.ID, paid, h.now(), req.PaymentRequestID, req.MitraCd)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			status, out = refusal(nicepay.ErrBillPaid)
-			return tx.FinishCVSPayment(ctx, inbox.ID, "rejected", bill.ID, status, nicepay.ErrBillPaid.Code, string(out))
-		}
-		res := nicepay.PaymentResponse{ResponseCode: snap.MakeCode(200, nicepay.ServiceCVS, "00"), ResponseMessage: "Successful",
-			PayNoData: &nicepay.PaymentPayNoData{PartnerServiceID: bill.PartnerServiceID, CustomerNo: bill.CustomerNo,
-				PayNo: bill.PayNo, PayNoName: bill.CustomerName, PaymentRequestID: req.PaymentRequestID,
-				PaidAmount: snap.IDR(paid), PartnerReferenceNo: bill.PartnerReferenceNo, PaymentFlagStatus: "00"}}
-		status, out = http.StatusOK, snapJSON(res)
-		if err := tx.FinishCVSPayment(ctx, inbox.ID, "applied", bill.ID, status, res.ResponseCode, string(out)); err != nil {
-			return err
-		}
-		detail := snapJSON(map[string]any{"payNo": bill.PayNo, "paymentRequestId": req.PaymentRequestID,
-			"amountMinor": paid, "mitraCd": req.MitraCd})
-		return tx.Audit(ctx, db.AuditEntry{At: h.now(), MerchantID: bill.MerchantID, Action: "cvs.paid",
-			Detail: string(detail), RemoteAddr: ClientIP(ctx), RequestID: middleware.GetReqID(ctx)})
-	})
+	ans, err := h.money.ApplyCVSPayment(ctx, h.actor(r), inbox, req)
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "cvs payment failed", slog.String("err", err.Error()))
 		// The inbox row stays "received": a retry applies it.
 		return refusal(nicepay.ErrGeneral)
 	}
-	return status, out
+	rec.BillID, rec.MerchantID = ans.BillID, ans.MerchantID
+	return ans.Status, ans.Body
 }

@@ -246,7 +246,7 @@ func (h *Handler) reapplyNotification(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/notifications/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return
 	}
-	after, err := h.applyCallback(ctx, id, h.auditEntry(r, "callback.reapply", 0, nil))
+	after, err := h.money.ApplyCallback(ctx, h.actor(r), id)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

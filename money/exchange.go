@@ -69,6 +69,10 @@ type step[T any] struct {
 	Intent func(ctx context.Context) error
 	Call   func(ctx context.Context) (T, error)
 	Record func(ctx context.Context, ans Answer[T]) error
+	// Timeout, when set, bounds the call instead of the service's timeout:
+	// read-only look-ups on pages people open all day answer within seconds
+	// or show "unavailable".
+	Timeout time.Duration
 }
 
 // exchange runs st for actor a. The returned error is Lapak's own (the intent
@@ -80,7 +84,11 @@ func exchange[T any](ctx context.Context, s *Service, a Actor, st step[T]) (Answ
 			return Answer[T]{}, err
 		}
 	}
-	cctx, cancel := s.callContext(ctx, a)
+	d := st.Timeout
+	if d <= 0 {
+		d = s.timeout
+	}
+	cctx, cancel := s.callContext(ctx, a, d)
 	v, err := st.Call(cctx)
 	cancel()
 	ans := Answer[T]{Value: v, Outcome: OutcomeOf(err), Err: err}
@@ -93,9 +101,9 @@ func exchange[T any](ctx context.Context, s *Service, a Actor, st step[T]) (Answ
 }
 
 // callContext is the context of one provider call made for a: detached from
-// the caller, bounded, scoped for api_calls.
-func (s *Service) callContext(ctx context.Context, a Actor) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(withCallScope(context.WithoutCancel(ctx), a.MerchantID, a.UserID), s.timeout)
+// the caller, bounded by d, scoped for api_calls.
+func (s *Service) callContext(ctx context.Context, a Actor, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(withCallScope(context.WithoutCancel(ctx), a.MerchantID, a.UserID), d)
 }
 
 type callScopeKey struct{}

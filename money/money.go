@@ -24,6 +24,7 @@ import (
 
 	"lapak/db"
 	"lapak/netzme"
+	"lapak/snap/speedcash"
 )
 
 // Actor is who asks for a use case: the signed-in user acting for a merchant,
@@ -45,6 +46,9 @@ func System(merchantID int64) Actor { return Actor{MerchantID: merchantID} }
 type Deps struct {
 	DB     *db.DB
 	Netzme *netzme.Client
+	// SpeedCash is the Merchant Status client (real host or simulator); nil
+	// makes a check end without an answer.
+	SpeedCash *speedcash.Client
 	// Now is the one clock; required (cmd/web passes the wall clock, tests a
 	// pinned one).
 	Now    func() time.Time
@@ -68,6 +72,8 @@ type Service struct {
 	log     *slog.Logger
 	timeout time.Duration
 	grace   time.Duration
+
+	speedcash *speedcash.Client // Merchant Status; nil: no answer
 }
 
 // New returns the Service for d. It panics without a clock: there is no
@@ -76,7 +82,7 @@ func New(d Deps) *Service {
 	if d.Now == nil {
 		panic("money.New: Deps.Now is required")
 	}
-	s := &Service{db: d.DB, netzme: d.Netzme, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout, grace: d.NotReceivedGrace}
+	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout, grace: d.NotReceivedGrace}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -167,6 +167,7 @@ func init() {
 		"err.pin.exists":         {"Toko ini sudah punya PIN lain di Netzme. Gunakan Lupa PIN untuk mengaturnya ulang.", "This shop already has a different PIN at Netzme. Use Forgot PIN to reset it."},
 		"err.pin.cooldown":       {"Permintaan atur ulang PIN baru saja dikirim. Tunggu beberapa menit sebelum mencoba lagi.", "A PIN reset was just requested. Wait a few minutes before trying again."},
 		"err.pin.format":         {"Netzme menolak format PIN ini.", "Netzme refused this PIN format."},
+		"err.pin.missing":        {"Toko ini belum punya PIN Netzme. Buat PIN dulu.", "This shop has no Netzme PIN yet. Create one first."},
 
 		"balance.title":         {"Saldo", "Balance"},
 		"balance.total":         {"Saldo total", "Total balance"},

@@ -87,7 +87,6 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
-	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, Now: a.now, Logger: logger})
 	if err := provisionMerchant(ctx, a.db, cfg, admin, demo); err != nil {
 		return nil, err
 	}
@@ -108,6 +107,7 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	if err != nil {
 		return nil, err
 	}
+	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: a.now, Logger: logger})
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
 		DB:              a.db,

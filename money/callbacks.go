@@ -1,0 +1,354 @@
+package money
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"lapak/db"
+	"lapak/netzme"
+)
+
+// Netzme's callbacks, once authenticated and stored raw in the inbox by the
+// web layer, are applied here: what each one means for the books (an
+// invoice paid, a static-QRIS payment recorded, a withdrawal finished) or
+// why it is kept for review.
+
+// CallbackFacts is what the inbox copies out of a callback body for lists,
+// filters, deduplication and the acknowledgement.
+type CallbackFacts struct {
+	// DedupeKey names the event: two callbacks with the same key are one.
+	DedupeKey string
+	// ReferenceNo is Netzme's id (trxId, withdrawal id), PartnerReferenceNo
+	// ours; the acknowledgement echoes both.
+	ReferenceNo, PartnerReferenceNo string
+	CustIDMerchant                  string
+	AmountMinor, FeeMinor, NetMinor sql.NullInt64
+}
+
+// Fill copies f into the inbox row nc.
+func (f CallbackFacts) Fill(nc *db.NewCallback) {
+	nc.DedupeKey, nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant = f.DedupeKey, f.ReferenceNo, f.PartnerReferenceNo, f.CustIDMerchant
+	nc.AmountMinor, nc.FeeMinor, nc.NetMinor = f.AmountMinor, f.FeeMinor, f.NetMinor
+}
+
+// check refuses negative money: Netzme never sends it, and the inbox
+// columns (CHECK >= 0) would refuse the row and lose the callback.
+func (f CallbackFacts) check() error {
+	for _, v := range []sql.NullInt64{f.AmountMinor, f.FeeMinor, f.NetMinor} {
+		if v.Valid && v.Int64 < 0 {
+			return fmt.Errorf("negative amount %d", v.Int64)
+		}
+	}
+	return nil
+}
+
+// ReadCallback decodes a callback body of kind with the netzme decoders and
+// returns its facts; an error means the body is malformed (undecodable, or
+// negative money) and must be stored as rejected, never applied.
+func ReadCallback(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
+	f, err := callbackFactsOf(kind, body)
+	if err != nil {
+		return CallbackFacts{}, err
+	}
+	return f, f.check()
+}
+
+func known(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: true} }
+
+// withdrawExtra is what DecodeWithdrawCallback does not extract. guess,
+// spec §3.9: custIdMerchant under additionalInfo, as in the invoice callback.
+type withdrawExtra struct {
+	AdditionalInfo struct {
+		CustIDMerchant string `json:"custIdMerchant"`
+	} `json:"additionalInfo"`
+}
+
+// callbackFactsOf decodes body with the netzme decoders. The dedupe keys
+// follow spec §7 item 8, prefixed so kinds never collide; the status is part
+// of the invoice and withdraw keys so that a later, different status of the
+// same transaction is not mistaken for a repeat.
+func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
+	switch kind {
+	case db.CallbackInvoice:
+		c, err := netzme.DecodeInvoiceCallback(body)
+		if err != nil {
+			return CallbackFacts{}, err
+		}
+		id := c.OriginalReferenceNo // trxId
+		if id == "" {
+			id = "ref:" + c.OriginalPartnerReferenceNo
+		}
+		return CallbackFacts{DedupeKey: "invoice:" + id + ":" + c.LatestTransactionStatus, ReferenceNo: c.OriginalReferenceNo,
+			PartnerReferenceNo: c.OriginalPartnerReferenceNo, CustIDMerchant: c.CustIDMerchant,
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+	case db.CallbackQRIS, db.CallbackSNAPQRIS:
+		c, err := netzme.DecodeQRISCallback(body)
+		if err != nil {
+			return CallbackFacts{}, err
+		}
+		// One key for both QRIS endpoints: a payment announced through both
+		// (§3.18 and §3.19) counts once.
+		return CallbackFacts{DedupeKey: "qris:" + c.DedupKey(), ReferenceNo: c.OriginalReferenceNo, CustIDMerchant: c.CustIDMerchant,
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+	case db.CallbackWithdraw:
+		c, err := netzme.DecodeWithdrawCallback(body)
+		if err != nil {
+			return CallbackFacts{}, err
+		}
+		var x withdrawExtra
+		_ = json.Unmarshal(body, &x) // the decoder above accepted the JSON
+		id := c.OriginalReferenceNo
+		if id == "" {
+			id = "ref:" + c.OriginalPartnerReferenceNo
+		}
+		return CallbackFacts{DedupeKey: "withdraw:" + id + ":" + c.LatestTransactionStatus + ":" + c.Status,
+			ReferenceNo: c.OriginalReferenceNo, PartnerReferenceNo: c.OriginalPartnerReferenceNo, CustIDMerchant: x.AdditionalInfo.CustIDMerchant,
+			AmountMinor: known(c.AmountMinor)}, nil
+	}
+	return CallbackFacts{}, fmt.Errorf("unknown callback kind %q", kind)
+}
+
+// ApplyCallback applies stored callback id in ONE transaction: the outcome
+// (applied, duplicate, needs_review…), the change to the books and the audit
+// line commit together or not at all. It is idempotent: a callback already
+// applied, stored or resolved is left as it is, an unauthenticated one is
+// never applied, and a second callback with the same dedupe key becomes a
+// duplicate. a is the system for a callback as it arrives (its client
+// address and request id) or the administrator who re-applies it; the
+// audit line is "callback.<status>", or "callback.reapply" for a person.
+// It returns the callback as stored afterwards.
+func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Callback, error) {
+	var out db.Callback
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		cb, err := tx.Callback(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch cb.Status {
+		case db.CallbackApplied, db.CallbackStored, db.CallbackResolved:
+			out = cb
+			return nil
+		case db.CallbackRejected:
+			if cb.Reason == "unauthenticated" {
+				out = cb // never apply what Netzme did not sign for
+				return nil
+			}
+		}
+		o, err := s.outcome(ctx, tx, cb)
+		if err != nil {
+			return err
+		}
+		if err := tx.FinishCallback(ctx, id, o); err != nil {
+			return err
+		}
+		action := "callback." + string(o.Status)
+		if a.UserID != 0 {
+			action = "callback.reapply"
+		}
+		e := s.audit(a, action, map[string]any{"callback_id": id, "kind": cb.Kind, "status": o.Status,
+			"reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
+		e.MerchantID = o.MerchantID
+		if err := tx.Audit(ctx, e); err != nil {
+			return err
+		}
+		out, err = tx.Callback(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// outcome decides what callback cb means for the books, and makes the change
+// (invoice paid, payment recorded) inside tx.
+func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.CallbackOutcome, error) {
+	facts, err := ReadCallback(cb.Kind, []byte(cb.Body))
+	if err != nil {
+		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
+	}
+	if taker, err := tx.CallbackTaking(ctx, facts.DedupeKey, cb.ID); err != nil {
+		return db.CallbackOutcome{}, err
+	} else if taker != 0 {
+		first, err := tx.Callback(ctx, taker)
+		if err != nil {
+			return db.CallbackOutcome{}, err
+		}
+		note := fmt.Sprintf("same event as #%d", taker)
+		if first.Body != cb.Body {
+			note += " (body differs)"
+		}
+		return db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "same_event", Note: note,
+			MerchantID: first.MerchantID, InvoiceID: first.InvoiceID, PaymentID: first.PaymentID}, nil
+	}
+	merchantID, err := tx.MerchantIDByNetzmeCustID(ctx, facts.CustIDMerchant)
+	if errors.Is(err, db.ErrNotFound) {
+		merchantID = 0
+	} else if err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	switch cb.Kind {
+	case db.CallbackInvoice:
+		c, _ := netzme.DecodeInvoiceCallback([]byte(cb.Body))
+		return s.invoiceOutcome(ctx, tx, cb, c, merchantID)
+	case db.CallbackQRIS, db.CallbackSNAPQRIS:
+		c, _ := netzme.DecodeQRISCallback([]byte(cb.Body))
+		return s.qrisOutcome(ctx, tx, cb, c, merchantID)
+	default: // withdraw: applied to the withdrawals of issue 6.
+		return s.ApplyWithdrawNotification(ctx, tx, cb, merchantID)
+	}
+}
+
+func review(reason, note string, merchantID int64) db.CallbackOutcome {
+	return db.CallbackOutcome{Status: db.CallbackNeedsReview, Reason: reason, Note: note, MerchantID: merchantID}
+}
+
+// invoiceOutcome applies a Payment Success Callback (Invoice) (§3.15):
+// unknown/pending → paid with gross, fee and net, along the only valid
+// transition; everything unexpected is kept for review instead.
+func (s *Service) invoiceOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c netzme.InvoiceCallback, merchantID int64) (db.CallbackOutcome, error) {
+	iv, err := findInvoice(ctx, tx, c)
+	var mismatch *refMismatch
+	switch {
+	case errors.As(err, &mismatch):
+		return review("reference_mismatch", err.Error(), 0), nil
+	case errors.Is(err, db.ErrNotFound):
+		return review("unknown_reference", "no invoice with trxId "+c.OriginalReferenceNo+
+			" or partnerReferenceNo "+c.OriginalPartnerReferenceNo, merchantID), nil
+	case err != nil:
+		return db.CallbackOutcome{}, err
+	}
+	if merchantID == 0 || iv.MerchantID != merchantID {
+		// Another merchant's invoice (or a merchant we do not know): touch
+		// nothing, and show it to administrators only.
+		o := review("merchant_mismatch", "custIdMerchant "+c.CustIDMerchant+" does not own invoice "+iv.PartnerReferenceNo, 0)
+		o.InvoiceID = iv.ID
+		return o, nil
+	}
+	withInvoice := func(o db.CallbackOutcome) (db.CallbackOutcome, error) {
+		o.InvoiceID = iv.ID
+		return o, nil
+	}
+	if !c.Paid() {
+		return withInvoice(review("not_success", "latestTransactionStatus "+c.LatestTransactionStatus+" "+c.TransactionStatusDesc, merchantID))
+	}
+	if c.NetAmountMinor+c.FeeMinor != c.AmountMinor {
+		return withInvoice(review("inconsistent_amounts", fmt.Sprintf("amount %d ≠ net %d + fee %d sen",
+			c.AmountMinor, c.NetAmountMinor, c.FeeMinor), merchantID))
+	}
+	// guess, spec §3.15: with feeType on_buyer the buyer pays amount + fee,
+	// so amount is the total and net is the invoice amount (the sandbox does so).
+	if c.AmountMinor != iv.AmountMinor && !(iv.FeeType == netzme.FeeOnBuyer && c.NetAmountMinor == iv.AmountMinor) {
+		return withInvoice(review("amount_mismatch", fmt.Sprintf("paid %d sen, invoice is %d sen", c.AmountMinor, iv.AmountMinor), merchantID))
+	}
+	switch iv.Status {
+	case db.InvoicePaid:
+		if iv.PaidAmountMinor.Valid && iv.PaidAmountMinor.Int64 == c.AmountMinor {
+			// Paid already, e.g. by a manual status refresh before this
+			// (delayed) callback: one record, nothing to change.
+			return withInvoice(db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "already_paid",
+				Note: "invoice already paid", MerchantID: merchantID})
+		}
+		return withInvoice(review("paid_twice", fmt.Sprintf("invoice already paid with %d sen", iv.PaidAmountMinor.Int64), merchantID))
+	case db.InvoiceExpired:
+		return withInvoice(review("paid_after_expiry", "invoice is expired", merchantID))
+	case db.InvoiceFailed:
+		return withInvoice(review("paid_after_close", "invoice is failed", merchantID))
+	}
+	paidAt := c.PaymentTime
+	if paidAt.IsZero() {
+		paidAt = cb.ReceivedAt
+	}
+	if paidAt.After(iv.ExpiresAt) {
+		return withInvoice(review("paid_after_expiry", "paid at "+paidAt.UTC().Format(time.RFC3339)+
+			", expired at "+iv.ExpiresAt.UTC().Format(time.RFC3339), merchantID))
+	}
+	applied, err := tx.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{
+		From: []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}, To: db.InvoicePaid,
+		Source: "callback", Note: fmt.Sprintf("Netzme callback #%d", cb.ID),
+		Paid: &db.InvoicePayment{PaidAmountMinor: c.AmountMinor, FeeMinor: known(c.FeeMinor),
+			NetMinor: known(c.NetAmountMinor), PaidAt: paidAt},
+	})
+	if err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	if !applied {
+		return withInvoice(db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "already_paid", MerchantID: merchantID})
+	}
+	effect, _ := json.Marshal(map[string]any{"invoice_id": iv.ID, "partner_reference_no": iv.PartnerReferenceNo,
+		"from": iv.Status, "to": db.InvoicePaid, "paid_amount_minor": c.AmountMinor, "fee_minor": c.FeeMinor,
+		"net_minor": c.NetAmountMinor, "paid_at": paidAt.UTC().Format(time.RFC3339)})
+	return db.CallbackOutcome{Status: db.CallbackApplied, MerchantID: merchantID, InvoiceID: iv.ID, Effect: string(effect)}, nil
+}
+
+// refMismatch is two references naming two different invoices.
+type refMismatch struct{ trxID, partnerRef string }
+
+func (e *refMismatch) Error() string {
+	return "trxId " + e.trxID + " and partnerReferenceNo " + e.partnerRef + " name different invoices"
+}
+
+// findInvoice looks the invoice up by trxId, then by our partnerReferenceNo
+// (an invoice whose creation timed out has no trxId yet).
+func findInvoice(ctx context.Context, tx *db.Tx, c netzme.InvoiceCallback) (db.Invoice, error) {
+	byTrx, errTrx := tx.InvoiceByTrxID(ctx, c.OriginalReferenceNo)
+	if errTrx != nil && !errors.Is(errTrx, db.ErrNotFound) {
+		return db.Invoice{}, errTrx
+	}
+	if c.OriginalPartnerReferenceNo == "" {
+		return byTrx, errTrx
+	}
+	byRef, errRef := tx.InvoiceByReference(ctx, c.OriginalPartnerReferenceNo)
+	if errRef != nil && !errors.Is(errRef, db.ErrNotFound) {
+		return db.Invoice{}, errRef
+	}
+	switch {
+	case errTrx == nil && errRef == nil && byTrx.ID != byRef.ID:
+		return db.Invoice{}, &refMismatch{c.OriginalReferenceNo, c.OriginalPartnerReferenceNo}
+	case errTrx == nil:
+		return byTrx, nil
+	case errRef == nil:
+		if byRef.NetzmeTrxID != "" && c.OriginalReferenceNo != "" && byRef.NetzmeTrxID != c.OriginalReferenceNo {
+			return db.Invoice{}, &refMismatch{c.OriginalReferenceNo, c.OriginalPartnerReferenceNo}
+		}
+		return byRef, nil
+	}
+	return db.Invoice{}, errRef
+}
+
+// qrisOutcome records a non-invoice QRIS payment (§3.16/§3.18/§3.19) as a
+// payment of the merchant — once per rrn+date+issuer — and keeps the
+// callback for review: money arrived without a Lapak invoice.
+func (s *Service) qrisOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c netzme.QRISCallback, merchantID int64) (db.CallbackOutcome, error) {
+	if merchantID == 0 {
+		return review("unknown_merchant", "custIdMerchant "+c.CustIDMerchant+" is not linked to a merchant", 0), nil
+	}
+	if !c.Paid() {
+		return review("not_success", "latestTransactionStatus "+c.LatestTransactionStatus+" "+c.TransactionStatusDesc, merchantID), nil
+	}
+	if c.NetAmountMinor+c.FeeMinor != c.AmountMinor {
+		return review("inconsistent_amounts", fmt.Sprintf("amount %d ≠ net %d + fee %d sen",
+			c.AmountMinor, c.NetAmountMinor, c.FeeMinor), merchantID), nil
+	}
+	rrn := c.RRN
+	if rrn == "" {
+		rrn = c.OriginalReferenceNo
+	}
+	p, created, err := tx.InsertPayment(ctx, db.NewPayment{MerchantID: merchantID, DedupeKey: c.DedupKey(), RRN: rrn,
+		LocalDate: c.LocalTransactionDate, IssuerID: c.IssuerID, IssuerName: c.IssuerName, InvoiceNumber: c.InvoiceNumber,
+		BuyerName: c.BuyerFullname, AmountMinor: c.AmountMinor, FeeMinor: c.FeeMinor, NetMinor: c.NetAmountMinor,
+		PaidAt: cb.ReceivedAt, CallbackID: cb.ID})
+	if err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	if !created && p.CallbackID != cb.ID {
+		return db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "same_event",
+			Note: fmt.Sprintf("payment #%d already recorded", p.ID), MerchantID: merchantID, PaymentID: p.ID}, nil
+	}
+	effect, _ := json.Marshal(map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
+		"net_minor": p.NetMinor, "rrn": p.RRN})
+	o := review("static_qris", "QRIS payment without a Lapak invoice (rrn "+rrn+")", merchantID)
+	o.PaymentID, o.Effect = p.ID, string(effect)
+	return o, nil
+}
