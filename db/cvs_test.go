@@ -8,12 +8,12 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 func TestCVSBillLifecycle(t *testing.T) {
-	now := testclock.Base(t)
-	d := dbtest.New(t, testclock.Fixed(t))
+	now := clocktest.Base(t)
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	other, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})
@@ -56,9 +56,9 @@ func TestCVSBillLifecycle(t *testing.T) {
 }
 
 func TestNicepayTokensAndExternalIDs(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
-	now := testclock.Base(t)
+	now := clocktest.Base(t)
 	if err := d.SaveNicepayToken(ctx, "h1", "IONPAYTEST", now.Add(15*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestNicepayTokensAndExternalIDs(t *testing.T) {
 }
 
 func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	p, fresh, err := d.ReceiveCVSPayment(ctx, "PAY-1", "701589101110", 1_000_000, "{}")
 	if err != nil || !fresh || p.Status != "received" {
@@ -100,7 +100,7 @@ func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
 }
 
 func TestMerchantStatusChecks(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	if _, err := d.LastKnownMerchantStatus(ctx, m.ID); !errors.Is(err, db.ErrNotFound) {

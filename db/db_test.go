@@ -11,13 +11,13 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 const testHash = "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA"
 
 func TestOpenEnforcesPragmas(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	p, err := d.Pragmas(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestOpenEnforcesPragmas(t *testing.T) {
 
 func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fresh.db")
-	d, err := db.Open(t.Context(), path, testclock.Fixed(t))
+	d, err := db.Open(t.Context(), path, clocktest.Fixed(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 	}
 	d.Close()
 	// Re-opening applies nothing twice and keeps the data.
-	d, err = db.Open(t.Context(), path, testclock.Fixed(t))
+	d, err = db.Open(t.Context(), path, clocktest.Fixed(t))
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -78,7 +78,7 @@ func TestOpenRefusesNoClock(t *testing.T) {
 // transaction: here a clock 100 days before the base time, which the wall
 // clock cannot be.
 func TestStoredTimesComeFromTheClock(t *testing.T) {
-	at := testclock.Base(t).AddDate(0, 0, -100)
+	at := clocktest.Base(t).AddDate(0, 0, -100)
 	d := dbtest.New(t, func() time.Time { return at })
 	ctx := t.Context()
 	u, err := d.CreateUser(ctx, db.NewUser{Email: "jam@toko.id", PasswordHash: testHash})
@@ -103,7 +103,7 @@ func TestStoredTimesComeFromTheClock(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	u, err := d.CreateUser(ctx, db.NewUser{Email: "  Siti@Toko.ID ", Name: "Siti", PasswordHash: testHash})
 	if err != nil {
@@ -144,7 +144,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestMerchantsAndMemberships(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, err := d.CreateMerchant(ctx, db.NewMerchant{Name: "Toko A", NetzmeCustID: "M_AAAAAAAA"})
 	if err != nil {
@@ -195,7 +195,7 @@ func TestMerchantsAndMemberships(t *testing.T) {
 }
 
 func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	b, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})
@@ -228,7 +228,7 @@ func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
 }
 
 func TestInTxRollsBackOnError(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	boom := errors.New("boom")
 	err := d.InTx(ctx, func(tx *db.Tx) error {
@@ -246,7 +246,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 }
 
 func TestConcurrentWritersDoNotFail(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
@@ -268,7 +268,7 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 }
 
 func TestAPICalls(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	if err := d.InsertAPICall(ctx, db.APICall{Provider: "netzme", Endpoint: "invoice.create-transaction",

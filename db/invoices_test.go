@@ -9,14 +9,14 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 // newInvoice creates an intent expiring an hour after the test base time.
 func newInvoice(t *testing.T, d *db.DB, merchantID int64, ref string, amount int64) db.Invoice {
 	t.Helper()
 	iv, err := d.CreateInvoiceIntent(t.Context(), db.NewInvoice{MerchantID: merchantID, PartnerReferenceNo: ref,
-		Method: "QRIS", AmountMinor: amount, ExpiresAt: testclock.Base(t).Add(time.Hour), Description: "Kopi susu"},
+		Method: "QRIS", AmountMinor: amount, ExpiresAt: clocktest.Base(t).Add(time.Hour), Description: "Kopi susu"},
 		db.AuditEntry{Action: "invoice.create"})
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +25,7 @@ func newInvoice(t *testing.T, d *db.DB, merchantID int64, ref string, amount int
 }
 
 func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	iv := newInvoice(t, d, m.ID, "LPK-1", 2_500_000)
@@ -33,7 +33,7 @@ func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
 		t.Fatalf("intent = %+v", iv)
 	}
 	if _, err := d.CreateInvoiceIntent(ctx, db.NewInvoice{MerchantID: m.ID, PartnerReferenceNo: "LPK-1", Method: "QRIS",
-		AmountMinor: 1, ExpiresAt: testclock.Base(t)}, db.AuditEntry{Action: "invoice.create"}); !errors.Is(err, db.ErrConflict) {
+		AmountMinor: 1, ExpiresAt: clocktest.Base(t)}, db.AuditEntry{Action: "invoice.create"}); !errors.Is(err, db.ErrConflict) {
 		t.Errorf("reused reference: err = %v, want ErrConflict", err)
 	}
 	ok, err := d.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePending,
@@ -43,7 +43,7 @@ func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
 	}
 	paid := db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}, To: db.InvoicePaid, Source: "callback",
 		Paid: &db.InvoicePayment{PaidAmountMinor: 2_500_000, FeeMinor: sql.NullInt64{Int64: 17_500, Valid: true},
-			NetMinor: sql.NullInt64{Int64: 2_482_500, Valid: true}, PaidAt: testclock.Base(t)}}
+			NetMinor: sql.NullInt64{Int64: 2_482_500, Valid: true}, PaidAt: clocktest.Base(t)}}
 	// Twenty deliveries of the same payment at once: exactly one applies.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -81,7 +81,7 @@ func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
 }
 
 func TestPaidInvoiceNeedsAmounts(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	m, _ := d.CreateMerchant(t.Context(), db.NewMerchant{Name: "A"})
 	iv := newInvoice(t, d, m.ID, "LPK-2", 100)
 	if _, err := d.ChangeInvoice(t.Context(), iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePaid,
@@ -91,7 +91,7 @@ func TestPaidInvoiceNeedsAmounts(t *testing.T) {
 }
 
 func TestInvoicesAreScopedToTheirMerchant(t *testing.T) {
-	d := dbtest.New(t, testclock.Fixed(t))
+	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
 	b, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "B"})

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/snap"
 )
@@ -393,7 +393,7 @@ func TestCallbackRequestChecks(t *testing.T) {
 		reason string
 	}{
 		{"form content type", `{}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "content_type"},
-		{"json with charset", invoiceBody("trx-C", "LPK-C", "M_TOKO0001", 100_000, 0, testclock.Base(t)),
+		{"json with charset", invoiceBody("trx-C", "LPK-C", "M_TOKO0001", 100_000, 0, clocktest.Base(t)),
 			[]string{"Content-Type", "application/json; charset=utf-8"}, 200, ""},
 		{"not json", `<xml/>`, nil, 400, "malformed"},
 		{"no reference", `{"amount":{"value":"1.00","currency":"IDR"}}`, nil, 400, "malformed"},

@@ -18,7 +18,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 // testPassword is every fixture user's password.
@@ -62,7 +62,7 @@ func (s *syncBuffer) String() string {
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
 	// No cleanup goroutine: it would outlive the test's database.
 	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
@@ -260,5 +260,5 @@ func TestNewNeedsAClock(t *testing.T) {
 			t.Errorf("New without Deps.Now: panic %v, want one naming Deps.Now", p)
 		}
 	}()
-	New(Deps{DB: dbtest.New(t, testclock.Fixed(t))})
+	New(Deps{DB: dbtest.New(t, clocktest.Fixed(t))})
 }

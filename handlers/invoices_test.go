@@ -13,7 +13,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
@@ -34,8 +34,8 @@ func newMoneyApp(t *testing.T) *moneyApp {
 	// The sandbox (and the client, which shares its clock) starts at the base
 	// time and runs on, so its own delays (withdrawals settle after 300 ms)
 	// still pass; the app's clock stays at the base time unless advanced.
-	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
-	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
+	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
 	cfg := sb.Config()
 	// Short: fault-injected timeouts must not slow the suite.

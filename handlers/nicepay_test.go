@@ -18,7 +18,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/snap"
 	"lapak/snap/nicepay"
@@ -59,7 +59,7 @@ type otherSNAPApp struct {
 func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	t.Helper()
 	key := nicepayKey(t)
-	a := &testApp{now: testclock.Base(t), logs: &syncBuffer{}}
+	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
 	o := &otherSNAPApp{testApp: a}
 	o.srv = httptest.NewUnstartedServer(nil)

@@ -10,7 +10,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	// The sandbox (and the client, which shares its clock) runs on from the
 	// base time; the service's clock stays at the base unless advanced.
-	e := &env{sb: sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) }), now: testclock.Base(t)}
+	e := &env{sb: sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) }), now: clocktest.Base(t)}
 	e.db = dbtest.New(t, e.clock)
 	cfg := e.sb.Config()
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}

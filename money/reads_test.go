@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/internal/testclock"
 	"lapak/db/dbtest"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -18,8 +18,8 @@ import (
 // one merchant linked to the sandbox's demo merchant.
 func readsApp(t *testing.T) (*money.Service, *sandboxtest.Server, db.Merchant, *db.DB) {
 	t.Helper()
-	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
-	clock := testclock.Fixed(t)
+	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
+	clock := clocktest.Fixed(t)
 	d := dbtest.New(t, clock)
 	cfg := sb.Config()
 	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}

@@ -6,7 +6,7 @@ import (
 
 	"lapak/db"
 	"lapak/db/dbtest"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -29,8 +29,8 @@ func newMoneyOut(t *testing.T) *moneyOut {
 	t.Helper()
 	// One pinned clock, the sandbox's base (today's deposit movements are
 	// asked by calendar day); the sandbox runs on from it.
-	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
-	clock := testclock.Fixed(t)
+	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
+	clock := clocktest.Fixed(t)
 	d := dbtest.New(t, clock)
 	cfg := sb.Config()
 	cfg.Observer = money.Recorder{DB: d, Now: clock}

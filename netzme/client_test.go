@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 func TestPINHashVector(t *testing.T) {
@@ -139,7 +139,7 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 		writeJSON(w, 200, `{"responseCode":"2001100","responseMessage":"Successful","accountInfo":[{"balanceType":"totalBalance","availableBalance":{"value":"585325.00","currency":"IDR"}}]}`)
 	})
 	var now atomic.Int64
-	now.Store(testclock.Base(t).UnixNano())
+	now.Store(clocktest.Base(t).UnixNano())
 	c := f.client(t, func(cfg *Config) { cfg.Now = func() time.Time { return time.Unix(0, now.Load()) } })
 	call := func() {
 		t.Helper()

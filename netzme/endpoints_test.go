@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/snap"
 )
 
@@ -18,7 +18,7 @@ import (
 // gateway would re-minify is sent (§2.7), and the decoded result.
 func TestEveryEndpoint(t *testing.T) {
 	// A merchant's "today" in Jakarta, on the test base date.
-	b := testclock.Base(t).In(snap.Jakarta)
+	b := clocktest.Base(t).In(snap.Jakarta)
 	day := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, snap.Jakarta)
 	date := day.Format(time.DateOnly)
 	invoiceTrxOK := `{"responseCode":"2004700","responseMessage":"Successful","partnerReferenceNo":"p","payMethod":"BANK_TRANSFER","paymentUrl":"https://checkout-staging.xendit.co/web/6359e0431ee3f73865035d8b","additionalInfo":{"expiredTs":"2022-10-27T08:49:58.511+07:00","id":"NETZ-INV-M_TB1NMLig1666834498914aKh","retailOutletData":[],"trxId":"db451a92-b18f-4bdc-9410-f5482d62d95f","virtualAccountData":[{"bankCode":"MANDIRI","virtualAccountNo":"8860832146006"}],"statistic":[],"status":true}}`

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -25,7 +25,7 @@ func TestAdminCLIResetPasswordPrintsWorkingLink(t *testing.T) {
 	var out bytes.Buffer
 	// The flag wins over LAPAK_DB, as for the server.
 	args := []string{"lapak", "admin", "reset-password", "-db", a.cfg.DBPath, "ADMIN@toko.test"}
-	if err := runAdmin(t.Context(), args, getenv, testclock.Running(t), &out, io.Discard); err != nil {
+	if err := runAdmin(t.Context(), args, getenv, clocktest.Running(t), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	m := cliLinkRE.FindStringSubmatch(out.String())
@@ -105,7 +105,7 @@ func TestAdminCLIRefusesMistakes(t *testing.T) {
 		{[]string{"lapak", "admin", "reset-password", "-db", missing, testAdminEmail}, "no database at"},
 	} {
 		var out bytes.Buffer
-		err := runAdmin(t.Context(), tt.args, func(string) string { return "" }, testclock.Running(t), &out, io.Discard)
+		err := runAdmin(t.Context(), tt.args, func(string) string { return "" }, clocktest.Running(t), &out, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args[2:], err, tt.want)
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 )
 
 // testApp is a whole Lapak started the way main starts it, on loopback
@@ -52,7 +52,7 @@ const (
 // startTestApp starts Lapak with a fresh database in t.TempDir(). env holds
 // extra settings (same names as the real environment) and wins over the
 // test defaults. Its clock starts at the test base time (LAPAK_TEST_NOW, see
-// internal/testclock) and runs on; a.now reads it.
+// internal/clocktest) and runs on; a.now reads it.
 func startTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
 	dir := t.TempDir()
@@ -76,7 +76,7 @@ func startTestApp(t *testing.T, env map[string]string) *testApp {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil))
 	}
-	a, err := newApp(t.Context(), cfg, testclock.Running(t), logger, out)
+	a, err := newApp(t.Context(), cfg, clocktest.Running(t), logger, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func TestFirstStartCreatesAdminWithPrintedPasswordAndDemoMerchant(t *testing.T) 
 	}
 	// newApp's clock is the db's: the admin is stamped on the test base date
 	// (LAPAK_TEST_NOW), not on the wall clock.
-	if d := admin.CreatedAt.Sub(testclock.Base(t)); d < 0 || d > time.Minute {
-		t.Errorf("admin created at %v, want just after the base time %v", admin.CreatedAt, testclock.Base(t))
+	if d := admin.CreatedAt.Sub(clocktest.Base(t)); d < 0 || d > time.Minute {
+		t.Errorf("admin created at %v, want just after the base time %v", admin.CreatedAt, clocktest.Base(t))
 	}
 	ms, err := a.db.UserMemberships(ctx, admin.ID)
 	if err != nil || len(ms) != 1 || ms[0].Role != db.RoleOwner {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"lapak/db"
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 )
@@ -228,7 +228,7 @@ func TestPublicKeyFileConfiguresSNAPCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newApp(t.Context(), cfg, testclock.Running(t), slog.New(slog.DiscardHandler), io.Discard); err == nil {
+	if _, err := newApp(t.Context(), cfg, clocktest.Running(t), slog.New(slog.DiscardHandler), io.Discard); err == nil {
 		t.Error("a bad NETZME_PUBLIC_KEY_FILE must stop start-up")
 	}
 }

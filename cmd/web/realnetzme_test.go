@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/netzme/sandbox/sandboxtest"
@@ -18,7 +18,7 @@ import (
 // NETZME_* credentials. A separately served sandbox plays "the real Netzme".
 func TestNetzmeBaseURLPointsLapakAtAnotherServer(t *testing.T) {
 	// "The real Netzme" keeps the same time as Lapak: both start at the base.
-	remote := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = testclock.Running(t) })
+	remote := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
 	id := remote.Sandbox.Identity()
 	keyFile := filepath.Join(t.TempDir(), "netzme.pem")
 	if err := os.WriteFile(keyFile, id.PrivateKeyPEM, 0o600); err != nil {
@@ -76,7 +76,7 @@ func TestBadPrivateKeyStopsStartUpWithAClearMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newApp(t.Context(), cfg, testclock.Running(t), slog.New(slog.DiscardHandler), &syncBuffer{})
+	_, err = newApp(t.Context(), cfg, clocktest.Running(t), slog.New(slog.DiscardHandler), &syncBuffer{})
 	if err == nil {
 		t.Fatal("Lapak started with an unparsable private key")
 	}

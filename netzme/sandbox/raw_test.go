@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
 	"lapak/netzme/sandbox/sandboxtest"
@@ -216,7 +216,7 @@ func TestRawNumberMinifyQuirk(t *testing.T) {
 }
 
 func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
-	clk := &clock{t: testclock.Base(t)}
+	clk := &clock{t: clocktest.Base(t)}
 	srv := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
 	rc := newRaw(t, srv, clk.Now)
 	rc.login()

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"lapak/internal/testclock"
+	"lapak/internal/clocktest"
 	"lapak/snap"
 )
 
@@ -53,7 +53,7 @@ func TestCheckTokenAndRequestRecipes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := testclock.Base(t)
+	now := clocktest.Base(t)
 	ts := snap.Timestamp(now)
 	v := Verifier{ClientID: "IONPAYTEST", ClientSecret: "s3cret", PublicKey: &key.PublicKey, Variant: VariantAny,
 		Now: func() time.Time { return now }}

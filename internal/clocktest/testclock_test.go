@@ -1,4 +1,4 @@
-package testclock
+package clocktest
 
 import (
 	"testing"

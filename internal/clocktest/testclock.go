@@ -1,9 +1,9 @@
-// Package testclock gives every test suite one base time to derive its times
+// Package clocktest gives every test suite one base time to derive its times
 // from, so that the suite can be proven on any date: LAPAK_TEST_NOW (RFC 3339)
 // when set, else the real current time (so the suite also runs on the day it
 // is run, never only on one frozen date). It imports nothing of ours: any
 // package's tests may use it without pulling in the rest of Lapak.
-package testclock
+package clocktest
 
 import (
 	"fmt"
