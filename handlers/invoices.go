@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -29,10 +28,6 @@ import (
 // invoicePageSize is how many invoices one list page shows.
 const invoicePageSize = 25
 
-// netzmeTimeout bounds one user action's Netzme call. The call is detached
-// from the browser request: a cashier closing the tab must not turn an
-// answered call into an unrecorded one.
-const netzmeTimeout = 60 * time.Second
 
 var (
 	rupiahGrouped = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$`) // 20.000 / 1.250.000,50
@@ -162,13 +157,6 @@ func readInvoiceInput(form url.Values, errs views.FieldErrors) (money.InvoiceInp
 // invoiceFields names the form fields money calls otherwise.
 var invoiceFields = map[string]string{"expiry": "expiry_minutes"}
 
-// netzmeCtx is the context of one Netzme call for the request's user and
-// merchant: detached from the browser, bounded, scoped for api_calls.
-func (h *Handler) netzmeCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	a := accountFrom(r.Context())
-	ctx := money.WithCallScope(context.WithoutCancel(r.Context()), a.Current.MerchantID, a.User.ID)
-	return context.WithTimeout(ctx, netzmeTimeout)
-}
 
 // currentMerchant loads the merchant of the verified membership.
 func (h *Handler) currentMerchant(r *http.Request) (db.Merchant, error) {
@@ -438,9 +426,3 @@ func resolutionFlash(res money.InvoiceResolution) (kind, key string) {
 	}
 	return "ok", "flash.invoice.resolved"
 }
-
-// Temporary bridges while the flows move into package money (issue 10);
-// each goes with the last handler that uses it.
-func newReference(now time.Time) string  { return money.NewReference(now) }
-func failureText(err error) string       { return netzme.Describe(err) }
-func parseNetzmeTime(s string) time.Time { return money.ParseNetzmeTime(s) }

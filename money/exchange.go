@@ -164,9 +164,3 @@ func (rec Recorder) insert(ctx context.Context, row db.APICall, latency time.Dur
 			slog.String("err", err.Error()))
 	}
 }
-
-// WithCallScope is withCallScope for the handlers' read-only look-ups that
-// have not moved into this package yet (temporary bridge, issue 10).
-func WithCallScope(ctx context.Context, merchantID, userID int64) context.Context {
-	return withCallScope(ctx, merchantID, userID)
-}
