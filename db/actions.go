@@ -98,4 +98,3 @@ func (d *DB) NetzmeActions(ctx context.Context, merchantID int64, limit int) ([]
 	}
 	return out, rows.Err()
 }
-

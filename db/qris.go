@@ -131,4 +131,3 @@ func (d *DB) QRISCodes(ctx context.Context, merchantID int64, limit int) ([]QRIS
 	}
 	return out, rows.Err()
 }
-

@@ -65,26 +65,26 @@ func (h *Handler) callbackHandler(kind db.CallbackKind) http.HandlerFunc {
 			if _, err := h.db.InsertCallback(context.WithoutCancel(ctx), base); err != nil {
 				h.log.LogAttrs(ctx, slog.LevelError, "record refused callback failed", slog.String("err", err.Error()))
 			}
-			h.writeSNAP(w, http.StatusUnauthorized, snapError("4010000", "Unauthorized"))
+			h.writeSNAP(w, http.StatusUnauthorized, snapError(http.StatusUnauthorized, "00", "Unauthorized"))
 			return
 		}
 		base.Body = string(body)
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(readErr, &tooBig):
-			h.rejectCallback(w, r, base, "too_large", http.StatusRequestEntityTooLarge, "4130000", "Request Entity Too Large")
+			h.rejectCallback(w, r, base, "too_large", http.StatusRequestEntityTooLarge, "00", "Request Entity Too Large")
 			return
 		case readErr != nil:
-			h.rejectCallback(w, r, base, "unreadable", http.StatusBadRequest, "4000000", "Bad Request")
+			h.rejectCallback(w, r, base, "unreadable", http.StatusBadRequest, "00", "Bad Request")
 			return
 		case !isJSON(r.Header.Get("Content-Type")):
-			h.rejectCallback(w, r, base, "content_type", http.StatusUnsupportedMediaType, "4150000", "Unsupported Media Type")
+			h.rejectCallback(w, r, base, "content_type", http.StatusUnsupportedMediaType, "00", "Unsupported Media Type")
 			return
 		}
 		facts, err := money.ReadCallback(kind, body)
 		if err != nil {
 			base.Note = err.Error()
-			h.rejectCallback(w, r, base, "malformed", http.StatusBadRequest, "4000001", "Invalid Field Format")
+			h.rejectCallback(w, r, base, "malformed", http.StatusBadRequest, "01", "Invalid Field Format")
 			return
 		}
 		facts.Fill(&base)
@@ -130,7 +130,7 @@ func (h *Handler) authenticateCallback(kind db.CallbackKind, r *http.Request, bo
 
 // rejectCallback stores an authenticated but unusable callback as rejected
 // and answers with a SNAP error body.
-func (h *Handler) rejectCallback(w http.ResponseWriter, r *http.Request, nc db.NewCallback, reason string, status int, code, msg string) {
+func (h *Handler) rejectCallback(w http.ResponseWriter, r *http.Request, nc db.NewCallback, reason string, status int, caseCode, msg string) {
 	nc.Status, nc.Reason = db.CallbackRejected, reason
 	if _, err := h.db.InsertCallback(context.WithoutCancel(r.Context()), nc); err != nil {
 		h.callbackFailed(w, r, nc.Kind, err)
@@ -138,7 +138,7 @@ func (h *Handler) rejectCallback(w http.ResponseWriter, r *http.Request, nc db.N
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelWarn, "callback rejected", slog.String("kind", string(nc.Kind)),
 		slog.String("reason", reason), slog.String("request_id", nc.RequestID))
-	h.writeSNAP(w, status, snapError(code, msg))
+	h.writeSNAP(w, status, snapError(status, caseCode, msg))
 }
 
 // callbackFailed answers 500 so that Netzme retries; the inbox row (if
@@ -146,7 +146,7 @@ func (h *Handler) rejectCallback(w http.ResponseWriter, r *http.Request, nc db.N
 func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, kind db.CallbackKind, err error) {
 	h.log.LogAttrs(r.Context(), slog.LevelError, "callback failed", slog.String("kind", string(kind)),
 		slog.String("err", err.Error()), slog.String("request_id", middleware.GetReqID(r.Context())))
-	h.writeSNAP(w, http.StatusInternalServerError, snapError("5000000", "General Error"))
+	h.writeSNAP(w, http.StatusInternalServerError, snapError(http.StatusInternalServerError, "00", "General Error"))
 }
 
 func isJSON(ct string) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
+	"lapak/snap"
 	"lapak/snap/nicepay"
 	"lapak/views"
 )
@@ -74,22 +75,6 @@ func parseCVSAmount(s string) (int64, bool) {
 	return minor, key == "" && minor%100 == 0 && minor <= cvsMaxAmountMinor
 }
 
-// cvsPhone keeps the digits of a phone number as the customer wrote it
-// (leading 0 kept: NICEPAY shows "087771122333", nicepay §6.3).
-func cvsPhone(s string) (string, bool) {
-	d := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '.' {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-	d = strings.Replace(d, "+62", "0", 1)
-	if len(d) < 8 || len(d) > 15 || strings.Trim(d, "0123456789") != "" {
-		return "", false
-	}
-	return d, true
-}
-
 // createCVSBill issues a payment number for a new bill. No provider is
 // called: NICEPAY learns about the bill when it asks (nicepay §1 step 1).
 func (h *Handler) createCVSBill(w http.ResponseWriter, r *http.Request) {
@@ -103,8 +88,10 @@ func (h *Handler) createCVSBill(w http.ResponseWriter, r *http.Request) {
 	if f.Name == "" || len(f.Name) > 100 {
 		f.Errors["name"] = "cvs.err.name"
 	}
-	phone, ok := cvsPhone(f.Phone)
-	if !ok {
+	// NICEPAY shows the number with its leading 0 ("087771122333", nicepay §6.3).
+	ph, perr := snap.ParsePhone(f.Phone)
+	phone := ph.National()
+	if perr != nil {
 		f.Errors["phone"] = "cvs.err.phone"
 	}
 	if !validEmail(strings.ToLower(f.Email)) || len(f.Email) > 100 {

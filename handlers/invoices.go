@@ -17,6 +17,7 @@ import (
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/qris"
+	"lapak/snap"
 	"lapak/views"
 )
 
@@ -27,7 +28,6 @@ import (
 
 // invoicePageSize is how many invoices one list page shows.
 const invoicePageSize = 25
-
 
 var (
 	rupiahGrouped = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$`) // 20.000 / 1.250.000,50
@@ -86,31 +86,6 @@ func parseRupiah(s string) (int64, string) {
 	return minor, ""
 }
 
-// normalisePhone turns "0812…", "62812…", "+62 812-…" into "+62812…"
-// (spec §3.12 example "+62813293333333"); ok is false for anything else.
-func normalisePhone(s string) (string, bool) {
-	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
-	switch {
-	case strings.HasPrefix(s, "+62"):
-		s = s[3:]
-	case strings.HasPrefix(s, "62"):
-		s = s[2:]
-	case strings.HasPrefix(s, "0"):
-		s = s[1:]
-	default:
-		return "", false
-	}
-	if len(s) < 8 || len(s) > 13 || s[0] == '0' {
-		return "", false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	return "+62" + s, true
-}
-
 // readInvoiceInput parses the create-invoice form (the stable interface in
 // README.md): what a person typed becomes sen, +62… and minutes; messages of
 // what cannot be read go into errs by field name. The business rules are
@@ -129,9 +104,11 @@ func readInvoiceInput(form url.Values, errs views.FieldErrors) (money.InvoiceInp
 		errs["amount"] = key
 	}
 	if p := strings.TrimSpace(f.CustomerPhone); p != "" {
-		var ok bool
-		if in.CustomerPhone, ok = normalisePhone(p); !ok {
+		// Netzme's buyer phone is +62… (§3.12 example "+62813293333333").
+		if ph, err := snap.ParsePhone(p); err != nil {
 			errs["customer_phone"] = "err.phone"
+		} else {
+			in.CustomerPhone = ph.E164()
 		}
 	}
 	if e := strings.TrimSpace(f.CustomerEmail); e != "" {
@@ -156,7 +133,6 @@ func readInvoiceInput(form url.Values, errs views.FieldErrors) (money.InvoiceInp
 
 // invoiceFields names the form fields money calls otherwise.
 var invoiceFields = map[string]string{"expiry": "expiry_minutes"}
-
 
 // currentMerchant loads the merchant of the verified membership.
 func (h *Handler) currentMerchant(r *http.Request) (db.Merchant, error) {

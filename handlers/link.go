@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"errors"
+	"lapak/snap"
 	"net/http"
-	"strings"
 
 	"lapak/money"
 	"lapak/views"
@@ -12,16 +12,6 @@ import (
 // Linking a Netzme merchant (owner): look the merchant up by its registered
 // phone number (Get Merchant Detail, spec §3.5), show what Netzme knows, and
 // save only after the owner confirms (money.LookupMerchant, LinkMerchant).
-
-// netzmePhone turns what an owner types ("0812…", "+62 812…") into the
-// "62…" form the sandbox registers (guess, spec §3.5: format not documented).
-func netzmePhone(s string) (string, bool) {
-	p, ok := normalisePhone(s)
-	if !ok {
-		return "", false
-	}
-	return strings.TrimPrefix(p, "+"), true
-}
 
 func (h *Handler) showLink(w http.ResponseWriter, r *http.Request) {
 	h.renderLink(w, r, http.StatusOK, views.LinkView{})
@@ -48,8 +38,11 @@ func (h *Handler) linkMerchant(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	v := views.LinkView{Errors: views.FieldErrors{}, Input: r.PostForm.Get("phone")}
-	phone, ok := netzmePhone(v.Input)
-	if !ok {
+	// The "62…" form the sandbox registers (guess, §3.5: format not
+	// documented; docs/protocol.md).
+	ph, perr := snap.ParsePhone(v.Input)
+	phone := ph.International()
+	if perr != nil {
 		v.Errors["phone"] = "err.phone"
 		h.renderLink(w, r, http.StatusUnprocessableEntity, v)
 		return

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"lapak/db"
+	"lapak/snap"
 	"lapak/snap/speedcash"
 	"lapak/views"
 )
@@ -74,7 +75,9 @@ func (h *Handler) checkMerchantStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	typed := strings.TrimSpace(r.PostForm.Get("phone"))
-	phone, err := speedcash.NormalizePhone(typed)
+	// SpeedCash wants 62… (speedcash §2.2, §3).
+	ph, err := snap.ParsePhone(typed)
+	phone := ph.International()
 	if err != nil {
 		h.renderMerchantStatus(w, r, http.StatusUnprocessableEntity, typed, views.FieldErrors{"phone": "ms.err.phone"})
 		return

@@ -23,6 +23,7 @@ import (
 	"lapak/snap"
 	"lapak/snap/nicepay"
 	"lapak/snap/speedcash"
+	"lapak/views"
 )
 
 var (
@@ -398,5 +399,27 @@ func TestCVSPagesRolesAndIsolation(t *testing.T) {
 	kinds := page.doc.Find(`[data-testid="cvs-log-kind"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	if strings.Join(kinds, ",") != "Pembayaran,Inquiry,Inquiry" {
 		t.Errorf("log kinds = %v", kinds)
+	}
+}
+
+// TestCVSCodesHaveWords: every response code Lapak answers NICEPAY with is
+// explained in words on the CVS log page (views' cvsCodeKey finds its
+// catalogue entry), in both languages.
+func TestCVSCodesHaveWords(t *testing.T) {
+	codes := []string{snap.MakeCode(200, "00", "00")}
+	for _, e := range []*nicepay.Error{nicepay.ErrBillNotFound, nicepay.ErrBillPaid, nicepay.ErrBillExpired,
+		nicepay.ErrBadAmount, nicepay.ErrGeneral, nicepay.ErrInvalidToken} {
+		codes = append(codes, e.Code)
+	}
+	for _, c := range []struct {
+		status int
+		cse    string
+	}{{400, "01"}, {400, "02"}, {401, "00"}, {401, "03"}, {409, "00"}} {
+		codes = append(codes, snap.MakeCode(c.status, "00", c.cse))
+	}
+	for _, code := range codes {
+		if !views.HasMessage("cvs.code." + code) {
+			t.Errorf("no words for response code %s (cvs.code.%s)", code, code)
+		}
 	}
 }

@@ -22,14 +22,16 @@ func (h *Handler) writeSNAP(w http.ResponseWriter, status int, body []byte) {
 func snapJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return snapError("5000000", "General Error")
+		return snapError(http.StatusInternalServerError, "00", "General Error")
 	}
 	return b
 }
 
-// snapError is the body of a SNAP refusal: responseCode and responseMessage
-// only.
-func snapError(code, message string) []byte {
-	b, _ := json.Marshal(snap.Response{ResponseCode: code, ResponseMessage: message})
+// snapError is the body of a SNAP refusal of a request Lapak serves:
+// responseCode built from the HTTP status, service code "00" (Lapak's
+// callback endpoints have no service code of their own, §2.9) and the SNAP
+// case code, and the message.
+func snapError(httpStatus int, caseCode, message string) []byte {
+	b, _ := json.Marshal(snap.Response{ResponseCode: snap.MakeCode(httpStatus, "00", caseCode), ResponseMessage: message})
 	return b
 }

@@ -17,7 +17,7 @@ const merchantStatusTimeout = 30 * time.Second
 
 // CheckMerchantStatus asks SpeedCash for the merchant's onboarding status
 // (speedcash §2.3) by the owner's phone (already in SpeedCash's form, see
-// speedcash.NormalizePhone): the intent row and its audit line
+// snap.ParsePhone, International): the intent row and its audit line
 // "merchant_status.check" first, the call outside any transaction (the HTTP
 // attempt goes to api_calls through the Recorder), then the answer recorded.
 // The result is what was recorded: Outcome "ok" with the status, or "error"

@@ -1152,11 +1152,11 @@ func CVSBillPage(p Page, v CVSBillView) templ.Component {
 	})
 }
 
-// cvsCodeKey names the catalogue entry explaining a response code we sent.
+// cvsCodeKey names the catalogue entry explaining a response code we sent:
+// every code Lapak answers NICEPAY with has one (a test checks it).
 func cvsCodeKey(code string) string {
-	switch code {
-	case "2000000", "4000001", "4000002", "4010000", "4010001", "4010003", "4090000", "4040012", "4040013", "4040014", "4040019", "5000000":
-		return "cvs.code." + code
+	if key := "cvs.code." + code; HasMessage(key) {
+		return key
 	}
 	return "cvs.code.other"
 }

@@ -173,20 +173,6 @@ func New(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg}, nil
 }
 
-// NormalizePhone turns a number as people type it ("0812-3456-789",
-// "+62 812 3456 789", "628123456789") into the 62… digits SpeedCash expects
-// for notelp_pemilik (speedcash §2.2, §3): snap.ParsePhone written with
-// Phone.International. Errors are the snap.ErrPhone* kinds.
-//
-// Deprecated: call snap.ParsePhone and Phone.International directly.
-func NormalizePhone(s string) (string, error) {
-	p, err := snap.ParsePhone(s)
-	if err != nil {
-		return "", fmt.Errorf("speedcash: %w", err)
-	}
-	return p.International(), nil
-}
-
 type statusResponse struct {
 	ResponseCode    string `json:"responseCode"`
 	ResponseMessage string `json:"responseMessage"`

@@ -224,26 +224,6 @@ func TestSignatureIsSentOverExactBody(t *testing.T) {
 	}
 }
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"0812-3456-7890":    "6281234567890",
-		"+62 812 3456 7890": "6281234567890",
-		"6281200261231":     "6281200261231",
-		"(0812) 345 678":    "62812345678",
-	} {
-		got, err := NormalizePhone(in)
-		if err != nil || got != want {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "12345", "0812abc4567", "+1 415 555 0100", "62812"} {
-		if got, err := NormalizePhone(bad); err == nil || !errors.Is(err, snap.ErrPhoneEmpty) && !errors.Is(err, snap.ErrPhoneCharacter) &&
-			!errors.Is(err, snap.ErrPhonePrefix) && !errors.Is(err, snap.ErrPhoneLength) {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want a snap.ErrPhone* error", bad, got, err)
-		}
-	}
-}
-
 func TestNewRequiresCredentials(t *testing.T) {
 	_, err := New(Config{BaseURL: "http://x"})
 	if err == nil || !strings.Contains(err.Error(), "client id") || !strings.Contains(err.Error(), "private key") {
