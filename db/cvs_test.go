@@ -12,6 +12,7 @@ import (
 )
 
 func TestCVSBillLifecycle(t *testing.T) {
+	t.Parallel()
 	now := clocktest.Base(t)
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
@@ -56,6 +57,7 @@ func TestCVSBillLifecycle(t *testing.T) {
 }
 
 func TestNicepayTokensAndExternalIDs(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	now := clocktest.Base(t)
@@ -82,6 +84,7 @@ func TestNicepayTokensAndExternalIDs(t *testing.T) {
 }
 
 func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	p, fresh, err := d.ReceiveCVSPayment(ctx, "PAY-1", "701589101110", 1_000_000, "{}")
@@ -100,6 +103,7 @@ func TestCVSPaymentInboxIsIdempotent(t *testing.T) {
 }
 
 func TestMerchantStatusChecks(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})

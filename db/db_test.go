@@ -17,6 +17,7 @@ import (
 const testHash = "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA"
 
 func TestOpenEnforcesPragmas(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	p, err := d.Pragmas(t.Context())
 	if err != nil {
@@ -34,6 +35,7 @@ func TestOpenEnforcesPragmas(t *testing.T) {
 }
 
 func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "fresh.db")
 	d, err := db.Open(t.Context(), path, clocktest.Fixed(t))
 	if err != nil {
@@ -63,6 +65,7 @@ func TestMigrationsApplyToFreshFileAndReopen(t *testing.T) {
 }
 
 func TestOpenRefusesNoClock(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "noclock.db")
 	d, err := db.Open(t.Context(), path, nil)
 	if err == nil {
@@ -78,6 +81,7 @@ func TestOpenRefusesNoClock(t *testing.T) {
 // transaction: here a clock 100 days before the base time, which the wall
 // clock cannot be.
 func TestStoredTimesComeFromTheClock(t *testing.T) {
+	t.Parallel()
 	at := clocktest.Base(t).AddDate(0, 0, -100)
 	d := dbtest.New(t, func() time.Time { return at })
 	ctx := t.Context()
@@ -103,6 +107,7 @@ func TestStoredTimesComeFromTheClock(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	u, err := d.CreateUser(ctx, db.NewUser{Email: "  Siti@Toko.ID ", Name: "Siti", PasswordHash: testHash})
@@ -144,6 +149,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestMerchantsAndMemberships(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, err := d.CreateMerchant(ctx, db.NewMerchant{Name: "Toko A", NetzmeCustID: "M_AAAAAAAA"})
@@ -195,6 +201,7 @@ func TestMerchantsAndMemberships(t *testing.T) {
 }
 
 func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
@@ -228,6 +235,7 @@ func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
 }
 
 func TestInTxRollsBackOnError(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	boom := errors.New("boom")
@@ -246,6 +254,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 }
 
 func TestConcurrentWritersDoNotFail(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -268,6 +277,7 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 }
 
 func TestAPICalls(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})

@@ -25,6 +25,7 @@ func newInvoice(t *testing.T, d *db.DB, merchantID int64, ref string, amount int
 }
 
 func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
@@ -81,6 +82,7 @@ func TestInvoiceIntentThenAnswerThenPaidOnce(t *testing.T) {
 }
 
 func TestPaidInvoiceNeedsAmounts(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	m, _ := d.CreateMerchant(t.Context(), db.NewMerchant{Name: "A"})
 	iv := newInvoice(t, d, m.ID, "LPK-2", 100)
@@ -91,6 +93,7 @@ func TestPaidInvoiceNeedsAmounts(t *testing.T) {
 }
 
 func TestInvoicesAreScopedToTheirMerchant(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t, clocktest.Fixed(t))
 	ctx := t.Context()
 	a, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})

@@ -46,6 +46,7 @@ func (a *testApp) hasAudit(t *testing.T, action string) db.AuditEntry {
 // A stranger hammering an owner's account from their own address never
 // stops the owner signing in at the counter.
 func TestStrangerCannotLockOwnerOut(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	m := app.newMerchant(t, "Toko Uji")
 	owner := app.newUser(t, "pemilik@uji.test", false, m.ID, db.RoleOwner)
@@ -74,6 +75,7 @@ func TestStrangerCannotLockOwnerOut(t *testing.T) {
 // After the free failures each attempt waits 1 s, 2 s, 4 s … after the last
 // failure, capped at 15 minutes; the message says how long.
 func TestThrottleDelaysGrowAndCap(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "budi@uji.test", false, 0, "")
 	c := app.client()
@@ -109,6 +111,7 @@ func TestThrottleDelaysGrowAndCap(t *testing.T) {
 }
 
 func TestThrottleSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "rina@uji.test", false, 0, "")
 	c := app.client()
@@ -130,6 +133,7 @@ func TestThrottleSurvivesRestart(t *testing.T) {
 // An address spraying one password over many accounts is slowed down, and
 // an hour of quiet forgets its failures.
 func TestThrottleAddressAndForgetting(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "dewi@uji.test", false, 0, "")
 	c := app.client()
@@ -150,6 +154,7 @@ func TestThrottleAddressAndForgetting(t *testing.T) {
 // --- Changing one's own password -----------------------------------------
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, u, _ := app.loginAs(t, db.RoleCashier)
 	elsewhere := app.client()
@@ -216,6 +221,7 @@ func TestChangePassword(t *testing.T) {
 // Guessing the current password through a signed-in session is throttled
 // like a login.
 func TestChangePasswordThrottled(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, _, _ := app.loginAs(t, db.RoleOwner)
 	form := func(cur string) url.Values {
@@ -248,6 +254,7 @@ func makeResetLink(t *testing.T, admin *client, u db.User) string {
 }
 
 func TestAdminResetLink(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, adm := app.loginAdmin(t)
 	userC, u, _ := app.loginAs(t, db.RoleOwner)
@@ -323,6 +330,7 @@ func TestAdminResetLink(t *testing.T) {
 }
 
 func TestResetLinkExpires(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, _ := app.loginAdmin(t)
 	_, u, _ := app.loginAs(t, db.RoleCashier)
@@ -378,6 +386,7 @@ func enrol(t *testing.T, app *testApp, c *client) ([]byte, []string) {
 }
 
 func TestTwoFactorLogin(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, u, _ := app.loginAs(t, db.RoleOwner)
 	secret, codes := enrol(t, app, c)
@@ -450,6 +459,7 @@ func TestTwoFactorLogin(t *testing.T) {
 // Wrong codes are throttled per account from anywhere (whoever is guessing
 // knows the password), and the half-signed-in state expires.
 func TestTwoFactorThrottleAndExpiry(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, u, _ := app.loginAs(t, db.RoleOwner)
 	secret, _ := enrol(t, app, c)
@@ -483,6 +493,7 @@ func TestTwoFactorThrottleAndExpiry(t *testing.T) {
 }
 
 func TestTwoFactorDisable(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, u, _ := app.loginAs(t, db.RoleOwner)
 	enrol(t, app, c)
@@ -505,6 +516,7 @@ func TestTwoFactorDisable(t *testing.T) {
 
 // An administrator turns off a user's lost second factor.
 func TestAdminDisablesTwoFactor(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, u, _ := app.loginAs(t, db.RoleOwner)
 	enrol(t, app, c)
@@ -535,6 +547,7 @@ func wrongCode(secret []byte, at time.Time, i int) string {
 
 // RFC 6238 Appendix B, SHA-1, the last 6 of its 8 digits.
 func TestTOTPVectors(t *testing.T) {
+	t.Parallel()
 	secret := []byte("12345678901234567890")
 	for _, tt := range []struct {
 		unix int64
@@ -561,6 +574,7 @@ func TestTOTPVectors(t *testing.T) {
 
 // The set-up QR code, drawn as SVG, reads back as the otpauth:// URI.
 func TestTOTPQRCodeReads(t *testing.T) {
+	t.Parallel()
 	uri := totpURI("pemilik+1@uji.test", []byte("12345678901234567890"))
 	if want := "otpauth://totp/Lapak:pemilik+1@uji.test?algorithm=SHA1&digits=6&issuer=Lapak&period=30&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; uri != want {
 		t.Errorf("uri = %s\nwant %s", uri, want)
@@ -601,6 +615,7 @@ func TestTOTPQRCodeReads(t *testing.T) {
 
 // Two browsers sending the same link at once: exactly one sets the password.
 func TestResetLinkConcurrentUse(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, _ := app.loginAdmin(t)
 	_, u, _ := app.loginAs(t, db.RoleCashier)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAdminActionsWriteAudit(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, me := app.loginAdmin(t)
 
@@ -110,6 +111,7 @@ func TestAdminActionsWriteAudit(t *testing.T) {
 }
 
 func TestAdminUsersList(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, _ := app.loginAdmin(t)
 	shop := app.newMerchant(t, "Toko Daftar")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAuditLogPages(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	owner, _, _ := app.loginAs(t, db.RoleOwner)
 	auditor, _, _ := app.loginAs(t, db.RoleAuditor)
@@ -46,6 +47,7 @@ func TestAuditLogPages(t *testing.T) {
 }
 
 func TestAuditLogPaging(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, u := app.loginAdmin(t)
 	for range auditPageSize + 5 {

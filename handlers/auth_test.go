@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoginLogoutRenewsSession(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	m := app.newMerchant(t, "Warung Sari")
 	u := app.newUser(t, "sari@uji.test", false, m.ID, db.RoleOwner)
@@ -81,6 +82,7 @@ func TestLoginLogoutRenewsSession(t *testing.T) {
 }
 
 func TestLoginWrongPassword(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	app.newUser(t, "budi@uji.test", false, 0, "")
 	tests := []struct{ name, email, password, want string }{
@@ -115,6 +117,7 @@ func TestLoginWrongPassword(t *testing.T) {
 }
 
 func TestLoginRateLimitPerAccount(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "kasir@uji.test", false, 0, "")
 	c := app.client()
@@ -143,6 +146,7 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 }
 
 func TestLoginRateLimitPerAddress(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "pemilik@uji.test", false, 0, "")
 	c := app.client()
@@ -157,6 +161,7 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 }
 
 func TestDisabledUser(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	victim, u, _ := app.loginAs(t, db.RoleCashier)
 	admin, _ := app.loginAdmin(t)
@@ -179,6 +184,7 @@ func TestDisabledUser(t *testing.T) {
 }
 
 func TestRoleChecks(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	cashier, _, _ := app.loginAs(t, db.RoleCashier)
 	auditor, _, _ := app.loginAs(t, db.RoleAuditor)
@@ -228,6 +234,7 @@ func TestRoleChecks(t *testing.T) {
 }
 
 func TestNavigationFollowsRole(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	cashier, _, _ := app.loginAs(t, db.RoleCashier)
 	owner, _, _ := app.loginAs(t, db.RoleOwner)
@@ -255,6 +262,7 @@ func TestNavigationFollowsRole(t *testing.T) {
 // Every section marked Ready must answer for a role that sees it: the menu
 // never links to a 404 or a 403.
 func TestReadySectionsAnswer(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	clients := map[db.Role]*client{}
 	for _, r := range []db.Role{db.RoleOwner, db.RoleCashier, db.RoleAuditor} {
@@ -279,6 +287,7 @@ func TestReadySectionsAnswer(t *testing.T) {
 }
 
 func TestNoMerchantUser(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "baru@uji.test", false, 0, "")
 	c := app.client()
@@ -295,6 +304,7 @@ func TestNoMerchantUser(t *testing.T) {
 // Concurrent guesses from one address cannot slip under the limit: the
 // attempt is counted before the (slow) password check.
 func TestLoginRateLimitConcurrent(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	u := app.newUser(t, "serbu@uji.test", false, 0, "")
 	const n = 20

@@ -135,6 +135,7 @@ func countStatus(cbs []db.Callback, s db.CallbackStatus) int {
 }
 
 func TestInvoiceCallbackMarksInvoicePaidWithGrossFeeNet(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-0001", "trx-0001", 2_000_000, "on_seller")
 	res := a.sendCallback("invoice", invoiceBody("trx-0001", "LPK-0001", "M_TOKO0001", 2_000_000, 14_000, a.clock().Add(time.Minute)))
@@ -173,6 +174,7 @@ func slicesContainsAction(es []db.AuditEntry, action string) bool {
 }
 
 func TestOnBuyerFeeInvoiceAcceptsTotalWithFee(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-BUY", "trx-buy", 1_000_000, "on_buyer")
 	// The buyer paid amount + fee; the merchant nets the invoice amount.
@@ -183,6 +185,7 @@ func TestOnBuyerFeeInvoiceAcceptsTotalWithFee(t *testing.T) {
 }
 
 func TestCallbackAuthenticationFailuresAre401AndChangeNothing(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		token string
@@ -224,6 +227,7 @@ func TestCallbackAuthenticationFailuresAre401AndChangeNothing(t *testing.T) {
 }
 
 func TestEmptyConfiguredTokenRefusesEverything(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	a.handler.callbackToken = ""
 	if res := a.sendCallback("qris", qrisBody("RRN000000001", "M_TOKO0001", 10_000, 70), "x-callback-token", ""); res.Code != 401 {
@@ -232,6 +236,7 @@ func TestEmptyConfiguredTokenRefusesEverything(t *testing.T) {
 }
 
 func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-0100", "trx-0100", 2_000_000, "")
 	body := invoiceBody("trx-0100", "LPK-0100", "M_TOKO0001", 2_000_000, 14_000, a.clock())
@@ -271,6 +276,7 @@ func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
 }
 
 func TestAnomaliesAreAcknowledgedAndKeptForReview(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		body   func(a *testApp) string
@@ -316,6 +322,7 @@ func TestAnomaliesAreAcknowledgedAndKeptForReview(t *testing.T) {
 }
 
 func TestCallbackForAnotherMerchantsInvoiceTouchesNothing(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	other, err := a.DB.CreateMerchant(t.Context(), db.NewMerchant{Name: "Toko Lain", NetzmeCustID: "M_LAIN0002"})
 	if err != nil {
@@ -350,6 +357,7 @@ func TestCallbackForAnotherMerchantsInvoiceTouchesNothing(t *testing.T) {
 }
 
 func TestStaticQRISPaymentIsRecordedOnceAndShownAsPayment(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	body := qrisBody("ABC123456789", "M_TOKO0001", 2_500_000, 17_500)
 	for range 3 {
@@ -376,6 +384,7 @@ func TestStaticQRISPaymentIsRecordedOnceAndShownAsPayment(t *testing.T) {
 }
 
 func TestQRISFromUnknownMerchantNeedsReviewWithoutPayment(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	a.sendCallback("qris", qrisBody("ABC000000001", "M_UNKNOWN1", 10_000, 70))
 	cbs := a.callbacks(t)
@@ -385,6 +394,7 @@ func TestQRISFromUnknownMerchantNeedsReviewWithoutPayment(t *testing.T) {
 }
 
 func TestCallbackRequestChecks(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		body   string
@@ -422,6 +432,7 @@ func TestCallbackRequestChecks(t *testing.T) {
 }
 
 func TestSNAPQRISCallbackNeedsAValidSignature(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -453,6 +464,7 @@ func TestSNAPQRISCallbackNeedsAValidSignature(t *testing.T) {
 }
 
 func TestWithdrawNotificationIsStoredOnce(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	body := `{"originalReferenceNo":"WD-1","originalPartnerReferenceNo":"LPK-WD-1","latestTransactionStatus":"00",
 "amount":{"value":"50000.00","currency":"IDR"},"additionalInfo":{"custIdMerchant":"M_TOKO0001","status":"SUCCESS"}}`
@@ -468,6 +480,7 @@ func TestWithdrawNotificationIsStoredOnce(t *testing.T) {
 }
 
 func TestDelayedCallbackAfterInvoiceAlreadyPaidIsDuplicate(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-R", "trx-R", 300_000, "")
 	// A manual status refresh paid it first.

@@ -255,6 +255,7 @@ func (a *testApp) auditActions(t testing.TB) []db.AuditEntry {
 // A Handler without a clock is a wiring bug: New refuses it instead of
 // quietly reading the wall clock, which would split its time from the db's.
 func TestNewNeedsAClock(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "Deps.Now") {
 			t.Errorf("New without Deps.Now: panic %v, want one naming Deps.Now", p)

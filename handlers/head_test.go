@@ -10,6 +10,7 @@ import (
 // Monitors and link checkers send HEAD; it must answer like GET, without a
 // body. A real server, because a ResponseRecorder keeps HEAD bodies.
 func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	srv := httptest.NewServer(app.routes)
 	defer srv.Close()

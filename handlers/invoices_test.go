@@ -105,6 +105,7 @@ func (m *moneyApp) createInvoice(t *testing.T, c *client, form url.Values) db.In
 }
 
 func TestParseRupiah(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -141,6 +142,7 @@ func TestParseRupiah(t *testing.T) {
 }
 
 func TestCreateInvoiceValidation(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleCashier)
 	tests := []struct {
@@ -184,6 +186,7 @@ func TestCreateInvoiceValidation(t *testing.T) {
 }
 
 func TestCreateInvoiceNeedsLinkedMerchant(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	if err := m.DB.UpdateMerchantNetzme(t.Context(), m.merchant.ID, "", m.merchant.Name, "", "", "", ""); err != nil {
 		t.Fatal(err)
@@ -202,6 +205,7 @@ func TestCreateInvoiceNeedsLinkedMerchant(t *testing.T) {
 }
 
 func TestQRISInvoicePaidThroughRefresh(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, user, _ := m.loginAs(t, db.RoleCashier)
 	iv := m.createInvoice(t, c, invoiceForm("customer_name", "Budi", "customer_email", "budi@contoh.id"))
@@ -291,6 +295,7 @@ func TestQRISInvoicePaidThroughRefresh(t *testing.T) {
 }
 
 func TestInvoiceCreationFaultsResolveByRefresh(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault sandbox.Fault
@@ -349,6 +354,7 @@ func TestInvoiceCreationFaultsResolveByRefresh(t *testing.T) {
 // settles an invoice whose creation timed out, both when Netzme made it and
 // when it never arrived.
 func TestUnknownInvoiceResolvesByItself(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		apply bool
 		want  db.InvoiceStatus
@@ -381,6 +387,7 @@ func TestUnknownInvoiceResolvesByItself(t *testing.T) {
 }
 
 func TestInvoiceRefusedByNetzmeIsFailed(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	// A merchant Netzme does not know: a definite refusal, not an unknown outcome.
 	if err := m.DB.UpdateMerchantNetzme(t.Context(), m.merchant.ID, "M_NOSUCH1", m.merchant.Name, "", "", "", ""); err != nil {
@@ -401,6 +408,7 @@ func TestInvoiceRefusedByNetzmeIsFailed(t *testing.T) {
 }
 
 func TestInvoiceRolesAndIsolation(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	owner, _, _ := m.loginAs(t, db.RoleOwner)
 	iv := m.createInvoice(t, owner, invoiceForm())
@@ -451,6 +459,7 @@ func TestInvoiceRolesAndIsolation(t *testing.T) {
 }
 
 func TestInvoiceListFilterSearchPaging(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, u, _ := m.loginAs(t, db.RoleOwner)
 	for i := range invoicePageSize + 2 {
@@ -484,6 +493,7 @@ func TestInvoiceListFilterSearchPaging(t *testing.T) {
 }
 
 func TestInvoicesCSV(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	iv := m.createInvoice(t, c, invoiceForm("amount", "25.000,50", "description", "=HYPERLINK(\"x\")"))

@@ -12,6 +12,7 @@ import (
 // without an owner: the last-owner check and the removal share one
 // transaction. Repeated, because the unsafe order only loses sometimes.
 func TestOwnersRemovingEachOtherAtOnceKeepAnOwner(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	for round := range 15 {
 		m := app.newMerchant(t, "Toko Kembar "+strconv.Itoa(round))

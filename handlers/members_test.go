@@ -11,6 +11,7 @@ import (
 )
 
 func TestCrossMerchantIsolation(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	ownerA, _, shopA := app.loginAs(t, db.RoleOwner)
 	shopB := app.newMerchant(t, "Toko Sebelah")
@@ -40,6 +41,7 @@ func TestCrossMerchantIsolation(t *testing.T) {
 }
 
 func TestMerchantSwitch(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	a := app.newMerchant(t, "Apotek Andalas")
 	b := app.newMerchant(t, "Bakso Barokah")
@@ -79,6 +81,7 @@ func TestMerchantSwitch(t *testing.T) {
 }
 
 func TestOwnerManagesMembers(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	owner, me, shop := app.loginAs(t, db.RoleOwner)
 	existing := app.newUser(t, "ada@uji.test", false, 0, "")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMerchantStatusCheckRecordsAndShowsLastKnown(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	owner, _, m := o.loginAs(t, db.RoleOwner)
 

@@ -106,6 +106,7 @@ func (o *otherSNAPApp) bill(t *testing.T, merchantID int64, customerNo string, d
 }
 
 func TestNicepayTokenContract(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	res, tr, err := o.store.Token(t.Context())
 	if err != nil {
@@ -143,6 +144,7 @@ func TestNicepayTokenContract(t *testing.T) {
 }
 
 func TestNicepayInquiryContract(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	m := o.newMerchant(t, "Toko Kontrak")
 	open := o.bill(t, m.ID, "89101110", 72*time.Hour)
@@ -219,6 +221,7 @@ func TestNicepayInquiryContract(t *testing.T) {
 }
 
 func TestNicepayInquiryMissingHeaderAndField(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	res, tr, _ := o.store.Token(t.Context())
 	if res.HTTPStatus != 200 {
@@ -243,6 +246,7 @@ func TestNicepayInquiryMissingHeaderAndField(t *testing.T) {
 }
 
 func TestNicepaySignatureVariants(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		server, client nicepay.Variant
 		ok             bool
@@ -278,6 +282,7 @@ func TestNicepaySignatureVariants(t *testing.T) {
 }
 
 func TestNicepayPaymentIsIdempotent(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	m := o.newMerchant(t, "Toko Bayar")
 	b := o.bill(t, m.ID, "55555555", time.Hour)
@@ -324,6 +329,7 @@ func TestNicepayPaymentIsIdempotent(t *testing.T) {
 }
 
 func TestCVSPagesRolesAndIsolation(t *testing.T) {
+	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	cashier, _, m := o.loginAs(t, db.RoleCashier)
 	auditor, _, _ := o.loginAs(t, db.RoleAuditor)
@@ -406,6 +412,7 @@ func TestCVSPagesRolesAndIsolation(t *testing.T) {
 // explained in words on the CVS log page (views' cvsCodeKey finds its
 // catalogue entry), in both languages.
 func TestCVSCodesHaveWords(t *testing.T) {
+	t.Parallel()
 	codes := []string{snap.MakeCode(200, "00", "00")}
 	for _, e := range []*nicepay.Error{nicepay.ErrBillNotFound, nicepay.ErrBillPaid, nicepay.ErrBillExpired,
 		nicepay.ErrBadAmount, nicepay.ErrGeneral, nicepay.ErrInvalidToken} {

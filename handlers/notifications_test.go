@@ -11,6 +11,7 @@ import (
 )
 
 func TestNotificationLogAccessAndFilters(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	a.pendingInvoice(t, a.merchant.ID, "LPK-N1", "trx-N1", 100_000, "")
 	a.sendCallback("invoice", invoiceBody("trx-N1", "LPK-N1", "M_TOKO0001", 100_000, 0, a.clock()))
@@ -77,6 +78,7 @@ func TestNotificationLogAccessAndFilters(t *testing.T) {
 }
 
 func TestAdminReapplyIsIdempotentAndResolveNeedsANote(t *testing.T) {
+	t.Parallel()
 	a := callbackApp(t)
 	// The callback arrives before the invoice is known to Lapak: kept for review.
 	a.sendCallback("invoice", invoiceBody("trx-LATE", "LPK-LATE", "M_TOKO0001", 400_000, 2_800, a.clock()))

@@ -13,6 +13,7 @@ import (
 )
 
 func TestPINCreateAndForgot(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	c.get("/pin").wantStatus(t, http.StatusOK)
@@ -76,6 +77,7 @@ func TestPINCreateAndForgot(t *testing.T) {
 }
 
 func TestPINNetzmeDownKeepsIntentUnknown(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	m.sb.Sandbox.InjectFault(string(netzme.EndpointCreatePIN), sandbox.Fault{Kind: sandbox.Fault500})
@@ -90,6 +92,7 @@ func TestPINNetzmeDownKeepsIntentUnknown(t *testing.T) {
 }
 
 func TestLinkMerchantByPhone(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	shop := m.newMerchant(t, "Toko Baru")
 	m.seq++
@@ -142,6 +145,7 @@ func TestLinkMerchantByPhone(t *testing.T) {
 }
 
 func TestBalancePage(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	iv := m.createInvoice(t, c, invoiceForm("amount", "50.000"))
@@ -180,6 +184,7 @@ func TestBalancePage(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	iv := m.createInvoice(t, c, invoiceForm("amount", "30.000", "description", "Bakso"))
@@ -222,6 +227,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestOwnerOnlyPages(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	for _, role := range []db.Role{db.RoleCashier, db.RoleAuditor} {
 		c, _, _ := m.loginAs(t, role)

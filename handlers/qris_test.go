@@ -48,6 +48,7 @@ func (c *client) upload(path, field, name string, data []byte) *response {
 }
 
 func TestQRISStaticAndConversion(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	res := c.get("/qris").wantStatus(t, http.StatusOK)
@@ -91,6 +92,7 @@ func TestQRISStaticAndConversion(t *testing.T) {
 }
 
 func TestQRISDynamicIsAnInvoice(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleCashier)
 	code := m.qrisCodeFromRedirect(t, c.post("/qris", url.Values{"action": {"dynamic"}, "amount": {"25.000"}}))
@@ -111,6 +113,7 @@ func TestQRISDynamicIsAnInvoice(t *testing.T) {
 }
 
 func TestQRISCheckPayload(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	static := m.demo.StaticQRIS
@@ -150,6 +153,7 @@ func TestQRISCheckPayload(t *testing.T) {
 }
 
 func TestQRISPrintAndDownloads(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	code := m.qrisCodeFromRedirect(t, c.post("/qris", url.Values{"action": {"convert"}, "amount": {"20000"}}))
@@ -183,6 +187,7 @@ func TestQRISPrintAndDownloads(t *testing.T) {
 }
 
 func TestStickerCheck(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleCashier)
 	ours, _ := qris.PNG(m.demo.StaticQRIS, 8)
@@ -241,6 +246,7 @@ func TestStickerCheck(t *testing.T) {
 }
 
 func TestQRISRolesAndIsolation(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	owner, _, _ := m.loginAs(t, db.RoleOwner)
 	code := m.qrisCodeFromRedirect(t, owner.post("/qris", url.Values{"action": {"convert"}, "amount": {"20000"}}))

@@ -12,6 +12,7 @@ import (
 )
 
 func TestTopupAndSplitFeeInsufficientThenDoneOnce(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	// A paid sale to deduct a fee for.

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCrossSitePostRejected(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	admin, _ := app.loginAdmin(t)
 	form := url.Values{"name": {"Toko Palsu"}}
@@ -37,6 +38,7 @@ func TestCrossSitePostRejected(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, _, _ := app.loginAs(t, db.RoleOwner)
 	for _, path := range []string{"/", "/login", "/healthz", static.URL("app.css"), "/tidak-ada", "/members/999"} {
@@ -66,6 +68,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c := app.client()
 	res := c.get("/healthz").wantStatus(t, http.StatusOK)
@@ -80,6 +83,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestErrorsLeakNothing(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c, _, _ := app.loginAs(t, db.RoleOwner)
 	res := c.get("/tidak/ada").wantStatus(t, http.StatusNotFound)
@@ -103,6 +107,7 @@ func TestErrorsLeakNothing(t *testing.T) {
 }
 
 func TestNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c := app.client()
 	c.login("seseorang@uji.test", "Sup3r-Rahasia!")
@@ -119,12 +124,14 @@ func TestNoSecretsInLogs(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	big := url.Values{"email": {"a@b.c"}, "password": {strings.Repeat("x", 2<<20)}}
 	app.client().post("/login", big).wantStatus(t, http.StatusRequestEntityTooLarge)
 }
 
 func TestLanguageSwitch(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	anon := app.client()
 	anon.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}}).wantStatus(t, http.StatusSeeOther)
@@ -163,6 +170,7 @@ func TestLanguageSwitch(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	app := newTestApp(t)
 	c := app.client()
 	css := static.URL("app.css")
@@ -190,6 +198,7 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	h1, err := HashPassword("rahasia")
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +233,7 @@ func TestPasswordHashing(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/members": "/members", "": "/", "//evil.example": "/", "/\\evil.example": "/",
 		"https://evil.example/": "/", "members": "/", "/admin/users?x=1": "/admin/users?x=1",
@@ -237,6 +247,7 @@ func TestSafeNext(t *testing.T) {
 // Message keys stored by handlers (flashes, field errors) must exist in the
 // catalogue, or users would see the raw key.
 func TestHandlerMessageKeysExist(t *testing.T) {
+	t.Parallel()
 	key := regexp.MustCompile(`"((?:err|flash|login\.error|admin|members|nav|dashboard)\.[a-z0-9_.]+)"`)
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {

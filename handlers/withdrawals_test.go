@@ -93,6 +93,7 @@ func (m *moneyApp) settleIfPending(t *testing.T, ref string) {
 func pinForm(pin string) url.Values { return url.Values{"pin": {pin}} }
 
 func TestWithdrawalHappyPathPaysOnceAndBalanceDropsByAmount(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	confirm := inquire(t, c, "/withdrawals/inquiry")
@@ -136,6 +137,7 @@ func TestWithdrawalHappyPathPaysOnceAndBalanceDropsByAmount(t *testing.T) {
 }
 
 func TestDoubleSubmitMakesOneWithdrawal(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	confirm := inquire(t, c, "/withdrawals/inquiry")
@@ -165,6 +167,7 @@ func TestDoubleSubmitMakesOneWithdrawal(t *testing.T) {
 }
 
 func TestPINErrorsAreClearAndMoveNoMoney(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	confirm := inquire(t, c, "/withdrawals/inquiry")
@@ -189,6 +192,7 @@ func TestPINErrorsAreClearAndMoveNoMoney(t *testing.T) {
 }
 
 func TestBlockedPINAndChangedBalance(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	// Balance changes between inquiry and confirmation.
@@ -221,6 +225,7 @@ func TestBlockedPINAndChangedBalance(t *testing.T) {
 }
 
 func TestBelowMinimumIsNotOffered(t *testing.T) {
+	t.Parallel()
 	m := newMoneyApp(t)
 	if err := m.sb.Sandbox.Credit(t.Context(), m.demo.CustID, sandbox.WalletBalance, 500_000, "small"); err != nil {
 		t.Fatal(err)
@@ -233,6 +238,7 @@ func TestBelowMinimumIsNotOffered(t *testing.T) {
 }
 
 func TestWithdrawTimeoutButPaidResolvesSuccessWithoutResend(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		apply   bool
@@ -298,6 +304,7 @@ func TestWithdrawTimeoutButPaidResolvesSuccessWithoutResend(t *testing.T) {
 }
 
 func TestRestartBetweenIntentAndAnswerResolvesWithoutSecondPayout(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, u, _ := m.loginAs(t, db.RoleOwner)
 	confirm := inquire(t, c, "/withdrawals/inquiry")
@@ -328,6 +335,7 @@ func TestRestartBetweenIntentAndAnswerResolvesWithoutSecondPayout(t *testing.T) 
 }
 
 func TestWithdrawNotificationFinishesWithdrawal(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	w := m.withdrawalAt(t, c.post(inquire(t, c, "/withdrawals/inquiry"), pinForm(testPIN)))
@@ -351,6 +359,7 @@ func TestWithdrawNotificationFinishesWithdrawal(t *testing.T) {
 }
 
 func TestSecondApproverPath(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	a, ua, _ := m.loginAs(t, db.RoleOwner)
 	b, ub, _ := m.loginAs(t, db.RoleOwner)
@@ -374,6 +383,7 @@ func TestSecondApproverPath(t *testing.T) {
 }
 
 func TestWithdrawalRolesAndIsolation(t *testing.T) {
+	t.Parallel()
 	m := withdrawApp(t)
 	owner, _, _ := m.loginAs(t, db.RoleOwner)
 	w := m.withdrawalAt(t, owner.post(inquire(t, owner, "/withdrawals/inquiry"), pinForm(testPIN)))

@@ -76,6 +76,7 @@ func newEnv(t *testing.T) *env {
 // For each answer Netzme can give, both record the intent and the answer
 // the same way, and an unknown top-up is settled by the same resolver.
 func TestSaleAndTopupShareOnePath(t *testing.T) {
+	t.Parallel()
 	type flow struct {
 		purpose        money.Purpose
 		endpoint       netzme.Endpoint
@@ -209,6 +210,7 @@ func TestSaleAndTopupShareOnePath(t *testing.T) {
 // TestCreateInvoiceRules: what money refuses, all at once and before
 // anything is written or sent.
 func TestCreateInvoiceRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name   string

@@ -47,6 +47,7 @@ func requestsTo(sb *sandboxtest.Server, ep netzme.Endpoint) int {
 }
 
 func TestCheckStaticPaymentsAgainstNetzmeRecord(t *testing.T) {
+	t.Parallel()
 	s, sb, m, d := readsApp(t)
 	q, err := sb.Sandbox.PayStaticQRIS(t.Context(), m.NetzmeCustID, 25_000_00)
 	if err != nil {
@@ -90,6 +91,7 @@ func TestCheckStaticPaymentsAgainstNetzmeRecord(t *testing.T) {
 }
 
 func TestNetzmeTransactionsStopWhenNetzmeFails(t *testing.T) {
+	t.Parallel()
 	s, sb, m, _ := readsApp(t)
 	a := money.Actor{MerchantID: m.ID}
 	day := time.Date(2026, 11, 18, 0, 0, 0, 0, time.FixedZone("WIB", 7*3600))

@@ -62,6 +62,7 @@ func (o *moneyOut) sandboxWithdrawals(t *testing.T) []sandbox.Withdrawal {
 }
 
 func TestSubmittingAFormTwiceShowsTheWithdrawalItStarted(t *testing.T) {
+	t.Parallel()
 	o := newMoneyOut(t)
 	if err := o.sb.Sandbox.Credit(t.Context(), o.cust, sandbox.WalletBalance, 15_000_000, "sales"); err != nil {
 		t.Fatal(err)
@@ -96,6 +97,7 @@ func TestSubmittingAFormTwiceShowsTheWithdrawalItStarted(t *testing.T) {
 }
 
 func TestDepositWithdrawalLeavesTheDepositOnceAndShowsOnTheDepositPage(t *testing.T) {
+	t.Parallel()
 	o := newMoneyOut(t)
 	if err := o.sb.Sandbox.Credit(t.Context(), o.cust, sandbox.WalletDeposit, 8_000_000, "top-up"); err != nil {
 		t.Fatal(err)
@@ -148,6 +150,7 @@ func TestDepositWithdrawalLeavesTheDepositOnceAndShowsOnTheDepositPage(t *testin
 }
 
 func TestCheckPIN(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		pin string
 		ok  bool

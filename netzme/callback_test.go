@@ -49,6 +49,7 @@ const invoiceCallbackQRIS = `{
 }`
 
 func TestDecodeInvoiceCallbackSpecExample(t *testing.T) {
+	t.Parallel()
 	cb, err := DecodeInvoiceCallback([]byte(invoiceCallbackQRIS))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +76,7 @@ func TestDecodeInvoiceCallbackSpecExample(t *testing.T) {
 }
 
 func TestDecodeInvoiceCallbackVariants(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		body  string
@@ -117,6 +119,7 @@ func TestDecodeInvoiceCallbackVariants(t *testing.T) {
 }
 
 func TestDecodeQRISAndWithdrawCallbacks(t *testing.T) {
+	t.Parallel()
 	q, err := DecodeQRISCallback([]byte(`{"originalReferenceNo":"481259805795","amount":{"value":"10000.00","currency":"IDR"},"netAmount":{"value":"9970.00","currency":"IDR"},"feeAmount":{"value":"30.00","currency":"IDR"},"latestTransactionStatus":"00","transactionStatusDesc":"Success","additionalInfo":{"custIdMerchant":"M_1","rrn":"481259805795","localTrasactionDate":20240422,"issuerId":"93600814","type":"pay_qris"}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +144,7 @@ func TestDecodeQRISAndWithdrawCallbacks(t *testing.T) {
 }
 
 func TestCallbackAckAndToken(t *testing.T) {
+	t.Parallel()
 	got := string(CallbackAck("PartnerBankS-12591418", "1dd2d046a86c4058b4b7365e466b66f4"))
 	want := `{"responseCode":"2000000","responseMessage":"Successful","additionalInfo":{"originalPartnerReferenceNo":"PartnerBankS-12591418","originalReferenceNo":"1dd2d046a86c4058b4b7365e466b66f4"}}`
 	if got != want {
@@ -152,6 +156,7 @@ func TestCallbackAckAndToken(t *testing.T) {
 }
 
 func TestVerifySNAPCallback(t *testing.T) {
+	t.Parallel()
 	key := key2048(t)
 	body := []byte(`{"originalReferenceNo":"481259805795","amount":{"value":"10000.00","currency":"IDR"}}`)
 	const ts = "2024-04-22T10:54:57+07:00"
@@ -231,6 +236,7 @@ func parseAck(b []byte) (map[string]any, error) {
 // callback's X-TIMESTAMP may too (§3.19 is not documented): both forms pass,
 // signed as received.
 func TestVerifySNAPCallbackTimestampForms(t *testing.T) {
+	t.Parallel()
 	key := key2048(t)
 	body := []byte(`{"originalReferenceNo":"481259805795","amount":{"value":"10000.00","currency":"IDR"}}`)
 	for _, tc := range []struct {

@@ -17,6 +17,7 @@ import (
 )
 
 func TestPINHashVector(t *testing.T) {
+	t.Parallel()
 	// §2.15 [VERIFIED]: client "banksumpah", merchant M_TB1NMLig, PIN 111111.
 	got := PINHash("banksumpah", "M_TB1NMLig", "111111")
 	if got != "3db6b20266c102a909ce2adb404e5260c01928b87956f106f36bec745b8e1d2a" {
@@ -28,6 +29,7 @@ func TestPINHashVector(t *testing.T) {
 }
 
 func TestCreatePINWire(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/merchant/create-pin", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2000000","responseMessage":"Successful","partnerReferenceNo":"ref-1","additionalInfo":{"type":"create_pin"}}`)
@@ -72,6 +74,7 @@ func TestCreatePINWire(t *testing.T) {
 }
 
 func TestExternalIDFreshPerAttemptAndTokenRefreshOn401(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/payment/balance-inquiry", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2001100","responseMessage":"Successful","partnerReferenceNo":"b1","accountInfo":[{"balanceType":"totalBalance","availableBalance":{"value":"39660270.00","currency":"IDR"}},{"balanceType":"settledBalance","availableBalance":{"value":"18181143.00","currency":"IDR"}}],"additionalInfo":{"custIdMerchant":"M_11t8YAEM"}}`)
@@ -118,6 +121,7 @@ func TestExternalIDFreshPerAttemptAndTokenRefreshOn401(t *testing.T) {
 }
 
 func TestRetryOn401OnlyOnce(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/payment/balance-inquiry", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 401, `{"responseCode":"4011101","responseMessage":"Access Token Invalid"}`)
@@ -134,6 +138,7 @@ func TestRetryOn401OnlyOnce(t *testing.T) {
 }
 
 func TestTokenRefreshedBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/deposit/balance-inquiry", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2001100","responseMessage":"Successful","accountInfo":[{"balanceType":"totalBalance","availableBalance":{"value":"585325.00","currency":"IDR"}}]}`)
@@ -162,6 +167,7 @@ func TestTokenRefreshedBeforeExpiry(t *testing.T) {
 }
 
 func TestConcurrentCallersShareOneTokenFetch(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.tokenDelay = 100 * time.Millisecond
 	f.handle("/api/v1.0/payment/balance-inquiry", func(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +201,7 @@ func withdrawReq() WithdrawRequest {
 }
 
 func TestMoneyCallsReportOutcomeUnknown(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -236,6 +243,7 @@ func TestMoneyCallsReportOutcomeUnknown(t *testing.T) {
 }
 
 func TestNonMoneyCallsGiveAPIError(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/emoney/bank-account-inquiry", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 500, `{"responseCode":"5004200","responseMessage":"General Error"}`)
@@ -248,6 +256,7 @@ func TestNonMoneyCallsGiveAPIError(t *testing.T) {
 }
 
 func TestAPIErrorParsing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -281,6 +290,7 @@ func TestAPIErrorParsing(t *testing.T) {
 }
 
 func TestObserverSeesEveryAttemptRedacted(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/merchant/create-pin", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2000000","responseMessage":"Successful","partnerReferenceNo":"p1"}`)
@@ -318,6 +328,7 @@ func TestObserverSeesEveryAttemptRedacted(t *testing.T) {
 }
 
 func TestNewValidatesConfig(t *testing.T) {
+	t.Parallel()
 	key := key2048(t)
 	tests := []struct {
 		name string
@@ -362,6 +373,7 @@ func TestNewRejects512BitKeyWithoutOptIn(t *testing.T) {
 }
 
 func TestRedirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/payment/balance-inquiry", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "https://elsewhere.invalid/x", http.StatusPermanentRedirect)

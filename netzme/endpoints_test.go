@@ -17,6 +17,7 @@ import (
 // checks the path, that the body signs and decodes, that no JSON number the
 // gateway would re-minify is sent (§2.7), and the decoded result.
 func TestEveryEndpoint(t *testing.T) {
+	t.Parallel()
 	// A merchant's "today" in Jakarta, on the test base date.
 	b := clocktest.Base(t).In(snap.Jakarta)
 	day := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, snap.Jakarta)
@@ -271,6 +272,7 @@ func assertNoRiskyNumbers(t *testing.T, path string, v any) {
 }
 
 func TestCreateInvoiceTransactionRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client(t)
 	for _, in := range []InvoiceTransactionRequest{
@@ -288,6 +290,7 @@ func TestCreateInvoiceTransactionRejectsBadInput(t *testing.T) {
 }
 
 func TestSuccessCodeWithStatusFalseIsUnknown(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/api/v1.0/invoice/create-transaction", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2004700","responseMessage":"Successful","additionalInfo":{"status":false}}`)
@@ -299,6 +302,7 @@ func TestSuccessCodeWithStatusFalseIsUnknown(t *testing.T) {
 }
 
 func TestPathAndVersionOverrides(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	emptyList := func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, `{"responseCode":"2001200","responseMessage":"Successful","detailData":[]}`)
@@ -348,6 +352,7 @@ func TestPathAndVersionOverrides(t *testing.T) {
 }
 
 func TestParseTransactionListVariant(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want TransactionListVariant

@@ -13,6 +13,7 @@ import (
 // documents (§2.13, §3.1, §3.2, §3.5, §3.20) and the guessed withdraw codes
 // (§3.7), through the same check the client runs on every answer.
 func TestErrorKinds(t *testing.T) {
+	t.Parallel()
 	c := &Client{}
 	cases := []struct {
 		ep     Endpoint
@@ -67,6 +68,7 @@ func TestErrorKinds(t *testing.T) {
 // TestErrorKindsTransport: a refused connection proves nothing left; a
 // deadline after sending is a timeout, unknown on a money-moving call.
 func TestErrorKindsTransport(t *testing.T) {
+	t.Parallel()
 	c := &Client{}
 	dial := &net.OpError{Op: "dial", Err: errors.New("connection refused")}
 	if err := c.transportError(EndpointWithdrawProcess, dial); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrOutcomeUnknown) {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParsePhone(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in                            string
 		e164, international, national string
@@ -38,6 +39,7 @@ func TestParsePhone(t *testing.T) {
 }
 
 func TestParsePhoneRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want error

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTimestamp(t *testing.T) {
+	t.Parallel()
 	utc := time.Date(2022, 8, 9, 17, 0, 0, 123456789, time.UTC)
 	got := Timestamp(utc)
 	if got != "2022-08-10T00:00:00+07:00" {
@@ -25,6 +26,7 @@ func TestTimestamp(t *testing.T) {
 }
 
 func TestParseTimestamp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    time.Time
@@ -60,6 +62,7 @@ func TestParseTimestamp(t *testing.T) {
 }
 
 func TestExternalID(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	var digitCount [10]int
 	for range 2000 {
@@ -97,6 +100,7 @@ func TestExternalID(t *testing.T) {
 }
 
 func TestParseAmount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -155,6 +159,7 @@ func TestParseAmount(t *testing.T) {
 }
 
 func TestFormatAmount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   int64
 		want string
@@ -179,6 +184,7 @@ func TestFormatAmount(t *testing.T) {
 }
 
 func TestAmountMinor(t *testing.T) {
+	t.Parallel()
 	if v, err := (Amount{Value: "20000.00", Currency: "IDR"}).Minor(); err != nil || v != 2_000_000 {
 		t.Errorf("IDR: %d, %v", v, err)
 	}
@@ -194,6 +200,7 @@ func TestAmountMinor(t *testing.T) {
 }
 
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		status  int
@@ -330,6 +337,7 @@ func FuzzParseCode(f *testing.F) {
 }
 
 func TestParseReceivedTimestamp(t *testing.T) {
+	t.Parallel()
 	base := time.Date(2026, 11, 21, 3, 54, 21, 0, time.UTC)
 	tests := []struct {
 		in      string

@@ -29,6 +29,7 @@ const (
 )
 
 func TestSymmetricNetzmeVector(t *testing.T) {
+	t.Parallel()
 	if got := BodyHash([]byte(vecBody)); got != vecBodyHash {
 		t.Fatalf("BodyHash = %s, want %s", got, vecBodyHash)
 	}
@@ -63,6 +64,7 @@ func TestSymmetricNetzmeVector(t *testing.T) {
 }
 
 func TestVerifySymmetricRejectsTampering(t *testing.T) {
+	t.Parallel()
 	ok := func() (string, string, string, string, []byte, string) {
 		return vecSecret, "POST", vecPath, vecToken, []byte(vecBody), vecTimestamp
 	}
@@ -102,6 +104,7 @@ func TestVerifySymmetricRejectsTampering(t *testing.T) {
 }
 
 func TestBodyHash(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body, want string
 	}{
@@ -190,6 +193,7 @@ func TestSmallKeyNeedsExplicitOptIn(t *testing.T) {
 }
 
 func TestParseKeyErrors(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"empty":          "",
 		"garbage":        "not a key at all!",
@@ -227,6 +231,7 @@ func key2048(t testing.TB) *rsa.PrivateKey {
 }
 
 func TestPublicKeyForms(t *testing.T) {
+	t.Parallel()
 	key := key2048(t)
 	pkix, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	pkcs1 := x509.MarshalPKCS1PublicKey(&key.PublicKey)
@@ -260,6 +265,7 @@ func TestPublicKeyForms(t *testing.T) {
 }
 
 func TestAsymmetricServiceSignature(t *testing.T) {
+	t.Parallel()
 	key := key2048(t)
 	body := []byte(`{"originalReferenceNo":"abc","amount":{"value":"20000.00","currency":"IDR"}}`)
 	const path = "/v1.0/qr/qr-mpm-notify?x=1"

@@ -7,6 +7,7 @@ import (
 )
 
 func TestIDR(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		minor int64
 		want  string
@@ -35,6 +36,7 @@ func TestIDR(t *testing.T) {
 }
 
 func TestWIB(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in       time.Time
 		want     string

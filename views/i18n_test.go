@@ -12,6 +12,7 @@ import (
 var verb = regexp.MustCompile(`%[sdv]`)
 
 func TestCatalogueHasBothLanguages(t *testing.T) {
+	t.Parallel()
 	for key, m := range catalogue {
 		if strings.TrimSpace(m.id) == "" || strings.TrimSpace(m.en) == "" {
 			t.Errorf("%s: missing a language (id=%q en=%q)", key, m.id, m.en)
@@ -26,6 +27,7 @@ func TestCatalogueHasBothLanguages(t *testing.T) {
 // Every literal key a template asks for must exist, or the page would show
 // the raw key.
 func TestTemplatesUseKnownKeys(t *testing.T) {
+	t.Parallel()
 	lit := regexp.MustCompile(`T\(ctx, "([a-z0-9_.]+)"\s*[,)]`)
 	prefixed := regexp.MustCompile(`"((?:role|error|nav)\.)"\s*\+`)
 	files, err := filepath.Glob("*.templ")
@@ -60,6 +62,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 }
 
 func TestT(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	if got := T(ctx, "nav.invoices"); got != "Tagihan" {
 		t.Errorf("default language: got %q, want Indonesian", got)

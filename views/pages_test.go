@@ -24,6 +24,7 @@ func render(t *testing.T, ctx context.Context, c templ.Component) *goquery.Docum
 }
 
 func TestErrorPagesHaveTexts(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{400, 403, 404, 405, 413, 422, 429, 500} {
 		for _, lang := range []Lang{LangID, LangEN} {
 			doc := render(t, WithLang(context.Background(), lang), ErrorPage(Page{Title: "x"}, ErrorView{Status: status, RequestID: "req-1"}))
@@ -39,6 +40,7 @@ func TestErrorPagesHaveTexts(t *testing.T) {
 }
 
 func TestLayoutNavAndLanguage(t *testing.T) {
+	t.Parallel()
 	p := Page{
 		Title: "Dasbor", Path: "/", Signed: true, UserName: "Sari", UserEmail: "sari@example.com",
 		MerchantID: 2, MerchantName: "Toko Sari", Role: "cashier",

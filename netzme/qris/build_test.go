@@ -7,6 +7,7 @@ import (
 )
 
 func TestStaticReproducesWorkedExample(t *testing.T) {
+	t.Parallel()
 	got, err := Static(exampleMerchant)
 	if err != nil {
 		t.Fatal(err)
@@ -17,6 +18,7 @@ func TestStaticReproducesWorkedExample(t *testing.T) {
 }
 
 func TestStaticWithoutOptionalFields(t *testing.T) {
+	t.Parallel()
 	m := exampleMerchant
 	m.NMID, m.PostalCode, m.MerchantID, m.Criteria = "", "", "", ""
 	s, err := Static(m)
@@ -36,6 +38,7 @@ func TestStaticWithoutOptionalFields(t *testing.T) {
 }
 
 func TestDynamicRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		amount  int64
@@ -74,6 +77,7 @@ func TestDynamicRoundTrip(t *testing.T) {
 }
 
 func TestBuildersRefuseBadInput(t *testing.T) {
+	t.Parallel()
 	mod := func(f func(*Merchant)) Merchant { m := exampleMerchant; f(&m); return m }
 	tests := []struct {
 		name   string
@@ -122,6 +126,7 @@ func checkErr(t *testing.T, s string, err error, kind error, tag string) {
 }
 
 func TestToDynamicSpecVectors(t *testing.T) {
+	t.Parallel()
 	head := strings.Replace(example[:strings.Index(example, "5802ID")], "010211", "010212", 1)
 	tail := example[strings.Index(example, "5802ID") : len(example)-8]
 	tests := []struct {
@@ -156,6 +161,7 @@ func TestToDynamicSpecVectors(t *testing.T) {
 }
 
 func TestToDynamicKeepsMerchantData(t *testing.T) {
+	t.Parallel()
 	// A name containing "5802ID" and a tag 62-99 containing "6304" break
 	// string-replacing converters (qris.md §7, known mistakes).
 	m := exampleMerchant
@@ -190,6 +196,7 @@ func TestToDynamicKeepsMerchantData(t *testing.T) {
 }
 
 func TestToDynamicDropsOldFee(t *testing.T) {
+	t.Parallel()
 	withTip := recrc(strings.Replace(example, "5802ID", "5502015802ID", 1))
 	got, err := ToDynamicWithFee(withTip, 500_000, Fee{FixedMinor: 50_000})
 	if err != nil {
@@ -201,6 +208,7 @@ func TestToDynamicDropsOldFee(t *testing.T) {
 }
 
 func TestToDynamicRefuses(t *testing.T) {
+	t.Parallel()
 	dynamic, err := Dynamic(exampleMerchant, 100_000, "")
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +241,7 @@ func TestToDynamicRefuses(t *testing.T) {
 }
 
 func TestFormatPercent(t *testing.T) {
+	t.Parallel()
 	for h, want := range map[int64]string{250: "2.5", 100: "1", 1: "0.01", 9999: "99.99", 1250: "12.5", 1000: "10"} {
 		if got := formatPercent(h); got != want {
 			t.Errorf("formatPercent(%d) = %q, want %q", h, got, want)

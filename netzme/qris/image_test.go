@@ -34,6 +34,7 @@ func imagePayloads(t *testing.T) map[string]string {
 }
 
 func TestPNGDecodesToPayload(t *testing.T) {
+	t.Parallel()
 	for name, payload := range imagePayloads(t) {
 		for _, module := range []int{2, 4, 8} {
 			t.Run(fmt.Sprintf("%s/%dpx", name, module), func(t *testing.T) {
@@ -89,6 +90,7 @@ func pngGrid(t *testing.T, img image.Image, module int) [][]bool {
 func isDark(c color.Color) bool { return color.GrayModel.Convert(c).(color.Gray).Y < 128 }
 
 func TestSVGMatchesPNG(t *testing.T) {
+	t.Parallel()
 	for name, payload := range imagePayloads(t) {
 		t.Run(name, func(t *testing.T) {
 			svg, err := SVG(payload)
@@ -183,6 +185,7 @@ func svgGrid(t *testing.T, d string, n int) [][]bool {
 }
 
 func TestDataURIRoundTrip(t *testing.T) {
+	t.Parallel()
 	for name, payload := range imagePayloads(t) {
 		t.Run(name, func(t *testing.T) {
 			uri, err := DataURI(payload)
@@ -219,6 +222,7 @@ func TestDataURIRoundTrip(t *testing.T) {
 // code is scaled by a non-integer factor, rotated, lit unevenly, noisy,
 // placed off-centre on a larger background and saved as lossy JPEG.
 func TestDecodePhotoOfSticker(t *testing.T) {
+	t.Parallel()
 	dyn, err := Dynamic(exampleMerchant, 2_500_000, "INV-0001")
 	if err != nil {
 		t.Fatal(err)
@@ -300,6 +304,7 @@ func bilinear(img image.Image, x, y float64) float64 {
 }
 
 func TestDecodeFailures(t *testing.T) {
+	t.Parallel()
 	blank := image.NewGray(image.Rect(0, 0, 200, 200))
 	for i := range blank.Pix {
 		blank.Pix[i] = 255
@@ -330,6 +335,7 @@ func TestDecodeFailures(t *testing.T) {
 }
 
 func TestImageRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	if _, err := PNG(example, 0); err == nil {
 		t.Error("PNG accepted module size 0")
 	}

@@ -18,6 +18,7 @@ var exampleMerchant = Merchant{
 }
 
 func TestCRC16Vectors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want uint16
@@ -36,6 +37,7 @@ func TestCRC16Vectors(t *testing.T) {
 }
 
 func TestCRCHexPads(t *testing.T) {
+	t.Parallel()
 	for c, want := range map[uint16]string{0x0830: "0830", 0x091D: "091D", 0x000A: "000A", 0xE95D: "E95D"} {
 		if got := crcHex(c); got != want {
 			t.Errorf("crcHex(%#x) = %q, want %q", c, got, want)
@@ -44,6 +46,7 @@ func TestCRCHexPads(t *testing.T) {
 }
 
 func TestParseWorkedExample(t *testing.T) {
+	t.Parallel()
 	p, err := Parse("  " + example + "\r\n") // pasted input: outer whitespace trimmed
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +86,7 @@ func TestParseWorkedExample(t *testing.T) {
 
 // The converted forms given in qris.md §7 are valid dynamic codes too.
 func TestParseSpecDynamicExamples(t *testing.T) {
+	t.Parallel()
 	head := example[:strings.Index(example, "5802ID")]
 	tail := example[strings.Index(example, "5802ID") : len(example)-8]
 	tests := []struct {
@@ -114,6 +118,7 @@ func recrc(s string) string { return withCRC(s[:len(s)-8]) }
 const account26 = "26580013ID.NETZME.WWW01189360081400000000170208ABCD12340303UMI"
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	rep := func(old, new string) string { return recrc(strings.Replace(example, old, new, 1)) }
 	dynamic := strings.Replace(example, "010211", "010212", 1)
 	withAmount := func(amount string) string {
@@ -203,6 +208,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestParseWarnings(t *testing.T) {
+	t.Parallel()
 	rep := func(old, new string) string { return recrc(strings.Replace(example, old, new, 1)) }
 	longName := strings.Repeat("N", 30)
 	tests := []struct {
@@ -229,6 +235,7 @@ func TestParseWarnings(t *testing.T) {
 }
 
 func TestEncodeNormalizesCRC(t *testing.T) {
+	t.Parallel()
 	p, err := Parse(example[:len(example)-4] + "e95d")
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +248,7 @@ func TestEncodeNormalizesCRC(t *testing.T) {
 // Offsets point into the trimmed payload, also for errors inside templates,
 // so a UI can highlight the broken part.
 func TestErrorOffsets(t *testing.T) {
+	t.Parallel()
 	rep := func(old, new string) string { return recrc(strings.Replace(example, old, new, 1)) }
 	tests := []struct {
 		name string
@@ -267,6 +275,7 @@ func TestErrorOffsets(t *testing.T) {
 }
 
 func TestErrorText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  *Error
 		want string

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCallbackRetriedAfter500(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	e.rc.failN.Store(2) // Lapak answers 500 twice, then 200
@@ -39,6 +40,7 @@ func TestCallbackRetriedAfter500(t *testing.T) {
 }
 
 func TestCallbackGivesUpAfterBoundedAttempts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.CallbackAttempts = 3; o.CallbackBackoff = time.Millisecond })
 	ctx := ctxT(t)
 	e.rc.failN.Store(100)
@@ -59,6 +61,7 @@ func TestCallbackGivesUpAfterBoundedAttempts(t *testing.T) {
 }
 
 func TestStaticQRISCallback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	q, err := e.sb.PayStaticQRIS(ctx, e.demo.CustID, 2_100_000)
@@ -90,6 +93,7 @@ func TestStaticQRISCallback(t *testing.T) {
 }
 
 func TestCallbackFaults(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	e.sb.InjectCallbackFault(sandbox.CallbackFault{Kind: sandbox.CallbackDrop})
@@ -129,6 +133,7 @@ func TestCallbackFaults(t *testing.T) {
 }
 
 func TestFaultInjection(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cfg := e.srv.Config()
@@ -184,6 +189,7 @@ func TestFaultInjection(t *testing.T) {
 // "Withdraw Process times out but Netzme did pay": the withdrawal exists,
 // the status query finds it, and a resend is refused — never two payouts.
 func TestWithdrawTimeoutButPaid(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -219,6 +225,7 @@ func TestWithdrawTimeoutButPaid(t *testing.T) {
 // Every balance is the sum of its ledger, and the ledger matches the
 // business records: money in = money out + balance.
 func TestLedgerInvariant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -295,6 +302,7 @@ func TestLedgerInvariant(t *testing.T) {
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sandbox.db")
 	ctx := ctxT(t)
 	open := func(opts sandbox.Options) *sandbox.Sandbox {
@@ -338,6 +346,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 }
 
 func TestRequestsRedactPIN(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	e.c.CreatePIN(ctx, netzme.CreatePINRequest{PartnerReferenceNo: "redact-1", CustIDMerchant: e.demo.CustID, PIN: "987654"})
@@ -358,6 +367,7 @@ func TestRequestsRedactPIN(t *testing.T) {
 // A callback that could not be delivered before a restart is delivered after
 // it, to the callback URL of the new run.
 func TestPendingCallbackSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sandbox.db")
 	ctx := ctxT(t)
 	down := newReceiver(t)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestPINLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -72,6 +73,7 @@ func TestPINLifecycle(t *testing.T) {
 }
 
 func TestMerchantDetail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	for _, phone := range []string{"6281234567890", "+6281234567890", "081234567890", "+62 812-3456-7890", "(0812) 3456 7890"} {
@@ -112,6 +114,7 @@ func TestMerchantDetail(t *testing.T) {
 }
 
 func TestInvoiceTransactionQRISPaidEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.FeeBasisPoints = 70 })
 	ctx := ctxT(t)
 	it := e.qrisInvoice(t, 2_500_000)
@@ -231,6 +234,7 @@ func TestInvoiceTransactionQRISPaidEndToEnd(t *testing.T) {
 }
 
 func TestInvoiceTransactionValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	base := func() netzme.InvoiceTransactionRequest {
@@ -276,6 +280,7 @@ func TestInvoiceTransactionValidation(t *testing.T) {
 // (raw_test.go); the client never sends one: it derives basicAmount from the
 // total and the shipping, whatever the split (§3.12, §3.21).
 func TestInvoiceTransactionAmountsAddUp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	for _, tc := range []struct {
@@ -320,6 +325,7 @@ func TestInvoiceTransactionAmountsAddUp(t *testing.T) {
 }
 
 func TestCreateInvoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	inv, err := e.c.CreateInvoice(ctx, netzme.InvoiceRequest{PartnerReferenceNo: "inv-1", CustIDMerchant: e.demo.CustID, AmountMinor: 5_900_000, ShippingMinor: 900_000})
@@ -334,6 +340,7 @@ func TestCreateInvoice(t *testing.T) {
 }
 
 func TestFailAndExpireInvoice(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: time.Now()}
 	e := newEnv(t, func(o *sandbox.Options) { o.Now = clk.Now })
 	ctx := ctxT(t)
@@ -362,6 +369,7 @@ func TestFailAndExpireInvoice(t *testing.T) {
 }
 
 func TestWithdrawalFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -450,6 +458,7 @@ func TestWithdrawalFlow(t *testing.T) {
 }
 
 func TestWithdrawalFailedReturnsMoney(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -480,6 +489,7 @@ func TestWithdrawalFailedReturnsMoney(t *testing.T) {
 }
 
 func TestWithdrawalSettlesByItself(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = 50 * time.Millisecond })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -503,6 +513,7 @@ func TestWithdrawalSettlesByItself(t *testing.T) {
 }
 
 func TestWithdrawRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	small, err := e.sb.AddMerchant(ctx, sandbox.Merchant{Name: "Warung Kecil"})
@@ -541,6 +552,7 @@ func TestWithdrawRefusals(t *testing.T) {
 }
 
 func TestDepositFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID
@@ -624,6 +636,7 @@ func TestDepositFlow(t *testing.T) {
 }
 
 func TestBalanceUnknownMerchantAndBadCredentials(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	_, err := e.c.BalanceDetail(ctx, netzme.BalanceRequest{PartnerReferenceNo: ref(), CustIDMerchant: "M_nobody00"})

@@ -7,6 +7,7 @@ import (
 
 // The number rewrites spec §2.7 verified against tdewolff/minify v2.12.4.
 func TestMinifyNumber(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"1000": "1e3", "10000": "1e4", "50000": "5e4", "1000000": "1e6", "1.50": "1.5", "1.0": "1", "0.0": "0",
 		"0": "0", "10": "10", "100": "100", "600": "600", "3600": "3600", "-1000": "-1e3", "12.25": "12.25",
@@ -18,6 +19,7 @@ func TestMinifyNumber(t *testing.T) {
 }
 
 func TestNetzmeMinifyLeavesStringsAlone(t *testing.T) {
+	t.Parallel()
 	in := `{ "a" : "1000 \" 1.50", "b": [1000, 0, 2.50], "c": {"d": "x"} }`
 	want := `{"a":"1000 \" 1.50","b":[1e3,0,2.5],"c":{"d":"x"}}`
 	if got := string(netzmeMinify([]byte(in))); got != want {

@@ -43,6 +43,7 @@ func postForm(t *testing.T, u string, form url.Values, site string) *http.Respon
 }
 
 func TestSandboxPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	exact := e.qrisInvoice(t, 2_500_000)
@@ -132,6 +133,7 @@ func TestSandboxPage(t *testing.T) {
 }
 
 func TestSandboxPageSettlesWithdrawal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *sandbox.Options) { o.WithdrawSettleDelay = -1 })
 	ctx := ctxT(t)
 	cust := e.demo.CustID

@@ -111,6 +111,7 @@ func (rc *rawClient) resign(r *http.Request, body string) {
 }
 
 func TestRawServiceHeaderChecks(t *testing.T) {
+	t.Parallel()
 	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
@@ -166,6 +167,7 @@ func TestRawServiceHeaderChecks(t *testing.T) {
 }
 
 func TestRawBodyChecks(t *testing.T) {
+	t.Parallel()
 	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
@@ -200,6 +202,7 @@ func TestRawBodyChecks(t *testing.T) {
 // Netzme re-minifies numbers before hashing (spec §2.7): a body with 1000
 // signed as sent fails there, so it fails here; 0 and 600 survive.
 func TestRawNumberMinifyQuirk(t *testing.T) {
+	t.Parallel()
 	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	rc.login()
@@ -216,6 +219,7 @@ func TestRawNumberMinifyQuirk(t *testing.T) {
 }
 
 func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: clocktest.Base(t)}
 	srv := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clk.Now; o.TokenTTL = time.Hour })
 	rc := newRaw(t, srv, clk.Now)
@@ -248,6 +252,7 @@ func TestRawExternalIDReuseAndExpiredToken(t *testing.T) {
 }
 
 func TestRawTokenChecks(t *testing.T) {
+	t.Parallel()
 	srv := sandboxtest.NewServer(t)
 	rc := newRaw(t, srv, nil)
 	other := newRaw(t, srv, nil)
@@ -298,6 +303,7 @@ func TestRawTokenChecks(t *testing.T) {
 // (/api-qris/v2.0) and at the QA tool's path, each reading the merchant where
 // its variant puts it; the client's two variants both work.
 func TestTransactionListPaths(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := ctxT(t)
 	it := e.qrisInvoice(t, 2_500_000)

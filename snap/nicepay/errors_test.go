@@ -13,6 +13,7 @@ import (
 )
 
 func TestResultErrKinds(t *testing.T) {
+	t.Parallel()
 	kinds := []error{ErrUnauthorized, ErrInvalidField, ErrDuplicateExternalID, ErrBillNotFound, ErrBillPaid,
 		ErrBillExpired, ErrBadAmount, ErrInvalidToken, ErrGeneral}
 	for _, tc := range []struct {
@@ -62,6 +63,7 @@ func TestResultErrKinds(t *testing.T) {
 // Over HTTP: a merchant that refuses NICEPAY's token, and one that answers
 // an inquiry with Paid Bill, give the Store errors of the matching kind.
 func TestStoreErrorsHaveKinds(t *testing.T) {
+	t.Parallel()
 	nicepayKey, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestValidateInquiry(t *testing.T) {
+	t.Parallel()
 	ok := InquiryRequest{PartnerServiceID: "7015", CustomerNo: "89101110", PayNo: "701589101110", InquiryRequestID: "418", MitraCd: "ALMA"}
 	cases := []struct {
 		name   string
@@ -40,6 +41,7 @@ func TestValidateInquiry(t *testing.T) {
 }
 
 func TestParseVariant(t *testing.T) {
+	t.Parallel()
 	if v, err := ParseVariant(""); err != nil || v != VariantDocumented {
 		t.Errorf(`"" = %v, %v; want the documented default`, v, err)
 	}
@@ -49,6 +51,7 @@ func TestParseVariant(t *testing.T) {
 }
 
 func TestCheckTokenAndRequestRecipes(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +104,7 @@ func TestCheckTokenAndRequestRecipes(t *testing.T) {
 // (snap §3.3): token, inquiry and payment accept both, signed as received,
 // and still enforce the skew window.
 func TestTimestampWithOrWithoutMillis(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)

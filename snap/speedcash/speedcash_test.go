@@ -55,6 +55,7 @@ func newPair(t *testing.T) (*Client, *Simulator, *recorder, *httptest.Server) {
 }
 
 func TestMerchantStatusEveryDocumentedCode(t *testing.T) {
+	t.Parallel()
 	c, _, rec, _ := newPair(t)
 	cases := []struct {
 		phone    string
@@ -111,6 +112,7 @@ func TestMerchantStatusEveryDocumentedCode(t *testing.T) {
 }
 
 func TestMerchantStatusDuplicateExternalID(t *testing.T) {
+	t.Parallel()
 	c, _, _, _ := newPair(t)
 	if _, err := c.MerchantStatus(t.Context(), "6281200261231", "20240515065602642"); err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestMerchantStatusDuplicateExternalID(t *testing.T) {
 }
 
 func TestMerchantStatusBadSignature(t *testing.T) {
+	t.Parallel()
 	c, _, _, _ := newPair(t)
 	c.cfg.ClientSecret = "not-the-secret"
 	_, err := c.MerchantStatus(t.Context(), "6281200261231", "")
@@ -135,6 +138,7 @@ func TestMerchantStatusBadSignature(t *testing.T) {
 // A token refused by SpeedCash is a configuration problem: ErrUnauthorized,
 // and no Merchant Status request is made.
 func TestTokenRefusedIsUnauthorized(t *testing.T) {
+	t.Parallel()
 	c, s, _, _ := newPair(t)
 	c.cfg.ClientID = "someone-else"
 	_, err := c.MerchantStatus(t.Context(), "6281200261231", "")
@@ -146,6 +150,7 @@ func TestTokenRefusedIsUnauthorized(t *testing.T) {
 // Every documented refusal has exactly one kind, and the kinds are distinct
 // except where the table says two codes mean the same.
 func TestEveryDocumentedCodeHasOneKind(t *testing.T) {
+	t.Parallel()
 	all := []error{ErrInvalidField, ErrUnauthorized, ErrDuplicateExternalID, ErrBadRequest, ErrForbidden, ErrGeneral, ErrNoAnswer}
 	seen := map[error]string{}
 	for _, code := range Codes {
@@ -185,6 +190,7 @@ func snapStatus(code string) int {
 }
 
 func TestMerchantStatusMissingHeader(t *testing.T) {
+	t.Parallel()
 	c, _, _, srv := newPair(t)
 	if _, err := c.accessToken(t.Context()); err != nil {
 		t.Fatal(err)
@@ -204,6 +210,7 @@ func TestMerchantStatusMissingHeader(t *testing.T) {
 }
 
 func TestMerchantStatusNoAnswer(t *testing.T) {
+	t.Parallel()
 	c, _, _, srv := newPair(t)
 	srv.Close()
 	_, err := c.MerchantStatus(t.Context(), "6281200261231", "")
@@ -213,6 +220,7 @@ func TestMerchantStatusNoAnswer(t *testing.T) {
 }
 
 func TestSignatureIsSentOverExactBody(t *testing.T) {
+	t.Parallel()
 	// The simulator verifies with the secret over the received bytes; a
 	// client signing another path must be refused.
 	c, _, _, _ := newPair(t)
@@ -225,6 +233,7 @@ func TestSignatureIsSentOverExactBody(t *testing.T) {
 }
 
 func TestNewRequiresCredentials(t *testing.T) {
+	t.Parallel()
 	_, err := New(Config{BaseURL: "http://x"})
 	if err == nil || !strings.Contains(err.Error(), "client id") || !strings.Contains(err.Error(), "private key") {
 		t.Fatalf("err = %v", err)
