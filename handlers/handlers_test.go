@@ -60,19 +60,37 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newTestApp(t testing.TB) *testApp {
+// testOption adds to the app newTestApp builds: it may set Deps before the
+// Handler is made and return a step to run once the routes exist (nil for
+// none).
+type testOption func(t testing.TB, a *testApp, d *Deps) (after func())
+
+// newTestApp is the one builder of handler test apps: a fresh database on
+// the test clock, real sessions and the real router; options add a Netzme
+// sandbox (withSandbox), the other SNAP services (withOtherSNAP), ...
+func newTestApp(t testing.TB, opts ...testOption) *testApp {
 	t.Helper()
 	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
 	// No cleanup goroutine: it would outlive the test's database.
 	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
-	a.handler = New(Deps{
+	d := Deps{
 		DB:       a.DB,
 		Sessions: sessions,
 		Logger:   slog.New(slog.NewJSONHandler(a.logs, nil)),
 		Now:      a.clock,
-	})
+	}
+	var after []func()
+	for _, o := range opts {
+		if f := o(t, a, &d); f != nil {
+			after = append(after, f)
+		}
+	}
+	a.handler = New(d)
 	a.routes = a.handler.Routes()
+	for _, f := range after {
+		f()
+	}
 	return a
 }
 

@@ -2,17 +2,14 @@ package handlers
 
 import (
 	"encoding/csv"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
-	"lapak/db/dbtest"
 	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/netzme"
@@ -31,31 +28,37 @@ type moneyApp struct {
 
 func newMoneyApp(t *testing.T) *moneyApp {
 	t.Helper()
-	// The sandbox (and the client, which shares its clock) starts at the base
-	// time and runs on, so its own delays (withdrawals settle after 300 ms)
-	// still pass; the app's clock stays at the base time unless advanced.
-	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
-	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
-	a.DB = dbtest.New(t, a.clock)
-	cfg := sb.Config()
-	// Short: fault-injected timeouts must not slow the suite.
-	cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
-	cfg.Observer = money.Recorder{DB: a.DB, Now: a.clock}
-	nz, err := netzme.New(cfg)
-	if err != nil {
-		t.Fatal(err)
+	m := &moneyApp{}
+	m.testApp = newTestApp(t, withSandbox(m))
+	return m
+}
+
+// withSandbox talks to a fresh Netzme sandbox over HTTP, with the app's
+// merchant linked to the sandbox's demo merchant; m receives both.
+func withSandbox(m *moneyApp) testOption {
+	return func(t testing.TB, a *testApp, d *Deps) func() {
+		// The sandbox (and the client, which shares its clock) starts at the
+		// base time and runs on, so its own delays (withdrawals settle after
+		// 300 ms) still pass; the app's clock stays at the base time unless
+		// advanced.
+		m.sb = sandboxtest.NewServer(t, func(o *sandbox.Options) { o.Now = clocktest.Running(t) })
+		cfg := m.sb.Config()
+		// Short: fault-injected timeouts must not slow the suite.
+		cfg.HTTPClient = &http.Client{Timeout: 1500 * time.Millisecond}
+		cfg.Observer = money.Recorder{DB: a.DB, Now: a.clock}
+		nz, err := netzme.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Netzme, d.CallbackToken = nz, m.sb.Sandbox.Identity().CallbackToken
+		m.demo = m.sb.Sandbox.DemoMerchant()
+		a.merchant, err = a.DB.CreateMerchant(t.Context(), db.NewMerchant{Name: m.demo.Name, NetzmeCustID: m.demo.CustID,
+			City: m.demo.City, NMID: m.demo.NMID, Phone: m.demo.Phone, StaticQRIS: m.demo.StaticQRIS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nil
 	}
-	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
-	a.handler = New(Deps{DB: a.DB, Sessions: sessions, Logger: slog.New(slog.NewJSONHandler(a.logs, nil)),
-		Now: a.clock, Netzme: nz, CallbackToken: sb.Sandbox.Identity().CallbackToken})
-	a.routes = a.handler.Routes()
-	demo := sb.Sandbox.DemoMerchant()
-	a.merchant, err = a.DB.CreateMerchant(t.Context(), db.NewMerchant{Name: demo.Name, NetzmeCustID: demo.CustID,
-		City: demo.City, NMID: demo.NMID, Phone: demo.Phone, StaticQRIS: demo.StaticQRIS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &moneyApp{testApp: a, sb: sb, demo: demo}
 }
 
 // otherMerchant creates a second merchant with an owner and one invoice row

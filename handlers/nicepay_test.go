@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,11 +13,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
-	"lapak/db/dbtest"
-	"lapak/internal/clocktest"
 	"lapak/money"
 	"lapak/snap"
 	"lapak/snap/nicepay"
@@ -59,10 +55,22 @@ type otherSNAPApp struct {
 
 func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	t.Helper()
+	o := &otherSNAPApp{}
+	o.testApp = newTestApp(t, withOtherSNAP(o, variant))
+	return o
+}
+
+// withOtherSNAP configures NICEPAY (with variant) and SpeedCash against their
+// simulators and serves the app over real HTTP, so the NICEPAY store
+// simulator can call it; o receives them.
+func withOtherSNAP(o *otherSNAPApp, variant nicepay.Variant) testOption {
+	return func(t testing.TB, a *testApp, d *Deps) func() {
+		return o.configure(t, a, d, variant)
+	}
+}
+
+func (o *otherSNAPApp) configure(t testing.TB, a *testApp, d *Deps, variant nicepay.Variant) func() {
 	key := nicepayKey(t)
-	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
-	a.DB = dbtest.New(t, a.clock)
-	o := &otherSNAPApp{testApp: a}
 	o.srv = httptest.NewUnstartedServer(nil)
 	o.store = &nicepay.Store{BaseURL: "http://" + o.srv.Listener.Addr().String(), Now: a.clock,
 		Signer: nicepay.Signer{ClientID: npClientID, ClientSecret: npSecret, PrivateKey: key, Variant: variant}}
@@ -79,17 +87,15 @@ func newOtherSNAPApp(t *testing.T, variant nicepay.Variant) *otherSNAPApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
-	a.handler = New(Deps{DB: a.DB, Sessions: sessions, Logger: slog.New(slog.NewJSONHandler(a.logs, nil)), Now: a.clock,
-		OtherSNAP: OtherSNAP{
-			NICEPAY:          nicepay.Verifier{ClientID: npClientID, ClientSecret: npSecret, PublicKey: &key.PublicKey, Variant: variant},
-			PartnerServiceID: npPrefix, NICEPAYStore: o.store, SpeedCash: scClient, SpeedCashSimulated: true,
-		}})
-	a.routes = a.handler.Routes()
-	o.srv.Config.Handler = a.routes
-	o.srv.Start()
-	t.Cleanup(o.srv.Close)
-	return o
+	d.OtherSNAP = OtherSNAP{
+		NICEPAY:          nicepay.Verifier{ClientID: npClientID, ClientSecret: npSecret, PublicKey: &key.PublicKey, Variant: variant},
+		PartnerServiceID: npPrefix, NICEPAYStore: o.store, SpeedCash: scClient, SpeedCashSimulated: true,
+	}
+	return func() {
+		o.srv.Config.Handler = a.routes
+		o.srv.Start()
+		t.Cleanup(o.srv.Close)
+	}
 }
 
 // bill creates a bill directly with fixed numbers, expiring in d.
