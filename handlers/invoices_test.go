@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"lapak/db"
 	"lapak/internal/clocktest"
 	"lapak/money"
