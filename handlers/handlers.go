@@ -67,6 +67,10 @@ type Handler struct {
 
 	other OtherSNAP // issue 7: NICEPAY CVS and SpeedCash
 
+	// stickerSlots holds one token per sticker image being decoded (at most
+	// stickerDecoders, see sticker.go).
+	stickerSlots chan struct{}
+
 	// Failed logins: per account (normalised e-mail) and per client address.
 	accountLimit *limiter
 	addressLimit *limiter
@@ -102,6 +106,7 @@ func New(d Deps) *Handler {
 		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
 		accountLimit:  newLimiter(accountFailures, failureWindow, now),
 		addressLimit:  newLimiter(addressFailures, failureWindow, now),
+		stickerSlots:  make(chan struct{}, stickerDecoders),
 	}
 	h.netzmePublicKey = d.NetzmePublicKey
 	h.other = d.OtherSNAP

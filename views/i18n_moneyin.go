@@ -134,8 +134,14 @@ func init() {
 		"err.qris.missing":      {"Isi QRIS tidak lengkap (ada data wajib yang hilang).", "The QRIS payload is incomplete (a mandatory field is missing)."},
 		"err.qris.invalid":      {"Isi QRIS memuat nilai yang tidak sah.", "The QRIS payload holds an invalid value."},
 		"err.qris.syntax":       {"Ini bukan isi QRIS yang sah.", "This is not a valid QRIS payload."},
-		"err.image":             {"Gambar tidak dapat dibaca. Unggah PNG, JPEG atau GIF.", "The image cannot be read. Upload a PNG, JPEG or GIF."},
-		"err.image.noqr":        {"Tidak ada kode QR yang terbaca di gambar. Foto lebih dekat dan tegak lurus.", "No QR code could be read in the image. Take the photo closer and straight on."},
+		"err.image":             {"Gambar tidak dapat dibaca. Unggah foto JPEG, PNG, WebP atau GIF.", "The image cannot be read. Upload a JPEG, PNG, WebP or GIF photo."},
+		"err.image.toolarge":    {"Gambar terlalu besar untuk diperiksa.", "The image is too large to check."},
+		"err.image.toolarge.detail": {
+			"Ukurannya %d × %d piksel; paling besar %d megapiksel. Foto ulang dengan resolusi lebih rendah, atau kecilkan gambarnya dulu.",
+			"It is %d × %d pixels; at most %d megapixels are accepted. Take the photo again at a lower resolution, or shrink the image first.",
+		},
+		"err.image.busy": {"Lapak sedang memeriksa foto lain. Coba lagi dalam beberapa detik.", "Lapak is checking other photos right now. Try again in a few seconds."},
+		"err.image.noqr": {"Tidak ada kode QR yang terbaca di gambar. Foto lebih dekat dan tegak lurus.", "No QR code could be read in the image. Take the photo closer and straight on."},
 
 		"link.title":             {"Hubungkan Netzme", "Link Netzme"},
 		"link.none":              {"Toko ini belum terhubung ke akun Toko Netzme.", "This shop is not linked to a Toko Netzme account yet."},
