@@ -71,6 +71,9 @@ type Handler struct {
 	// stickerDecoders, see sticker.go).
 	stickerSlots chan struct{}
 
+	// routable lists the IfRoute sections the router serves (nav.go).
+	routable map[string]bool
+
 	// Failed logins: per account (normalised e-mail) and per client address.
 	accountLimit *limiter
 	addressLimit *limiter
@@ -193,6 +196,7 @@ func (h *Handler) Routes() http.Handler {
 			})
 		})
 	})
+	h.markRoutable(r)
 	return r
 }
 
