@@ -104,7 +104,7 @@ func TestStickerTooLargeRefusedWithoutDecoding(t *testing.T) {
 	if got := res.text("error-image"); !strings.Contains(got, "terlalu besar") {
 		t.Errorf("message %q, want the Indonesian 'terlalu besar'", got)
 	}
-	if got := res.text("image-toolarge"); !strings.Contains(got, "20000 × 20000") || !strings.Contains(got, "16 megapiksel") {
+	if got := res.text("image-toolarge"); !strings.Contains(got, "20.000 × 20.000") || !strings.Contains(got, "16 megapiksel") {
 		t.Errorf("detail %q, want the size and the 16 MP limit of an RGB PNG", got)
 	}
 }
