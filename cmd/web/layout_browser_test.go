@@ -16,6 +16,8 @@ import (
 
 	"lapak/db"
 	"lapak/handlers"
+	"lapak/netzme"
+	"lapak/netzme/sandbox"
 )
 
 // viewport is a window size the pages must fit: the counter PC and a phone.
@@ -346,4 +348,44 @@ func TestBrowserNavScreenshots(t *testing.T) {
 		t.Error("390×844: the invoice QR is below the fold")
 	}
 	shot("invoice-390")
+}
+
+// A form that waits for Netzme says so: its button turns "Memproses…" and
+// takes no second click, so a cashier facing a slow Netzme does not create
+// the invoice twice.
+func TestBrowserNetzmeFormSaysMemprosesAndSubmitsOnce(t *testing.T) {
+	a := startTestApp(t, map[string]string{"NETZME_TIMEOUT": "3s"})
+	ctx := newBrowser(t)
+	type css = chromedp.CSS
+	a.sandbox.InjectFault(string(netzme.EndpointCreateInvoiceTransaction), sandbox.Fault{Kind: sandbox.FaultTimeout})
+	within(t, ctx, "fill the invoice form", 20*time.Second,
+		chromedp.Navigate(a.URL+"/login"),
+		login(testAdminEmail, testAdminPassword),
+		chromedp.WaitVisible(css(`[data-testid=dashboard-heading]`)),
+		chromedp.Navigate(a.URL+"/invoices"),
+		chromedp.WaitVisible(css(`[data-testid=invoice-form]`)),
+		chromedp.SendKeys(css(`#amount`), "12000"),
+		chromedp.SendKeys(css(`#description`), "Teh manis"),
+		chromedp.Click(css(`[data-testid=invoice-submit]`)),
+	)
+	busy, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+	  const b = document.querySelector("[data-testid=invoice-submit]");
+	  return b ? b.disabled + " " + b.textContent : "gone";
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy != "true Memproses…" {
+		t.Errorf("while Netzme is asked the button is %q, want disabled and 'Memproses…'", busy)
+	}
+	// A second press changes nothing.
+	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=invoice-form]").requestSubmit()`))
+	within(t, ctx, "the answer", 30*time.Second, chromedp.WaitVisible(css(`[data-testid=invoice-status]`)))
+	var n int
+	if err := a.db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM invoices WHERE description = 'Teh manis'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d invoices created, want 1", n)
+	}
 }
