@@ -101,7 +101,8 @@ func TestBrowserDepositTopupAndWithdrawalWithPIN(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid=topup-form]`)),
 		chromedp.SendKeys(css(`[data-testid=topup-form] #amount`), "Rp 100.000"),
 		chromedp.Click(css(`[data-testid=topup-submit]`)),
-		chromedp.WaitVisible(css(`[data-testid=page-heading]`)),
+		// The top-up invoice's page (the deposit page has a heading too).
+		chromedp.WaitVisible(css(`[data-testid=invoice-status]`)),
 	)
 	payOpenInvoiceInSandbox(t, ctx, a)
 	// The callback lands; Netzme credits the top-up less its MDR, and Lapak
