@@ -78,6 +78,13 @@ type Handler struct {
 	other OtherSNAP // issue 7: NICEPAY CVS and SpeedCash
 
 	publicURL string // base of password reset links ("" = from the request)
+
+	// stickerSlots holds one token per sticker image being decoded (at most
+	// stickerDecoders, see sticker.go).
+	stickerSlots chan struct{}
+
+	// routable lists the IfRoute sections the router serves (nav.go).
+	routable map[string]bool
 }
 
 // New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
@@ -104,6 +111,7 @@ func New(d Deps) *Handler {
 		callbackToken: d.CallbackToken,
 		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
 		publicURL:     d.PublicURL,
+		stickerSlots:  make(chan struct{}, stickerDecoders),
 	}
 	h.money = d.Money
 	if h.money == nil {
@@ -198,6 +206,7 @@ func (h *Handler) Routes() http.Handler {
 			})
 		})
 	})
+	h.markRoutable(r)
 	return r
 }
 

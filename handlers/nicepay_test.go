@@ -409,7 +409,7 @@ func TestCVSPagesRolesAndIsolation(t *testing.T) {
 		t.Errorf("state after simulated payment = %q", s)
 	}
 	kinds := page.doc.Find(`[data-testid="cvs-log-kind"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
-	if strings.Join(kinds, ",") != "Pembayaran,Inquiry,Inquiry" {
+	if strings.Join(kinds, ",") != "Pembayaran,Cek tagihan,Cek tagihan" {
 		t.Errorf("log kinds = %v", kinds)
 	}
 }

@@ -21,8 +21,7 @@ func TestBrowserCVSBillSlipInquiryAndMerchantStatus(t *testing.T) {
 	within(t, ctx, "log in", 20*time.Second,
 		chromedp.Navigate(a.URL+"/"),
 		login(testAdminEmail, testAdminPassword),
-		chromedp.WaitVisible(css(`[data-testid=nav-cvs]`)),
-		chromedp.Click(css(`[data-testid=nav-cvs]`)),
+		menu("sales", "cvs"),
 		chromedp.WaitVisible(css(`[data-testid=cvs-form]`)),
 	)
 	within(t, ctx, "create bill", 20*time.Second,
@@ -61,16 +60,16 @@ func TestBrowserCVSBillSlipInquiryAndMerchantStatus(t *testing.T) {
 		chromedp.Click(css(`[data-testid=cvs-simulate-inquiry]`)),
 		chromedp.WaitVisible(css(`[data-testid=cvs-log-row]`)),
 	)
-	if kind := text(t, ctx, `[data-testid=cvs-log-kind]`); kind != "Inquiry" {
+	if kind := text(t, ctx, `[data-testid=cvs-log-kind]`); kind != "Cek tagihan" {
 		t.Errorf("log kind = %q", kind)
 	}
-	if code := text(t, ctx, `[data-testid=cvs-log-code]`); !strings.HasPrefix(code, "2000000") {
-		t.Errorf("log answer = %q, want 2000000", code)
+	if code := text(t, ctx, `[data-testid=cvs-log-code]`); !strings.HasPrefix(code, "berhasil") || !strings.Contains(code, "2000000") {
+		t.Errorf("log answer = %q, want the words (berhasil) first and the code 2000000 after them", code)
 	}
 	screenshot(t, ctx, "cvs-log")
 
 	within(t, ctx, "merchant status", 30*time.Second,
-		chromedp.Click(css(`[data-testid=nav-merchantstatus]`)),
+		menu("shop", "merchantstatus"),
 		chromedp.WaitVisible(css(`[data-testid=ms-form]`)),
 		chromedp.SendKeys(css(`#phone`), "0812 0026 1231"),
 		chromedp.Click(css(`[data-testid=ms-submit]`)),
