@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/makiuchi-d/gozxing"
+	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
@@ -471,15 +472,40 @@ func DecodeImage(r io.Reader) (string, error) {
 	return "", ErrNoQRCode
 }
 
-// readQR runs the ZXing QR reader (finder-pattern detector, TRY_HARDER)
-// with both binarizers: the hybrid one copes with uneven lighting, the
-// global one with small or blurry codes.
+// readQR reads a QR code from img with ZXing, the way its documentation
+// means the reader to be used: the finder-pattern detector (TRY_HARDER: scan
+// every third row) over the hybrid binarizer, which copes with uneven
+// lighting, then over the global one, which copes with small or blurry
+// codes. When both fail, the image may be a clean rendered code — Netzme's
+// qrImage, a screenshot — whose data happens to hold a finder-like 1:1:3:1:1
+// run: the detector stops at three plausible finders and can pick that run.
+// PURE_BARCODE then reads the code straight off its bounding box, and the
+// multi-code detector weighs every finder candidate instead of the first
+// three it trusts. Reed–Solomon (and the caller's QRIS CRC) reject a wrong
+// sampling, so the fallbacks cannot invent a payload.
 func readQR(img image.Image) (string, bool) {
 	src := luminance(img)
 	if text, ok := readDetected(gozxing.NewHybridBinarizer(src), tryHarder); ok {
 		return text, true
 	}
-	return readDetected(gozxing.NewGlobalHistgramBinarizer(src), tryHarder)
+	if text, ok := readDetected(gozxing.NewGlobalHistgramBinarizer(src), tryHarder); ok {
+		return text, true
+	}
+	if bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src)); err == nil {
+		pure := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+		if res, err := qrcode.NewQRCodeReader().Decode(bmp, pure); err == nil {
+			return res.GetText(), true
+		}
+		if res, err := multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, tryHarder); err == nil && len(res) > 0 {
+			for _, r := range res[1:] {
+				if r.GetText() != res[0].GetText() {
+					return "", false // two different codes: not ours to choose
+				}
+			}
+			return res[0].GetText(), true
+		}
+	}
+	return "", false
 }
 
 // readDetected runs the plain detector-based QR reader over bin.

@@ -3,6 +3,7 @@ package qris
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -78,6 +79,58 @@ func TestRegressionVectorsReadBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodeForeignImageWithFalseFinder: Lapak also reads images it did not
+// draw — Netzme's qrImage, a merchant's screenshot — and their encoder may
+// have left a finder-like run in the data. The mask-0 drawing of the first
+// vector is such an image: clean, DecodeImage reads it with PURE_BARCODE;
+// inside a screenshot with other marks, with the multi-code detector.
+func TestDecodeForeignImageWithFalseFinder(t *testing.T) {
+	payload := regressionVectors[0].payload
+	code := raster(symbolWithMask(t, payload, 0).Code, 6)
+	if got, err := DecodeImage(bytes.NewReader(encodePNG(code))); err != nil || got != payload {
+		t.Errorf("clean image: %q, %v", got, err)
+	}
+	shot := screenshot(code)
+	if text, ok := readDetected(gozxing.NewHybridBinarizer(luminance(shot)), nil); ok && text == payload {
+		t.Error("the plain detector reads the screenshot; the case no longer needs the fallback")
+	}
+	if got, ok := readQR(shot); !ok || got != payload {
+		t.Errorf("screenshot: %q, %v", got, ok)
+	}
+}
+
+// screenshot puts code off-centre on a light page under a dark title bar,
+// above a row of dark marks like a caption.
+func screenshot(code *image.Paletted) *image.Gray {
+	b := code.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx()+300, b.Dy()+260))
+	for i := range out.Pix {
+		out.Pix[i] = 245
+	}
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			v := uint8(255)
+			if code.Pix[y*code.Stride+x] == 1 {
+				v = 20
+			}
+			out.Pix[(y+120)*out.Stride+x+170] = v
+		}
+	}
+	for y := 10; y < 40; y++ {
+		for x := 10; x < out.Rect.Dx()-10; x++ {
+			out.Pix[y*out.Stride+x] = 60
+		}
+	}
+	for y := out.Rect.Dy() - 60; y < out.Rect.Dy()-45; y++ {
+		for x := 40; x < 260; x += 12 {
+			for dx := range 8 {
+				out.Pix[y*out.Stride+x+dx] = 30
+			}
+		}
+	}
+	return out
 }
 
 // TestBinarizersSeeExactPixels backs readsBack's shortcut: on our
