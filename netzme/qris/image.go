@@ -472,9 +472,8 @@ func DecodeImage(r io.Reader) (string, error) {
 	return "", ErrNoQRCode
 }
 
-// readQR reads a QR code from img with ZXing, the way its documentation
-// means the reader to be used: the finder-pattern detector (TRY_HARDER: scan
-// every third row) over the hybrid binarizer, which copes with uneven
+// readQR reads a QR code from img with ZXing, first as gozxing's README
+// shows: the finder-pattern detector (TRY_HARDER: scan every third row) over the hybrid binarizer, which copes with uneven
 // lighting, then over the global one, which copes with small or blurry
 // codes. When both fail, the image may be a clean rendered code — Netzme's
 // qrImage, a screenshot — whose data happens to hold a finder-like 1:1:3:1:1
@@ -482,7 +481,7 @@ func DecodeImage(r io.Reader) (string, error) {
 // PURE_BARCODE then reads the code straight off its bounding box, and the
 // multi-code detector weighs every finder candidate instead of the first
 // three it trusts. Reed–Solomon (and the caller's QRIS CRC) reject a wrong
-// sampling, so the fallbacks cannot invent a payload.
+// sampling, so a fallback does not turn a misread into a payload.
 func readQR(img image.Image) (string, bool) {
 	src := luminance(img)
 	if text, ok := readDetected(gozxing.NewHybridBinarizer(src), tryHarder); ok {
