@@ -37,7 +37,7 @@ const (
 )
 
 // Amount limits in sen. QRIS payments are capped at Rp 10.000.000 per
-// transaction (qris.md §2); other methods at Rp 100.000.000 (guess, §3.12: no
+// transaction (qris §2); other methods at Rp 100.000.000 (guess, §3.12: no
 // limit documented; a back-office invoice above that is a typo).
 const (
 	MaxQRISMinor    = 10_000_000_00

@@ -15,7 +15,7 @@ import (
 // QRIS codes a merchant can print: its static code (from Get Merchant
 // Detail, kept on the merchant), dynamic codes — each a QRIS invoice at
 // Netzme (§3.12 payMethod QRIS), made by CreateInvoice — and fixed-amount
-// codes converted from the static one (qris.md §7), which no invoice stands
+// codes converted from the static one (qris §7), which no invoice stands
 // behind. Codes are stored as payloads; callers draw them.
 
 // MaxQRISLabel is the longest label of a code, in characters.
@@ -25,7 +25,7 @@ const MaxQRISLabel = 60
 var (
 	// ErrNoStaticQRIS: the merchant has no valid static code to convert.
 	ErrNoStaticQRIS = errors.New("no valid static QRIS")
-	// ErrNotWholeRupiah: a converted code carries whole rupiah only (qris.md §7).
+	// ErrNotWholeRupiah: a converted code carries whole rupiah only (qris §7).
 	ErrNotWholeRupiah = errors.New("whole rupiah only")
 )
 
@@ -95,7 +95,7 @@ func (s *Service) CreateQRISInvoice(ctx context.Context, a Actor, in QRISInput) 
 }
 
 // ConvertStaticQRIS stores a fixed-amount code made from the merchant's
-// static code (qris.md §7): no invoice stands behind it and Netzme is not
+// static code (qris §7): no invoice stands behind it and Netzme is not
 // called, so a payment to it is only seen in Netzme's history. FieldErrors
 // (amount, label) for invalid input; the amount field also carries
 // ErrNoStaticQRIS and the parser's kinds (qris.Err*) when the static code

@@ -30,7 +30,7 @@ import (
 // the code; QR readers need 4 modules to find the finder patterns.
 const QuietZone = 4
 
-// ecLevel is error correction M (~15 % recoverable): qris.md sets no level,
+// ecLevel is error correction M (~15 % recoverable): the QRIS rules set no level,
 // and M is the usual choice for printed payment codes (guess; not in spec).
 const ecLevel = coding.M
 
@@ -397,7 +397,7 @@ func encodePNG(img *image.Paletted) []byte {
 
 // dataURIModule is the module size of DataURI images: 8 px gives ~400–600 px
 // for typical QRIS versions, about what Netzme's qrImage carries (guess,
-// netzme-vsnap.md §3.12: qrImage dimensions not documented).
+// §3.12: qrImage dimensions not documented).
 const dataURIModule = 8
 
 // DataURI returns payload as "data:image/png;base64,…", the form Netzme

@@ -305,7 +305,7 @@ func FuzzDataURIRoundTrip(f *testing.F) {
 }
 
 // edgePayloads are the extremes Lapak can produce: Rp 0,01 and the QRIS cap
-// (Rp 10.000.000, qris.md §2), the shortest and the longest fields, and a
+// (Rp 10.000.000, qris §2), the shortest and the longest fields, and a
 // converted code of exactly MaxLen characters.
 func edgePayloads(t *testing.T) []string {
 	t.Helper()
@@ -386,7 +386,7 @@ var printable = func() string {
 // code converted to a fixed amount with or without a convenience fee
 // (ToDynamic, ToDynamicWithFee), and an invoice code as the sandbox makes
 // it (Dynamic with a bill number). Amounts run from 1 sen to the QRIS cap of
-// Rp 10.000.000 (qris.md §2). Lengths are spread over everything from the
+// Rp 10.000.000 (qris §2). Lengths are spread over everything from the
 // shortest such code to MaxLen.
 func randomPayload(rng *rand.Rand) string {
 	for {
@@ -427,7 +427,7 @@ func tryRandomPayload(rng *rand.Rand) (string, error) {
 		PAN: "9360" + digits(12+rng.IntN(4)), MerchantID: maybe(text(1, 15)),
 		Criteria: []string{"", "UMI", "UKE", "UME", "UBE", "URE"}[rng.IntN(6)],
 	}
-	const capMinor = 10_000_000_00 // qris.md §2; handlers' maxQRISMinor
+	const capMinor = 10_000_000_00 // qris §2; handlers' maxQRISMinor
 	amount := func() int64 {
 		// Log-uniform, so Rp 0,01 and Rp 10.000.000 are both common.
 		n := int64(1) << rng.IntN(37)
