@@ -116,7 +116,7 @@ func TestUnbalancedTransactionsAreRefusedByTheDatabase(t *testing.T) {
 		{"fractional sen", `[{"account":"netzme:balance","amount":0.5},{"account":"income:sales","amount":-0.5}]`, 2, "non-zero integers"},
 		{"count lies", `[{"account":"netzme:balance","amount":100},{"account":"income:sales","amount":-100}]`, 3, "posting_count"},
 		{"unknown account", `[{"account":"netzme:balance","amount":100},{"account":"kas:rahasia","amount":-100}]`, 2, "account the merchant does not have"},
-		{"one account twice", `[{"account":"netzme:balance","amount":100},{"account":"netzme:balance","amount":-100}]`, 2, "ledger: postings are written only with their transaction"},
+		{"one account twice", `[{"account":"netzme:balance","amount":100},{"account":"netzme:balance","amount":-100}]`, 2, "UNIQUE constraint failed: ledger_postings.transaction_id, ledger_postings.account_id"},
 	} {
 		err := rawHeader(ctx, d, m.ID, "raw-"+c.name, c.count, c.postings, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -162,10 +162,10 @@ CREATE TRIGGER ledger_transactions_balanced BEFORE INSERT ON ledger_transactions
 BEGIN
     SELECT RAISE(ABORT, 'ledger: postings must be a JSON array of posting_count {account, amount} objects, amounts non-zero integers')
     WHERE json_type(NEW.postings) IS NOT 'array'
-       OR json_array_length(NEW.postings) <> NEW.posting_count
-       OR EXISTS (SELECT 1 FROM json_each(NEW.postings)
-                  WHERE json_type(value, '$.amount') IS NOT 'integer' OR value ->> 'amount' = 0
-                     OR json_type(value, '$.account') IS NOT 'text');
+       OR (SELECT count(*) <> NEW.posting_count
+                  OR total(type IS NOT 'object' OR json_type(value, '$.amount') IS NOT 'integer'
+                           OR value ->> 'amount' = 0 OR json_type(value, '$.account') IS NOT 'text') > 0
+           FROM json_each(NEW.postings));
     SELECT RAISE(ABORT, 'ledger: unbalanced transaction: postings do not sum to zero')
     WHERE (SELECT sum(value ->> 'amount') FROM json_each(NEW.postings)) <> 0;
     SELECT RAISE(ABORT, 'ledger: a reversal must name a transaction of the same merchant, kind and method that is not a reversal, with the negated amounts')
@@ -204,21 +204,17 @@ END;
 -- +goose StatementEnd
 
 -- A posting written any other way than by ledger_transactions_post is
--- refused: it must fill a slot of its transaction exactly as the JSON says,
--- on an account of the same merchant, with the running balance right.
+-- refused: it must take a free slot (seq 1..posting_count) of an existing
+-- transaction of the same merchant, on an account of that merchant — and
+-- ledger_transactions_post takes every slot in the statement that writes the
+-- transaction, so after it none is free (UNIQUE (transaction_id, seq)).
 -- +goose StatementBegin
 CREATE TRIGGER ledger_postings_slot BEFORE INSERT ON ledger_postings
 BEGIN
     SELECT RAISE(ABORT, 'ledger: postings are written only with their transaction')
-    WHERE NOT coalesce((
-        SELECT NEW.seq BETWEEN 1 AND t.posting_count
-           AND t.merchant_id = NEW.merchant_id
-           AND json_extract(t.postings, '$[' || (NEW.seq - 1) || '].amount') = NEW.amount_minor
-           AND a.merchant_id = NEW.merchant_id
-           AND a.code = json_extract(t.postings, '$[' || (NEW.seq - 1) || '].account')
-           AND NEW.balance_after_minor = a.balance_minor + NEW.amount_minor
-        FROM ledger_transactions t, ledger_accounts a
-        WHERE t.id = NEW.transaction_id AND a.id = NEW.account_id), 0);
+    WHERE NOT coalesce((SELECT NEW.seq BETWEEN 1 AND t.posting_count AND t.merchant_id = NEW.merchant_id
+                        FROM ledger_transactions t WHERE t.id = NEW.transaction_id), 0)
+       OR (SELECT merchant_id FROM ledger_accounts WHERE id = NEW.account_id) IS NOT NEW.merchant_id;
 END;
 -- +goose StatementEnd
 

@@ -36,8 +36,8 @@ type ChartBar struct {
 // The chart's drawing area: bars stand on the base line chartBase and are
 // at most chartBarMax tall; labels go below it.
 const (
-	chartSlot   = 10 // width of one day
-	chartBarW   = 8
+	chartSlot   = 20 // width of one day
+	chartBarW   = 16
 	chartBase   = 110
 	chartBarMax = 96
 	chartHeight = 126
