@@ -79,9 +79,9 @@ func TestDashboardSalesComeFromTheBooks(t *testing.T) {
 	}
 	today := m.clock().In(views.Jakarta)
 	want := map[string][2]string{ // day -> amount, count
-		today.Format(time.DateOnly):                   {"4500000", "2"},
-		today.AddDate(0, 0, -3).Format(time.DateOnly): {"1234500", "1"},
-		today.AddDate(0, 0, -1).Format(time.DateOnly): {"0", "0"},
+		today.Format(time.DateOnly):                    {"4500000", "2"},
+		today.AddDate(0, 0, -3).Format(time.DateOnly):  {"1234500", "1"},
+		today.AddDate(0, 0, -1).Format(time.DateOnly):  {"0", "0"},
 		today.AddDate(0, 0, -29).Format(time.DateOnly): {"0", "0"},
 	}
 	heights := map[string]string{}

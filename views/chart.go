@@ -77,4 +77,6 @@ func NewSalesChart(today time.Time, n int, days []DaySales) SalesChart {
 func (c SalesChart) Width() int { return len(c.Bars) * chartSlot }
 
 // ViewBox is the SVG viewBox attribute.
-func (c SalesChart) ViewBox() string { return "0 0 " + strconv.Itoa(c.Width()) + " " + strconv.Itoa(chartHeight) }
+func (c SalesChart) ViewBox() string {
+	return "0 0 " + strconv.Itoa(c.Width()) + " " + strconv.Itoa(chartHeight)
+}
