@@ -562,3 +562,51 @@ func TestAdjustmentsAndReversals(t *testing.T) {
 	}
 	verifyOK(t, b.db)
 }
+
+// A withdrawal that waits for a second owner is not in the books until it
+// is approved (then it is sent, by the approver); a cancelled request never
+// is.
+func TestWithdrawalAwaitingApprovalIsBookedWhenApproved(t *testing.T) {
+	b := newBooks(t)
+	ctx := t.Context()
+	if err := b.sb.Sandbox.Credit(ctx, b.cust, sandbox.WalletBalance, 9_000_000, "sales"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.svc.SetSecondApprover(ctx, b.owner, true); err != nil {
+		t.Fatal(err)
+	}
+	u2, err := b.db.CreateUser(ctx, db.NewUser{Email: "pemilik2@buku.test", PasswordHash: "$argon2id$test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := money.Actor{UserID: u2.ID, MerchantID: b.m.ID}
+	request := func() db.Withdrawal {
+		t.Helper()
+		q, err := b.svc.WithdrawInquiry(ctx, b.owner, money.WithdrawInquiryInput{Wallet: db.WalletSales})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.svc.SubmitWithdrawal(ctx, b.owner, money.SubmitInput{Token: q.Token})
+		if err != nil || res.Withdrawal.Status != db.WithdrawalAwaitingApproval {
+			t.Fatalf("request: %+v %v", res.Withdrawal, err)
+		}
+		b.wantJournal(t, "awaiting approval", db.SourceWithdrawals, res.Withdrawal.ID, 0, "")
+		return res.Withdrawal
+	}
+	cancelled := request()
+	if w, err := b.svc.CancelWithdrawal(ctx, b.owner, cancelled.ID); err != nil || w.Status != db.WithdrawalCancelled {
+		t.Fatalf("cancel: %+v %v", w, err)
+	}
+	b.wantJournal(t, "cancelled", db.SourceWithdrawals, cancelled.ID, 0, "")
+
+	w := request()
+	res, err := b.svc.ApproveWithdrawal(ctx, second, money.ApproveInput{ID: w.ID, PIN: outPIN})
+	if err != nil || res.Withdrawal.Status != db.WithdrawalPending {
+		t.Fatalf("approve: %+v %v", res.Withdrawal, err)
+	}
+	tr := b.wantJournal(t, "approved", db.SourceWithdrawals, w.ID, 9_000_000, db.ActorUser, db.KindWithdrawalSent)[0]
+	if tr.UserID != u2.ID {
+		t.Errorf("sent booked by user %d, want the approver %d", tr.UserID, u2.ID)
+	}
+	verifyOK(t, b.db)
+}
