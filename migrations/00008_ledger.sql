@@ -285,7 +285,71 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- Netzme's own records (issue 12 §2: statement sync), pulled day by day and
+-- page by page into Lapak, the raw entry kept. A line is one version of one
+-- Netzme record: when Netzme later sends the same record changed (a late
+-- fee, a reversal), that is a new fact and a new row (version + 1); nothing
+-- here is updated or deleted.
+CREATE TABLE statement_lines (
+    id            INTEGER PRIMARY KEY,
+    merchant_id   INTEGER NOT NULL REFERENCES merchants (id),
+    source        TEXT    NOT NULL CHECK (source IN ('sales', 'deposit')), -- §3.4 / §3.25
+    netzme_id     TEXT    NOT NULL CHECK (length(netzme_id) BETWEEN 1 AND 200), -- transactionId (else invoiceId)
+    version       INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    day           TEXT    NOT NULL CHECK (length(day) = 10), -- the Jakarta day it was read for
+    occurred_at   TEXT,                                      -- createdTs, else tsLong; NULL if neither reads
+    type          TEXT    NOT NULL DEFAULT '',               -- PAYMENT, TOP_UP, …
+    status        TEXT    NOT NULL DEFAULT '',
+    method        TEXT    NOT NULL DEFAULT '',
+    invoice_id    TEXT    NOT NULL DEFAULT '',
+    amount_minor  INTEGER NOT NULL,
+    fee_minor     INTEGER NOT NULL DEFAULT 0,
+    total_minor   INTEGER NOT NULL DEFAULT 0,
+    raw           TEXT    NOT NULL CHECK (json_valid(raw)),
+    raw_sha256    TEXT    NOT NULL CHECK (length(raw_sha256) = 64),
+    fetched_at    TEXT    NOT NULL,
+    UNIQUE (merchant_id, source, netzme_id, version),
+    UNIQUE (merchant_id, source, netzme_id, raw_sha256)
+) STRICT;
+CREATE INDEX statement_lines_day ON statement_lines (merchant_id, day);
+-- +goose StatementBegin
+CREATE TRIGGER statement_lines_no_update BEFORE UPDATE ON statement_lines
+BEGIN
+    SELECT RAISE(ABORT, 'statement_lines are kept as Netzme sent them');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER statement_lines_no_delete BEFORE DELETE ON statement_lines
+BEGIN
+    SELECT RAISE(ABORT, 'statement_lines are kept as Netzme sent them');
+END;
+-- +goose StatementEnd
+
+-- The sync cursor: where each merchant's day of each source stands. A day is
+-- read page by page and next_page moves with each page stored (in the same
+-- transaction as its lines), so a sync killed mid-day resumes at the page it
+-- had reached. A failed read records the error, counts the attempt and sets
+-- retry_at (back-off); the next sync skips the day until then.
+CREATE TABLE statement_days (
+    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+    source      TEXT    NOT NULL CHECK (source IN ('sales', 'deposit')),
+    day         TEXT    NOT NULL CHECK (length(day) = 10),
+    state       TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    next_page   INTEGER NOT NULL DEFAULT 1 CHECK (next_page >= 1),
+    lines       INTEGER NOT NULL DEFAULT 0 CHECK (lines >= 0),     -- lines read for the day, this pass
+    new_lines   INTEGER NOT NULL DEFAULT 0 CHECK (new_lines >= 0), -- of which new or changed
+    attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),  -- failures in a row
+    last_error  TEXT    NOT NULL DEFAULT '',
+    retry_at    TEXT,
+    synced_at   TEXT,
+    PRIMARY KEY (merchant_id, source, day)
+) STRICT, WITHOUT ROWID;
+
 -- +goose Down
+DROP TABLE statement_days;
+DROP TRIGGER statement_lines_no_delete;
+DROP TRIGGER statement_lines_no_update;
+DROP TABLE statement_lines;
 DROP TRIGGER ledger_chart_no_delete;
 DROP TRIGGER ledger_daily_no_delete;
 DROP TRIGGER ledger_accounts_no_delete;
