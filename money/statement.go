@@ -30,11 +30,12 @@ const StatementReRead = 3
 // list that never ends; at the sandbox's 10 lines a page, 20 000 lines).
 const statementMaxPages = 2000
 
-// SyncReport is what one SyncStatement pass did.
+// SyncReport is what one SyncStatement pass did. A day counts once, for
+// both of its lists.
 type SyncReport struct {
-	Days     int // days × sources in the range
-	Done     int // finished now or earlier (and not due for a re-read)
-	Failed   int // failed now, or waiting for their retry time
+	Days     int // days in the range
+	Done     int // both lists finished (now, or earlier and not due for a re-read)
+	Failed   int // a list failed now, or is waiting for its retry time
 	Pages    int // pages read now
 	Lines    int // lines read now
 	NewLines int // of which new or changed
@@ -51,14 +52,20 @@ func statementBackoff(attempts int) time.Duration {
 }
 
 // SyncStatement reads Netzme's records of merchantID for every Jakarta day
-// from from to to (both included; times are read in Jakarta) from both
-// sources. A day finished before is skipped unless it is within
+// from from to to (both included; times are read in Jakarta), each day from
+// both sources. A day finished before is skipped unless it is within
 // StatementReRead days of today; a failed day is skipped until its retry
 // time. A failure is recorded on its day (error, attempt, back-off); a
 // failure without a clear answer also stops the pass. ctx ending stops it
 // too, between pages: what was stored stays, and the next pass resumes.
 // Errors: ErrNotLinked; Lapak's own.
 func (s *Service) SyncStatement(ctx context.Context, merchantID int64, from, to time.Time) (SyncReport, error) {
+	return s.syncStatement(ctx, merchantID, from, to, nil)
+}
+
+// syncStatement is SyncStatement, telling progress after each day and
+// page.
+func (s *Service) syncStatement(ctx context.Context, merchantID int64, from, to time.Time, progress func(SyncReport)) (SyncReport, error) {
 	var r SyncReport
 	a := System(merchantID)
 	m, err := s.linkedMerchant(ctx, a)
@@ -69,47 +76,64 @@ func (s *Service) SyncStatement(ctx context.Context, merchantID int64, from, to 
 		return r, errNoNetzme
 	}
 	first, last := jakartaDay(from), jakartaDay(to)
+	r.Days = int(last.Sub(first).Hours()/24+0.5) + 1
+	if r.Days < 1 {
+		return r, invalid("to", ErrFormat)
+	}
+	tell := func() {
+		if progress != nil {
+			progress(r)
+		}
+	}
+	tell()
 	reReadFrom := jakartaDay(s.now()).AddDate(0, 0, -StatementReRead)
-	for _, src := range []db.StatementSource{db.SourceSales, db.SourceDeposit} {
-		for day := first; !day.After(last); day = day.AddDate(0, 0, 1) {
-			r.Days++
+	for day := first; !day.After(last); day = day.AddDate(0, 0, 1) {
+		name := day.Format(time.DateOnly)
+		allDone := true
+		for _, src := range []db.StatementSource{db.SourceSales, db.SourceDeposit} {
 			if ctx.Err() != nil {
 				return r, nil
 			}
-			name := day.Format(time.DateOnly)
 			st, err := s.db.StatementDay(ctx, m.ID, src, name)
 			if err != nil {
 				return r, err
 			}
 			switch {
 			case st.State == "done" && day.Before(reReadFrom):
-				r.Done++
 				continue
 			case st.State == "failed" && s.now().Before(st.RetryAt):
-				r.Failed++
+				allDone = false
 				continue
 			}
-			done, stop, err := s.syncDay(ctx, a, m.NetzmeCustID, src, day, &r)
+			done, stop, err := s.syncDay(ctx, a, m.NetzmeCustID, src, day, &r, tell)
 			if err != nil {
 				return r, err
 			}
-			if done {
-				r.Done++
-			} else if ctx.Err() == nil {
-				r.Failed++
-			}
+			allDone = allDone && done
 			if stop {
+				r.Failed++
 				r.Stopped = true
+				tell()
 				return r, nil
 			}
 		}
+		if ctx.Err() != nil {
+			return r, nil
+		}
+		if allDone {
+			r.Done++
+		} else {
+			r.Failed++
+		}
+		tell()
 	}
 	return r, nil
 }
 
 // syncDay reads one day of src from its cursor to the empty page that ends
 // the list. stop: Netzme gave no clear answer.
-func (s *Service) syncDay(ctx context.Context, a Actor, custID string, src db.StatementSource, day time.Time, r *SyncReport) (done, stop bool, err error) {
+func (s *Service) syncDay(ctx context.Context, a Actor, custID string, src db.StatementSource, day time.Time, r *SyncReport,
+	tell func()) (done, stop bool, err error) {
 	name := day.Format(time.DateOnly)
 	st, err := s.db.StartStatementDay(ctx, a.MerchantID, src, name)
 	if err != nil {
@@ -157,6 +181,7 @@ func (s *Service) syncDay(ctx context.Context, a Actor, custID string, src db.St
 			return false, false, err
 		}
 		r.Pages, r.Lines, r.NewLines = r.Pages+1, r.Lines+len(lines), r.NewLines+fresh
+		tell()
 		if last {
 			return true, false, nil
 		}

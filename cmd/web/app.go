@@ -313,6 +313,8 @@ func (a *app) serve(ctx context.Context) error {
 	// then a poller; new withdrawals stay blocked per merchant until theirs
 	// is resolved.
 	go a.money.RunResolver(ctx, 15*time.Second)
+	// Netzme's own records, pulled in the background (issue 12 §2).
+	go a.money.RunStatementSync(ctx, 10*time.Minute)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {
