@@ -86,4 +86,3 @@ func (h *Handler) syncStatus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(st)
 }
-
