@@ -273,6 +273,21 @@ func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
 	if paid != 1 {
 		t.Errorf("invoice timeline has %d paid steps, want 1", paid)
 	}
+	// The books: one ledger transaction for the payment, balanced, and the
+	// merchant's balance credited once.
+	ts, err := a.DB.LedgerTransactionsOf(t.Context(), db.SourceInvoices, iv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Key != "invoice-paid:LPK-0100" {
+		t.Fatalf("%d ledger transactions for the invoice, want 1: %+v", len(ts), ts)
+	}
+	if b, err := a.DB.LedgerBalance(t.Context(), a.merchant.ID, db.AccountNetzmeBalance); err != nil || b != 2_000_000-14_000 {
+		t.Errorf("netzme:balance = %d %v, want %d (credited once)", b, err, 2_000_000-14_000)
+	}
+	if chk, err := a.DB.VerifyLedger(t.Context()); err != nil || !chk.OK() || chk.Transactions != 1 {
+		t.Errorf("ledger verify: %+v %v", chk, err)
+	}
 }
 
 func TestAnomaliesAreAcknowledgedAndKeptForReview(t *testing.T) {

@@ -264,7 +264,8 @@ func (s *Service) invoiceOutcome(ctx context.Context, tx *db.Tx, cb db.Callback,
 		return withInvoice(review("paid_after_expiry", "paid at "+paidAt.UTC().Format(time.RFC3339)+
 			", expired at "+iv.ExpiresAt.UTC().Format(time.RFC3339), merchantID))
 	}
-	applied, err := tx.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{
+	// The payment is booked in this transaction (changeInvoice).
+	applied, err := s.changeInvoice(ctx, tx, byNetzme, iv.ID, db.InvoiceChange{
 		From: []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}, To: db.InvoicePaid,
 		Source: "callback", Note: fmt.Sprintf("Netzme callback #%d", cb.ID),
 		Paid: &db.InvoicePayment{PaidAmountMinor: c.AmountMinor, FeeMinor: known(c.FeeMinor),
@@ -345,6 +346,11 @@ func (s *Service) qrisOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c 
 	if !created && p.CallbackID != cb.ID {
 		return db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "same_event",
 			Note: fmt.Sprintf("payment #%d already recorded", p.ID), MerchantID: merchantID, PaymentID: p.ID}, nil
+	}
+	// The sale is booked with the payment, in this transaction (its QRIS key
+	// makes a second booking a no-op).
+	if _, err := book(ctx, tx, byNetzme, paymentEntries(p)); err != nil {
+		return db.CallbackOutcome{}, err
 	}
 	effect, _ := json.Marshal(map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
 		"net_minor": p.NetMinor, "rrn": p.RRN})

@@ -284,7 +284,7 @@ func (s *Service) recordInvoiceAnswer(ctx context.Context, a Actor, flow invoice
 	audit := s.audit(a, flow.answer, map[string]any{"partner_reference_no": iv.PartnerReferenceNo, "status": ch.To})
 	var code db.QRISCode
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		applied, err := tx.ChangeInvoice(ctx, iv.ID, ch)
+		applied, err := s.changeInvoice(ctx, tx, bookedBy(a, db.ActorSystem), iv.ID, ch)
 		if err != nil || !applied {
 			return err
 		}

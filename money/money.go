@@ -74,6 +74,8 @@ type Service struct {
 	grace   time.Duration
 
 	speedcash *speedcash.Client // Merchant Status; nil: no answer
+
+	jobs *syncJobs // statement syncs (statement_jobs.go)
 }
 
 // New returns the Service for d. It panics without a clock: there is no
@@ -82,7 +84,8 @@ func New(d Deps) *Service {
 	if d.Now == nil {
 		panic("money.New: Deps.Now is required")
 	}
-	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout, grace: d.NotReceivedGrace}
+	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout,
+		grace: d.NotReceivedGrace, jobs: newSyncJobs()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -194,7 +194,7 @@ func (s *Service) SubmitWithdrawal(ctx context.Context, a Actor, in SubmitInput)
 	ref := NewReference(s.now())
 	var prev db.Withdrawal
 	start := func(ctx context.Context) (db.Withdrawal, error) {
-		wd, err := s.db.StartWithdrawal(ctx, m.ID, in.Token, ref, a.UserID, second, s.now(),
+		wd, err := s.startWithdrawal(ctx, bookedBy(a, db.ActorSystem), m.ID, in.Token, ref, a.UserID, second,
 			s.audit(a, "withdrawal.request", map[string]any{"partner_reference_no": ref, "wallet": q.Wallet,
 				"amount": snap.FormatAmount(q.AmountMinor), "needs_approval": second}))
 		switch {
@@ -261,7 +261,7 @@ func (s *Service) sendWithdrawal(ctx context.Context, a Actor, q db.WithdrawQuot
 		Record: func(ctx context.Context, ans Answer[netzme.WithdrawResult]) error {
 			ch := withdrawAnswer(ans)
 			ch.At = s.now()
-			applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, ch, s.audit(a, "withdrawal.answer",
+			applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, ch, s.audit(a, "withdrawal.answer",
 				map[string]any{"partner_reference_no": wd.PartnerReferenceNo, "wallet": wd.Wallet, "status": ch.To, "failure": ch.FailureCode}))
 			if err != nil {
 				return err
@@ -370,7 +370,7 @@ func (s *Service) ApproveWithdrawal(ctx context.Context, a Actor, in ApproveInpu
 		return WithdrawalResult{}, err
 	}
 	approve := func(ctx context.Context) (db.Withdrawal, error) {
-		applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
+		applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, db.WithdrawalChange{
 			From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalUnknown, ApprovedBy: a.UserID, At: s.now(),
 		}, s.audit(a, "withdrawal.approve", map[string]any{"partner_reference_no": wd.PartnerReferenceNo}))
 		if err != nil {
@@ -401,7 +401,7 @@ func (s *Service) CancelWithdrawal(ctx context.Context, a Actor, id int64) (db.W
 		return wd, err
 	}
 	now := s.now()
-	applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
+	applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, db.WithdrawalChange{
 		From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalCancelled, At: now,
 	}, s.audit(a, "withdrawal.cancel", map[string]any{"partner_reference_no": wd.PartnerReferenceNo}))
 	if err != nil {

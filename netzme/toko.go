@@ -201,32 +201,46 @@ type Transaction struct {
 	Ts                 string
 	TsLong             int64 // epoch milliseconds (inferred, §3.4)
 	URLInvoice         string
+	Raw                json.RawMessage // the detailData entry exactly as Netzme sent it
 }
 
 type transactionListWire struct {
-	PartnerReferenceNo string `json:"partnerReferenceNo"`
-	ReferenceNo        string `json:"referenceNo"`
-	DetailData         []struct {
-		Amount         money  `json:"amount"`
-		Status         string `json:"status"`
-		Type           string `json:"type"`
-		AdditionalInfo struct {
-			CreatedTs     string     `json:"createdTs"`
-			Desc          string     `json:"desc"`
-			FeeAmount     money      `json:"feeAmount"`
-			InvoiceID     string     `json:"invoiceId"`
-			InvoiceType   string     `json:"invoiceType"`
-			MerchantID    string     `json:"merchantId"`
-			PaidTs        string     `json:"paidTs"`
-			PaymentMethod string     `json:"paymentMethod"`
-			ServiceCharge money      `json:"serviceCharge"`
-			TotalAmount   money      `json:"totalAmount"`
-			TransactionID string     `json:"transactionId"`
-			Ts            flexString `json:"ts"`
-			TsLong        flexString `json:"tsLong"`
-			URLInvoice    string     `json:"urlInvoice"`
-		} `json:"additionalInfo"`
-	} `json:"detailData"`
+	PartnerReferenceNo string            `json:"partnerReferenceNo"`
+	ReferenceNo        string            `json:"referenceNo"`
+	DetailData         []transactionWire `json:"detailData"`
+}
+
+// transactionWire is one detailData entry, keeping the entry as sent.
+type transactionWire struct {
+	Amount         money  `json:"amount"`
+	Status         string `json:"status"`
+	Type           string `json:"type"`
+	AdditionalInfo struct {
+		CreatedTs     string     `json:"createdTs"`
+		Desc          string     `json:"desc"`
+		FeeAmount     money      `json:"feeAmount"`
+		InvoiceID     string     `json:"invoiceId"`
+		InvoiceType   string     `json:"invoiceType"`
+		MerchantID    string     `json:"merchantId"`
+		PaidTs        string     `json:"paidTs"`
+		PaymentMethod string     `json:"paymentMethod"`
+		ServiceCharge money      `json:"serviceCharge"`
+		TotalAmount   money      `json:"totalAmount"`
+		TransactionID string     `json:"transactionId"`
+		Ts            flexString `json:"ts"`
+		TsLong        flexString `json:"tsLong"`
+		URLInvoice    string     `json:"urlInvoice"`
+	} `json:"additionalInfo"`
+	raw json.RawMessage
+}
+
+func (t *transactionWire) UnmarshalJSON(b []byte) error {
+	type plain transactionWire
+	if err := json.Unmarshal(b, (*plain)(t)); err != nil {
+		return err
+	}
+	t.raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionListRequest) (TransactionPage, error) {
@@ -263,7 +277,7 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 			FeeMinor: a.FeeAmount.minor, ServiceChargeMinor: a.ServiceCharge.minor, TotalMinor: a.TotalAmount.minor,
 			InvoiceID: a.InvoiceID, InvoiceType: a.InvoiceType, MerchantID: a.MerchantID,
 			PaymentMethod: a.PaymentMethod, TransactionID: a.TransactionID,
-			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice,
+			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice, Raw: d.raw,
 		})
 	}
 	return out, nil

@@ -109,6 +109,9 @@ func init() {
 		"audit.action.user.login":               {"Masuk ke Lapak", "Logged in"},
 		"audit.action.user.login.failed":        {"Gagal masuk (kata sandi salah atau akun nonaktif)", "Failed login (wrong password or disabled account)"},
 		"audit.action.user.logout":              {"Keluar dari Lapak", "Logged out"},
+		"audit.action.ledger.adjust":            {"Mencatat penyesuaian di buku", "Posted an adjustment to the books"},
+		"audit.action.ledger.reverse":           {"Membatalkan transaksi buku dengan pembalikan", "Reversed a ledger transaction"},
+		"audit.action.statement.sync":           {"Memulai sinkronisasi data Netzme", "Started a Netzme statement sync"},
 		"audit.action.user.login.2fa_failed":    {"Gagal masuk (kode verifikasi salah)", "Failed login (wrong verification code)"},
 		"audit.action.user.2fa.enable":          {"Menyalakan verifikasi dua langkah", "Turned on two-step verification"},
 		"audit.action.user.2fa.disable":         {"Mematikan verifikasi dua langkah", "Turned off two-step verification"},
@@ -215,7 +218,7 @@ func init() {
 		"invoices.total.one":     {"%s tagihan", "%s invoice"},
 		"history.total.one":      {"%s transaksi", "%s transaction"},
 		"notif.total.one":        {"%s notifikasi", "%s notification"},
-		"balance.todaycount.one": {"%s tagihan lunas", "%s paid invoice"},
+		"balance.todaycount.one": {"%s penjualan", "%s sale"},
 		"login.error.limited.one": {
 			"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %s menit.",
 			"Too many failed login attempts. Try again in %s minute.",

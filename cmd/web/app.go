@@ -108,6 +108,11 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 		return nil, err
 	}
 	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: a.now, Logger: logger})
+	// A database made before the ledger existed gets its journal filled from
+	// its records once, before anything is served (idempotent).
+	if _, _, err := a.money.StartLedger(ctx); err != nil {
+		return nil, fmt.Errorf("ledger backfill: %w", err)
+	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
 		DB:              a.db,
@@ -308,6 +313,8 @@ func (a *app) serve(ctx context.Context) error {
 	// then a poller; new withdrawals stay blocked per merchant until theirs
 	// is resolved.
 	go a.money.RunResolver(ctx, 15*time.Second)
+	// Netzme's own records, pulled in the background (issue 12 §2).
+	go a.money.RunStatementSync(ctx, 10*time.Minute)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {
