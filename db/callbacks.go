@@ -139,7 +139,7 @@ func (d *DB) InsertCallback(ctx context.Context, nc NewCallback) (int64, error) 
 		nc.Headers = "{}"
 	}
 	var id int64
-	err := d.sql.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
+	err := d.w.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
 		reference_no, partner_ref_no, cust_id_merchant, amount_minor, fee_minor, net_minor, headers, body, remote_addr, request_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		string(nc.Kind), formatTime(nc.ReceivedAt), string(nc.Status), nc.Reason, nc.Note, nc.DedupeKey,
