@@ -13,11 +13,17 @@ import (
 // the transaction's own overhead; small writes that arrive together — the
 // callbacks of a busy hour, the session touches of many clients — share one:
 // one goroutine (the batcher) takes every write submitted with InBatch while
-// the previous batch ran, runs them one after the other in ONE transaction,
+// the writer was busy, runs them one after the other in ONE transaction,
 // each in its own SAVEPOINT, commits once, and only then tells each caller
-// how its write ended. There is no timer: at low load a batch is one write
-// and starts at once; under load a write waits at most for the batch in
-// progress (at most maxBatch writes) before its own starts.
+// how its write ended. There is no timer: a write that finds the writer idle
+// runs at once, in the caller's goroutine (no hand-off); under load a write
+// waits at most for the transaction in progress (a batch is at most
+// maxBatch writes) before its own starts.
+//
+// The writer is taken for a transaction through a token (a channel of one)
+// that InTx, the batcher and that direct path share, so that the batcher
+// knows the writer is busy and lets writes accumulate instead of blocking
+// inside database/sql with one write in hand.
 
 // maxBatch bounds a batch, and so how long a write waits behind the batch
 // in progress.
@@ -41,21 +47,35 @@ type batchItem struct {
 }
 
 type batcher struct {
-	d     *DB
-	mu    sync.RWMutex // held to send on q; Close takes it to close q
-	q     chan *batchItem
-	shut  bool
-	ended chan struct{}
+	d      *DB
+	token  chan struct{} // held by whoever runs a transaction on the writer
+	mu     sync.RWMutex  // read-held to submit; Close takes it to close q
+	q      chan *batchItem
+	shut   bool
+	direct sync.WaitGroup // writes running on the direct path
+	ended  chan struct{}
 
-	batches, items, failed atomic.Int64
-	running, last, most    atomic.Int64
+	waiting, running                   atomic.Int64
+	batches, items, failed, last, most atomic.Int64
 }
 
 func newBatcher(d *DB) *batcher {
-	b := &batcher{d: d, q: make(chan *batchItem, batchQueue), ended: make(chan struct{})}
+	b := &batcher{d: d, token: make(chan struct{}, 1), q: make(chan *batchItem, batchQueue), ended: make(chan struct{})}
 	go b.loop()
 	return b
 }
+
+// acquire takes the writer for one transaction; release gives it back.
+func (b *batcher) acquire(ctx context.Context) error {
+	select {
+	case b.token <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *batcher) release() { <-b.token }
 
 // InBatch runs fn in the writer's group-commit transaction, inside its own
 // savepoint, and returns once the transaction holding it has committed: nil
@@ -63,16 +83,44 @@ func newBatcher(d *DB) *batcher {
 // what fn wrote and nothing else; the other writes of the batch commit. A
 // failed commit fails every write of the batch. fn gets a context carrying
 // ctx's values but not its cancellation (the transaction is shared); use it,
-// and only tx, inside fn. If ctx ends while the write still waits for its
-// batch, InBatch returns ctx's error and fn never runs; once fn has run,
-// InBatch waits for the commit. The Tx's time is read when fn starts.
+// and only tx, inside fn, and never InTx or InBatch. If ctx ends while the
+// write still waits for its batch, InBatch returns ctx's error and fn never
+// runs; once fn has run, InBatch waits for the commit. The Tx's time is read
+// when fn starts.
 //
 // Use InBatch for small, frequent writes whose caller waits for them (a
 // callback to acknowledge, a session to save); InTx for the rest.
 func (d *DB) InBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	it := &batchItem{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
-	if err := d.batch.submit(ctx, it); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
+	}
+	b := d.batch
+	it := &batchItem{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
+	b.mu.RLock()
+	if b.shut {
+		b.mu.RUnlock()
+		return ErrClosed
+	}
+	b.waiting.Add(1)
+	defer b.waiting.Add(-1)
+	if len(b.q) == 0 {
+		select {
+		case b.token <- struct{}{}: // the writer is idle: run it here, alone
+			b.direct.Add(1)
+			b.mu.RUnlock()
+			defer b.direct.Done()
+			b.begin([]*batchItem{it})
+			b.release()
+			return <-it.done
+		default:
+		}
+	}
+	select {
+	case b.q <- it:
+		b.mu.RUnlock()
+	case <-ctx.Done():
+		b.mu.RUnlock()
+		return ctx.Err()
 	}
 	select {
 	case err := <-it.done:
@@ -81,21 +129,7 @@ func (d *DB) InBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 		if it.state.CompareAndSwap(0, 2) {
 			return ctx.Err()
 		}
-		return <-it.done // taken: its commit is a batch away
-	}
-}
-
-func (b *batcher) submit(ctx context.Context, it *batchItem) error {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.shut {
-		return ErrClosed
-	}
-	select {
-	case b.q <- it:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+		return <-it.done // taken: its commit is a transaction away
 	}
 }
 
@@ -109,16 +143,16 @@ func (b *batcher) close() {
 	}
 	b.mu.Unlock()
 	<-b.ended
+	b.direct.Wait()
 }
 
 func (b *batcher) loop() {
 	defer close(b.ended)
 	for first := range b.q {
-		items := []*batchItem{first}
 		b.running.Store(1)
-		// BEGIN first: writes that queue while it waits for the writer
-		// connection (an InTx holding it) join this batch.
-		sqltx, err := b.d.w.db.BeginTx(context.Background(), nil)
+		b.acquire(context.Background())
+		// Writes that queued while the writer was busy join this batch.
+		items := []*batchItem{first}
 	gather:
 		for len(items) < maxBatch {
 			select {
@@ -131,15 +165,21 @@ func (b *batcher) loop() {
 				break gather
 			}
 		}
-		b.running.Store(int64(len(items)))
-		if err != nil {
-			b.finish(items, fmt.Errorf("db: begin batch: %w", err))
-			b.running.Store(0)
-			continue
-		}
-		b.run(sqltx, items)
-		b.running.Store(0)
+		b.begin(items)
+		b.release()
 	}
+}
+
+// begin runs items in one transaction; the caller holds the writer.
+func (b *batcher) begin(items []*batchItem) {
+	b.running.Store(int64(len(items)))
+	defer b.running.Store(0)
+	sqltx, err := b.d.w.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		b.finish(items, fmt.Errorf("db: begin batch: %w", err))
+		return
+	}
+	b.run(sqltx, items)
 }
 
 // finish answers every item of a batch that could not start.
@@ -223,7 +263,8 @@ func runAlone(fn func() error) (err error) {
 // WriterStats is what the writer is doing, for metrics. Counters run from
 // Open.
 type WriterStats struct {
-	Queued    int   // writes waiting for a batch now (queue depth)
+	Waiting   int   // writes submitted and not yet answered (the writer's queue depth)
+	Queued    int   // of those, writes not yet taken into a batch
 	Running   int   // writes in the batch starting or running now (0 when idle)
 	Batches   int64 // batches run
 	Items     int64 // writes run in batches
@@ -235,6 +276,6 @@ type WriterStats struct {
 // WriterStats reports the group-commit writer's queue and batch sizes.
 func (d *DB) WriterStats() WriterStats {
 	b := d.batch
-	return WriterStats{Queued: len(b.q), Running: int(b.running.Load()), Batches: b.batches.Load(),
+	return WriterStats{Waiting: int(b.waiting.Load()), Queued: len(b.q), Running: int(b.running.Load()), Batches: b.batches.Load(),
 		Items: b.items.Load(), Failed: b.failed.Load(), LastBatch: int(b.last.Load()), MaxBatch: int(b.most.Load())}
 }

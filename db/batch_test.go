@@ -95,12 +95,12 @@ func TestReadsDoNotWaitForAnOpenWrite(t *testing.T) {
 	}
 }
 
-// waitQueued waits until n writes wait for the batcher.
-func waitQueued(t *testing.T, d *db.DB, n int) {
+// waitWaiting waits until n writes wait for the writer.
+func waitWaiting(t *testing.T, d *db.DB, n int) {
 	t.Helper()
-	for i := 0; d.WriterStats().Queued < n; i++ {
+	for i := 0; d.WriterStats().Waiting < n; i++ {
 		if i > 2000 {
-			t.Fatalf("%d writes queued, want %d", d.WriterStats().Queued, n)
+			t.Fatalf("writer stats = %+v, want %d writes waiting", d.WriterStats(), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -138,7 +138,7 @@ func TestBatchIsolatesFailedWrites(t *testing.T) {
 			})
 		}()
 	}
-	waitQueued(t, d, 49) // the 50th was taken and waits for the writer
+	waitWaiting(t, d, 50)
 	release()
 	wg.Wait()
 	for i, err := range errs {
@@ -158,7 +158,7 @@ func TestBatchIsolatesFailedWrites(t *testing.T) {
 	if _, err := d.UserByEmail(ctx, "user23@toko.id"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("the panicking write's user was kept: %v", err)
 	}
-	if s := d.WriterStats(); s.LastBatch != 50 || s.Batches != 1 || s.Items != 50 || s.Failed != 0 || s.Queued != 0 || s.Running != 0 {
+	if s := d.WriterStats(); s.LastBatch != 50 || s.Batches != 1 || s.Items != 50 || s.Failed != 0 || s.Waiting != 0 || s.Running != 0 {
 		t.Errorf("writer stats = %+v, want one batch of 50", s)
 	}
 }
@@ -192,7 +192,7 @@ func TestBatchSkipsAbandonedWrites(t *testing.T) {
 			return err
 		})
 	}()
-	waitQueued(t, d, 1)
+	waitWaiting(t, d, 2)
 	cancel()
 	if err := <-abandoned; !errors.Is(err, context.Canceled) {
 		t.Errorf("abandoned write: err = %v, want context.Canceled", err)
@@ -235,7 +235,7 @@ func TestCloseFinishesSubmittedWrites(t *testing.T) {
 			})
 		}()
 	}
-	waitQueued(t, d, 4)
+	waitWaiting(t, d, 5)
 	closed := make(chan error, 1)
 	go func() { closed <- d.Close() }()
 	release()

@@ -287,6 +287,24 @@ func (c *txConn) end() {
 	}
 }
 
+// savepointSQL returns the statements of the savepoint at depth, the same
+// text each time so that they are prepared once.
+func savepointSQL(depth int) savepointStmts {
+	if depth < len(savepoints) {
+		return savepoints[depth]
+	}
+	return newSavepointStmts(depth)
+}
+
+type savepointStmts struct{ begin, release, rollback string }
+
+var savepoints = []savepointStmts{newSavepointStmts(0), newSavepointStmts(1), newSavepointStmts(2), newSavepointStmts(3)}
+
+func newSavepointStmts(depth int) savepointStmts {
+	name := fmt.Sprintf("sp%d", depth)
+	return savepointStmts{"SAVEPOINT " + name, "RELEASE " + name, "ROLLBACK TO " + name}
+}
+
 // savepoint runs fn inside SAVEPOINT: when fn fails (or panics), what it did
 // is rolled back and the transaction goes on without it. An error rolling
 // back marks the transaction broken.
@@ -294,8 +312,8 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 	if c.broken != nil {
 		return c.broken
 	}
-	name := fmt.Sprintf("sp%d", c.depth)
-	if _, err := c.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	sp := savepointSQL(c.depth)
+	if _, err := c.ExecContext(ctx, sp.begin); err != nil {
 		return c.breakTx("savepoint: %v", err)
 	}
 	c.depth++
@@ -306,7 +324,7 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 			err = fmt.Errorf("db: panic: %v", p)
 		}
 		if err == nil {
-			if _, rerr := c.tx.ExecContext(ctx, "RELEASE "+name); rerr != nil {
+			if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
 				err = c.breakTx("release savepoint: %v", rerr)
 			}
 			return
@@ -314,11 +332,11 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 		if c.broken != nil {
 			return
 		}
-		if _, rerr := c.tx.ExecContext(ctx, "ROLLBACK TO "+name); rerr != nil {
+		if _, rerr := c.ExecContext(ctx, sp.rollback); rerr != nil {
 			err = c.breakTx("after %v: rollback to savepoint: %v", err, rerr)
 			return
 		}
-		if _, rerr := c.tx.ExecContext(ctx, "RELEASE "+name); rerr != nil {
+		if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
 			err = c.breakTx("release savepoint: %v", rerr)
 		}
 	}()

@@ -160,7 +160,7 @@ func TestFailedCommitFailsTheWholeBatch(t *testing.T) {
 			})
 		}()
 	}
-	for d.WriterStats().Queued+d.WriterStats().Running < 3 {
+	for d.WriterStats().Waiting < 3 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	close(stop)

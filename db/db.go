@@ -253,6 +253,10 @@ func (d *DB) Ping(ctx context.Context) error {
 // The Tx reads the clock once, at BEGIN: every time it stores is that
 // instant.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if err := d.batch.acquire(ctx); err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer d.batch.release()
 	sqltx, err := d.w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

@@ -87,10 +87,9 @@ func (h *Handler) callbackHandler(kind db.CallbackKind) http.HandlerFunc {
 			h.rejectCallback(w, r, base, "malformed", http.StatusBadRequest, "4000001", "Invalid Field Format")
 			return
 		}
-		facts.Fill(&base)
 		// Raw row and its effect in one group-commit transaction; the
 		// acknowledgement only once that has committed.
-		if _, err := h.money.IngestCallback(ctx, money.Actor{ClientAddr: base.RemoteAddr, RequestID: base.RequestID}, base); err != nil {
+		if _, err := h.money.IngestCallback(ctx, money.Actor{ClientAddr: base.RemoteAddr, RequestID: base.RequestID}, base, facts); err != nil {
 			h.callbackFailed(w, r, kind, err)
 			return
 		}

@@ -28,6 +28,11 @@ type CallbackFacts struct {
 	ReferenceNo, PartnerReferenceNo string
 	CustIDMerchant                  string
 	AmountMinor, FeeMinor, NetMinor sql.NullInt64
+
+	// The typed callback the facts were read from, so that applying it
+	// does not decode the body again (nil for a withdrawal).
+	invoice *netzme.InvoiceCallback
+	qris    *netzme.QRISCallback
 }
 
 // Fill copies f into the inbox row nc.
@@ -58,6 +63,18 @@ func ReadCallback(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 	return f, f.check()
 }
 
+// decodedAs reports whether f carries the typed callback applying a
+// callback of kind needs.
+func (f CallbackFacts) decodedAs(kind db.CallbackKind) bool {
+	switch kind {
+	case db.CallbackInvoice:
+		return f.invoice != nil
+	case db.CallbackQRIS, db.CallbackSNAPQRIS:
+		return f.qris != nil
+	}
+	return true
+}
+
 func known(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: true} }
 
 // withdrawExtra is what DecodeWithdrawCallback does not extract. guess,
@@ -85,7 +102,7 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 		}
 		return CallbackFacts{DedupeKey: "invoice:" + id + ":" + c.LatestTransactionStatus, ReferenceNo: c.OriginalReferenceNo,
 			PartnerReferenceNo: c.OriginalPartnerReferenceNo, CustIDMerchant: c.CustIDMerchant,
-			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor), invoice: &c}, nil
 	case db.CallbackQRIS, db.CallbackSNAPQRIS:
 		c, err := netzme.DecodeQRISCallback(body)
 		if err != nil {
@@ -94,7 +111,7 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 		// One key for both QRIS endpoints: a payment announced through both
 		// (§3.18 and §3.19) counts once.
 		return CallbackFacts{DedupeKey: "qris:" + c.DedupKey(), ReferenceNo: c.OriginalReferenceNo, CustIDMerchant: c.CustIDMerchant,
-			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor), qris: &c}, nil
 	case db.CallbackWithdraw:
 		c, err := netzme.DecodeWithdrawCallback(body)
 		if err != nil {
@@ -113,8 +130,8 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 	return CallbackFacts{}, fmt.Errorf("unknown callback kind %q", kind)
 }
 
-// IngestCallback stores an authenticated callback (nc, filled from
-// ReadCallback's facts) and applies it, in the writer's group-commit
+// IngestCallback stores an authenticated callback nc with its facts (what
+// ReadCallback returned for nc.Body) and applies it, in the writer's group-commit
 // transaction (db.InBatch): the raw row, its effect on the books and the
 // audit line commit together, sharing one fsync with the callbacks that
 // arrived meanwhile, and IngestCallback returns only once they are durable.
@@ -123,7 +140,15 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 // nothing authenticated is lost, and the error is logged, not returned. An
 // error means nothing was stored: answer so that Netzme sends it again. It
 // returns the callback as stored.
-func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback) (db.Callback, error) {
+func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback, facts CallbackFacts) (db.Callback, error) {
+	if !facts.decodedAs(nc.Kind) {
+		f, err := ReadCallback(nc.Kind, []byte(nc.Body))
+		if err != nil {
+			return db.Callback{}, fmt.Errorf("money: ingest %s callback: %w", nc.Kind, err)
+		}
+		facts = f
+	}
+	facts.Fill(&nc)
 	var out db.Callback
 	err := s.db.InBatch(ctx, func(ctx context.Context, tx *db.Tx) error {
 		cb, err := tx.InsertCallback(ctx, nc)
@@ -132,7 +157,7 @@ func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback
 		}
 		var o db.CallbackOutcome
 		err = tx.Savepoint(ctx, func() (err error) {
-			o, _, err = s.apply(ctx, tx, a, cb)
+			o, _, err = s.apply(ctx, tx, a, cb, &facts)
 			return err
 		})
 		if err != nil {
@@ -216,7 +241,7 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 		if err != nil {
 			return err
 		}
-		_, changed, err := s.apply(ctx, tx, a, cb)
+		_, changed, err := s.apply(ctx, tx, a, cb, nil)
 		if err != nil || !changed {
 			out = cb
 			return err
@@ -228,8 +253,9 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 }
 
 // apply applies stored callback cb inside tx (see ApplyCallback); changed
-// is false when cb is left as it is.
-func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback) (o db.CallbackOutcome, changed bool, err error) {
+// is false when cb is left as it is. facts are cb's, or nil to read them
+// from its body.
+func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback, facts *CallbackFacts) (o db.CallbackOutcome, changed bool, err error) {
 	switch cb.Status {
 	case db.CallbackApplied, db.CallbackStored, db.CallbackResolved:
 		return db.CallbackOutcome{}, false, nil
@@ -238,7 +264,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback)
 			return db.CallbackOutcome{}, false, nil // never apply what Netzme did not sign for
 		}
 	}
-	if o, err = s.outcome(ctx, tx, cb); err != nil {
+	if o, err = s.outcome(ctx, tx, cb, facts); err != nil {
 		return o, false, err
 	}
 	if err := tx.FinishCallback(ctx, cb.ID, o); err != nil {
@@ -259,10 +285,17 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback)
 
 // outcome decides what callback cb means for the books, and makes the change
 // (invoice paid, payment recorded) inside tx.
-func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.CallbackOutcome, error) {
-	facts, err := ReadCallback(cb.Kind, []byte(cb.Body))
-	if err != nil {
-		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
+func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback, known *CallbackFacts) (db.CallbackOutcome, error) {
+	if known == nil {
+		f, err := ReadCallback(cb.Kind, []byte(cb.Body))
+		if err != nil {
+			return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
+		}
+		known = &f
+	}
+	facts := *known
+	if !facts.decodedAs(cb.Kind) {
+		return db.CallbackOutcome{}, fmt.Errorf("money: callback %d: facts of another kind", cb.ID)
 	}
 	if taker, err := tx.CallbackTaking(ctx, facts.DedupeKey, cb.ID); err != nil {
 		return db.CallbackOutcome{}, err
@@ -286,11 +319,9 @@ func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.Ca
 	}
 	switch cb.Kind {
 	case db.CallbackInvoice:
-		c, _ := netzme.DecodeInvoiceCallback([]byte(cb.Body))
-		return s.invoiceOutcome(ctx, tx, cb, c, merchantID)
+		return s.invoiceOutcome(ctx, tx, cb, *facts.invoice, merchantID)
 	case db.CallbackQRIS, db.CallbackSNAPQRIS:
-		c, _ := netzme.DecodeQRISCallback([]byte(cb.Body))
-		return s.qrisOutcome(ctx, tx, cb, c, merchantID)
+		return s.qrisOutcome(ctx, tx, cb, *facts.qris, merchantID)
 	default: // withdraw: applied to the withdrawals of issue 6.
 		return s.ApplyWithdrawNotification(ctx, tx, cb, merchantID)
 	}
