@@ -235,6 +235,9 @@ func (b *batcher) run(sqltx *sql.Tx, items []*batchItem) {
 	}
 	tc.end()
 	n := int64(len(taken))
+	if batchErr == nil && !alone {
+		b.d.ckpt.wrote(len(taken))
+	}
 	b.batches.Add(1)
 	b.items.Add(n)
 	b.last.Store(n)
@@ -271,11 +274,15 @@ type WriterStats struct {
 	Failed    int64 // batches whose transaction failed as a whole
 	LastBatch int   // writes in the last batch
 	MaxBatch  int   // writes in the largest batch
+	// Checkpoints counts the background checkpoints run (the WAL copied
+	// back into the database file away from the writer).
+	Checkpoints int64
 }
 
 // WriterStats reports the group-commit writer's queue and batch sizes.
 func (d *DB) WriterStats() WriterStats {
 	b := d.batch
 	return WriterStats{Waiting: int(b.waiting.Load()), Queued: len(b.q), Running: int(b.running.Load()), Batches: b.batches.Load(),
-		Items: b.items.Load(), Failed: b.failed.Load(), LastBatch: int(b.last.Load()), MaxBatch: int(b.most.Load())}
+		Items: b.items.Load(), Failed: b.failed.Load(), LastBatch: int(b.last.Load()), MaxBatch: int(b.most.Load()),
+		Checkpoints: d.ckpt.runs.Load()}
 }

@@ -183,3 +183,35 @@ func TestFailedCommitFailsTheWholeBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The WAL is copied back into the database file in the background, not in
+// a writer's commit: the writer's automatic checkpoint is set far off, and
+// after a hundred writes the background one has run.
+func TestCheckpointsRunInTheBackground(t *testing.T) {
+	d := openInternal(t)
+	ctx := t.Context()
+	var pages int
+	if err := d.w.db.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != autoCheckpointPages {
+		t.Fatalf("writer wal_autocheckpoint = %d, %v; want %d", pages, err, autoCheckpointPages)
+	}
+	for i := range checkpointEvery + 10 {
+		if err := d.InBatch(ctx, func(ctx context.Context, tx *Tx) error {
+			_, err := tx.CreateMerchant(ctx, NewMerchant{Name: fmt.Sprintf("Toko %d", i)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; d.WriterStats().Checkpoints == 0; i++ {
+		if i > 1000 {
+			t.Fatal("no background checkpoint after more than checkpointEvery writes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Everything written so far is in the database file: a checkpoint now
+	// has nothing left to copy that the background one did not.
+	var busy, log, done int
+	if err := d.ckpt.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil || log != done {
+		t.Errorf("checkpoint: busy %d, log %d, checkpointed %d, %v", busy, log, done, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -40,6 +41,11 @@ type DB struct {
 	w *writer
 	// batch is the group-commit writer behind InBatch.
 	batch *batcher
+	// ckpt checkpoints the WAL in the background.
+	ckpt *checkpointer
+
+	closeOnce sync.Once
+	closeErr  error
 	// now is the clock every stored time comes from (created_at, audit
 	// times, token expiry housekeeping), given to Open: db never reads the
 	// wall clock, so tests that fix the clock see the same time here as in
@@ -106,7 +112,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err er
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("db: open %q: the path may not contain '?' or '#'", path)
 	}
-	wdb, err := sql.Open("sqlite", DSN(path))
+	wdb, err := sql.Open("sqlite", writerDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
@@ -141,6 +147,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err er
 		return nil, fmt.Errorf("read pool: %w", err)
 	} else if readOnly != 1 {
 		return nil, fmt.Errorf("read pool: query_only is %d, want 1", readOnly)
+	}
+	if d.ckpt, err = newCheckpointer(path); err != nil {
+		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
 	d.batch = newBatcher(d)
 	return d, nil
@@ -217,16 +226,20 @@ func (d *DB) ReadStats() sql.DBStats { return d.sql.db.Stats() }
 
 // Close closes the database: it lets the group-commit writer finish what was
 // submitted, then closes both pools. Call it last, after the HTTP server has
-// stopped.
+// stopped; a second Close returns the first one's result.
 func (d *DB) Close() error {
-	if d.batch != nil {
+	d.closeOnce.Do(func() {
 		d.batch.close()
-	}
-	return d.closePools()
+		d.closeErr = d.closePools()
+	})
+	return d.closeErr
 }
 
 func (d *DB) closePools() error {
 	var errs []error
+	if d.ckpt != nil {
+		errs = append(errs, d.ckpt.close())
+	}
 	if d.sql != nil {
 		d.sql.stmts.close()
 		errs = append(errs, d.sql.db.Close())
@@ -278,6 +291,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = sqltx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
+	d.ckpt.wrote(1)
 	return nil
 }
 

@@ -34,6 +34,9 @@ func BenchmarkCallbackIngest(b *testing.B) {
 			srv := httptest.NewServer(a.routes)
 			defer srv.Close()
 			runIngest(b, c, srv.URL+"/callbacks/netzme/qris")
+			if s := a.DB.WriterStats(); s.Batches > 0 {
+				b.ReportMetric(float64(s.Items)/float64(s.Batches), "writes/batch")
+			}
 		})
 		b.Run(fmt.Sprintf("baseline/c=%d", c), func(b *testing.B) {
 			srv := baselineIngest(b)
