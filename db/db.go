@@ -44,6 +44,7 @@ type DB struct {
 	// ckpt checkpoints the WAL in the background.
 	ckpt *checkpointer
 
+	closing   chan struct{} // closed by Close, for background loops
 	closeOnce sync.Once
 	closeErr  error
 	// now is the clock every stored time comes from (created_at, audit
@@ -119,7 +120,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err er
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxIdleTime(0)
-	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb)}, now: now}
+	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb)}, now: now, closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.closePools()
@@ -229,6 +230,7 @@ func (d *DB) ReadStats() sql.DBStats { return d.sql.db.Stats() }
 // stopped; a second Close returns the first one's result.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
+		close(d.closing)
 		d.batch.close()
 		d.closeErr = d.closePools()
 	})
