@@ -226,8 +226,11 @@ func (tx *Tx) CallbackTaking(ctx context.Context, key string, exceptID int64) (i
 		return 0, nil
 	}
 	var id int64
+	// The WHERE repeats the condition of the unique index callbacks_dedupe_taken
+	// term for term, so SQLite answers from that index (one row at most).
 	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM callbacks WHERE dedupe_key = ? AND id <> ?
-		AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`, key, exceptID).Scan(&id)
+		AND dedupe_key <> '' AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`,
+		key, exceptID).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	} else if err != nil {
