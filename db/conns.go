@@ -216,6 +216,7 @@ var errTxBroken = errors.New("db: transaction aborted")
 type txConn struct {
 	tx     *sql.Tx
 	stmts  *stmtCache
+	mu     sync.Mutex // guards local and missed: a Tx may be shared by goroutines
 	local  map[*sql.Stmt]*sql.Stmt
 	missed bool
 	broken error
@@ -230,6 +231,8 @@ func newTxConn(tx *sql.Tx, stmts *stmtCache) *txConn {
 // or nil (the query is then noted for preparing later).
 func (c *txConn) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := c.stmts.lookup(query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if st == nil {
 		c.stmts.want(query)
 		c.missed = true
