@@ -12,16 +12,20 @@ import (
 // Checkpoints. In WAL mode SQLite copies the log back into the database file
 // (a checkpoint) by default inside the commit that takes the log past 1000
 // pages: that commit, and every write queued behind it, waits for the
-// database file to be written and fsynced — a callback's p99 was mostly
-// that. Lapak checkpoints in the background instead, from a connection of
-// its own, after every checkpointEvery writes or every checkpointInterval
-// when there were any. PASSIVE: it waits for no reader and no writer. The
-// writer keeps SQLite's automatic checkpoint, at autoCheckpointPages, as a
-// safety net should the background one fall behind.
+// database file to be written and fsynced (with one callback per commit,
+// writing some ten pages each, that was every hundredth callback, and most of
+// the callbacks' p99). Lapak checkpoints in the background instead, from a
+// connection of its own (PASSIVE: it waits for no reader and no writer), and
+// seldom: after checkpointEvery writes, or every checkpointInterval when
+// there were any. Seldom matters too: the pages every write touches (the last
+// leaf of each table and index) are copied once per checkpoint, so fewer
+// checkpoints copy far fewer pages, and that I/O competes with the commits'
+// fsyncs. The writer keeps SQLite's automatic checkpoint, at
+// autoCheckpointPages, as a safety net should the background one fall behind.
 const (
-	checkpointEvery     = 100 // writes: callbacks, session saves, InTx
-	checkpointInterval  = time.Second
-	autoCheckpointPages = 10000 // 40 MB of log
+	checkpointEvery     = 1000 // writes (callbacks, session saves, InTx): some 9000 pages, 36 MB of log
+	checkpointInterval  = 10 * time.Second
+	autoCheckpointPages = 20000 // 80 MB of log
 )
 
 // writerDSN is DSN with the writer's automatic checkpoint moved out of the
