@@ -149,7 +149,6 @@ func (b *batcher) close() {
 func (b *batcher) loop() {
 	defer close(b.ended)
 	for first := range b.q {
-		b.running.Store(1)
 		b.acquire(context.Background())
 		// Writes that queued while the writer was busy join this batch.
 		items := []*batchItem{first}
@@ -242,7 +241,7 @@ func (b *batcher) run(sqltx *sql.Tx, items []*batchItem) {
 	b.items.Add(n)
 	b.last.Store(n)
 	if n > b.most.Load() {
-		b.most.Store(n) // only the batcher writes it
+		b.most.Store(n) // only the writer's holder writes it
 	}
 	for _, it := range taken {
 		if batchErr != nil {
@@ -268,7 +267,7 @@ func runAlone(fn func() error) (err error) {
 type WriterStats struct {
 	Waiting   int   // writes submitted and not yet answered (the writer's queue depth)
 	Queued    int   // of those, writes not yet taken into a batch
-	Running   int   // writes in the batch starting or running now (0 when idle)
+	Running   int   // writes in the transaction running now (0 when idle)
 	Batches   int64 // batches run
 	Items     int64 // writes run in batches
 	Failed    int64 // batches whose transaction failed as a whole

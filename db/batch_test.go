@@ -106,6 +106,21 @@ func waitWaiting(t *testing.T, d *db.DB, n int) {
 	}
 }
 
+// waitBatch waits until, the writer being held, n writes wait for it: the
+// batcher holds one and the others are queued, so all n make the next batch.
+func waitBatch(t *testing.T, d *db.DB, n int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		if s := d.WriterStats(); s.Waiting == n && s.Queued == n-1 {
+			return
+		}
+		if i > 2000 {
+			t.Fatalf("writer stats = %+v, want %d writes waiting, %d queued", d.WriterStats(), n, n-1)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Fifty writes queued while the writer is busy run as one batch; the one
 // that fails and the one that panics are rolled back alone, every other
 // write commits, and each caller hears its own outcome.
@@ -138,7 +153,7 @@ func TestBatchIsolatesFailedWrites(t *testing.T) {
 			})
 		}()
 	}
-	waitWaiting(t, d, 50)
+	waitBatch(t, d, 50)
 	release()
 	wg.Wait()
 	for i, err := range errs {
@@ -176,7 +191,7 @@ func TestBatchSkipsAbandonedWrites(t *testing.T) {
 			return err
 		})
 	}()
-	for i := 0; d.WriterStats().Running != 1; i++ { // taken, waiting for the writer
+	for i := 0; d.WriterStats().Waiting != 1 || d.WriterStats().Queued != 0; i++ { // taken, waiting for the writer
 		if i > 2000 {
 			t.Fatalf("writer stats = %+v, want one write taken", d.WriterStats())
 		}

@@ -160,8 +160,8 @@ func TestFailedCommitFailsTheWholeBatch(t *testing.T) {
 			})
 		}()
 	}
-	for d.WriterStats().Waiting < 3 {
-		time.Sleep(5 * time.Millisecond)
+	for s := d.WriterStats(); s.Waiting != 3 || s.Queued != 2; s = d.WriterStats() {
+		time.Sleep(5 * time.Millisecond) // all three in the next batch
 	}
 	close(stop)
 	if err := <-done; err != nil {

@@ -334,7 +334,8 @@ func TestPoisonedCallbackInABatchOfFifty(t *testing.T) {
 			res[i] = a.sendCallback("invoice", bodies[i])
 		}()
 	}
-	for i := 0; a.DB.WriterStats().Waiting < 50; i++ {
+	// All 50 wait: the batcher holds one, 49 are queued behind it.
+	for i := 0; a.DB.WriterStats().Waiting != 50 || a.DB.WriterStats().Queued != 49; i++ {
 		if i > 2000 {
 			t.Fatalf("writer stats = %+v, want 50 callbacks waiting", a.DB.WriterStats())
 		}
