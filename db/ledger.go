@@ -239,7 +239,7 @@ func (d *DB) LedgerTransaction(ctx context.Context, merchantID, id int64) (Ledge
 	return ledgerTransaction(ctx, d.sql, merchantID, id)
 }
 
-func ledgerTransaction(ctx context.Context, q queryer, merchantID, id int64) (LedgerTransaction, error) {
+func ledgerTransaction(ctx context.Context, q reader, merchantID, id int64) (LedgerTransaction, error) {
 	t, err := scanLedger(q.QueryRowContext(ctx, `SELECT `+ledgerColumns+` FROM ledger_transactions
 		WHERE id = ? AND merchant_id = ?`, id, merchantID))
 	if err != nil {
@@ -272,7 +272,7 @@ func (d *DB) RecentMoneyIn(ctx context.Context, merchantID int64, limit int) ([]
 		WHERE merchant_id = ? AND kind IN ('sale', 'topup') ORDER BY occurred_at DESC, id DESC LIMIT ?`, merchantID, limit)
 }
 
-func queryLedger(ctx context.Context, q queryer, query string, args ...any) ([]LedgerTransaction, error) {
+func queryLedger(ctx context.Context, q reader, query string, args ...any) ([]LedgerTransaction, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: ledger: %w", err)

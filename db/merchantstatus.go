@@ -64,7 +64,7 @@ func (d *DB) StartMerchantStatusCheck(ctx context.Context, merchantID, userID in
 
 // FinishMerchantStatusCheck records SpeedCash's answer on an unknown check.
 func (d *DB) FinishMerchantStatusCheck(ctx context.Context, id int64, r MerchantStatusResult) error {
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`UPDATE merchant_status_checks SET finished_at = ?, outcome = ?, response_code = ?, response_message = ?,
 		   status = ?, title = ?, description = ?, sc_merchant_id = ?, store_name = ?, mid = ?, nmid = ?
 		 WHERE id = ? AND outcome = 'unknown'`,

@@ -104,7 +104,7 @@ func (d *DB) StatementDay(ctx context.Context, merchantID int64, source Statemen
 // late lines) starts over at page 1 with its counters at zero; a pending or
 // failed day keeps its cursor, so the read resumes where it stopped.
 func (d *DB) StartStatementDay(ctx context.Context, merchantID int64, source StatementSource, day string) (StatementDay, error) {
-	s, err := scanStatementDay(d.sql.QueryRowContext(ctx, `INSERT INTO statement_days (merchant_id, source, day, state)
+	s, err := scanStatementDay(d.w.QueryRowContext(ctx, `INSERT INTO statement_days (merchant_id, source, day, state)
 		VALUES (?, ?, ?, 'pending')
 		ON CONFLICT (merchant_id, source, day) DO UPDATE SET
 			state = 'pending',
@@ -170,7 +170,7 @@ func (d *DB) StoreStatementPage(ctx context.Context, merchantID int64, source St
 // error (no secret), one more attempt, and retryAt, before which a sync
 // leaves the day alone. The cursor stays where it was.
 func (d *DB) FailStatementDay(ctx context.Context, merchantID int64, source StatementSource, day, reason string, retryAt time.Time) error {
-	_, err := d.sql.ExecContext(ctx, `UPDATE statement_days SET state = 'failed', attempts = attempts + 1, last_error = ?,
+	_, err := d.w.ExecContext(ctx, `UPDATE statement_days SET state = 'failed', attempts = attempts + 1, last_error = ?,
 		retry_at = ? WHERE merchant_id = ? AND source = ? AND day = ?`,
 		reason, formatTime(retryAt), merchantID, string(source), day)
 	if err != nil {

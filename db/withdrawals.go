@@ -406,7 +406,7 @@ func notFoundOrNil(err error, what string) error {
 	return notFound(err, what)
 }
 
-func queryWithdrawals(ctx context.Context, q queryer, query string, args ...any) ([]Withdrawal, error) {
+func queryWithdrawals(ctx context.Context, q reader, query string, args ...any) ([]Withdrawal, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: withdrawals: %w", err)

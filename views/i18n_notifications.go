@@ -76,5 +76,6 @@ func init() {
 		"notif.reason.paid_after_expiry":    {"dibayar setelah kedaluwarsa", "paid after expiry"},
 		"notif.reason.paid_after_close":     {"dibayar setelah tagihan ditutup", "paid after the invoice was closed"},
 		"notif.reason.static_qris":          {"pembayaran QRIS tanpa tagihan", "QRIS payment without an invoice"},
+		"notif.reason.apply_failed":         {"gagal diterapkan; disimpan untuk ditinjau", "could not be applied; kept for review"},
 	})
 }
