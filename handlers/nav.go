@@ -36,6 +36,7 @@ var (
 // sections is the one list of Lapak's sections, in menu order.
 var sections = []section{
 	{ID: "dashboard", Key: "nav.dashboard", Href: "/", Ready: true},
+	{ID: "kasir", Key: "nav.kasir", Href: "/kasir", Roles: ownerCashier, Ready: true},
 	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Roles: readersOfBook, Ready: true},
 	{ID: "qris", Key: "nav.qris", Href: "/qris", Roles: ownerCashier, Ready: true},
 	// Cashiers never see balances.

@@ -73,6 +73,7 @@ var catalogue = map[string]message{
 	// Navigation and chrome.
 	"nav.label":       {"Menu utama", "Main menu"},
 	"nav.dashboard":   {"Dasbor", "Dashboard"},
+	"nav.kasir":       {"Kasir", "Till"},
 	"nav.invoices":    {"Tagihan", "Invoices"},
 	"nav.qris":        {"QRIS", "QRIS"},
 	"nav.balance":     {"Saldo", "Balance"}, // history has its own item
