@@ -56,6 +56,9 @@ func TestCounterModeDynamicQRISTurnsPaid(t *testing.T) {
 	m := newMoneyApp(t)
 	cashier, _, _ := m.loginAs(t, db.RoleCashier)
 
+	if cashier.get("/").count("nav-kasir") != 1 {
+		t.Error("the cashier's menu has no Kasir")
+	}
 	page := cashier.get("/kasir").wantStatus(t, http.StatusOK)
 	if page.count("kasir-keypad") != 1 || page.count("kasir-form") != 1 {
 		t.Fatal("counter mode lacks the keypad or the form")

@@ -45,13 +45,14 @@ var sections = []section{
 	{ID: "history", Key: "nav.history", Href: "/history", Roles: ownerAuditor, Ready: true},
 	{ID: "link", Key: "nav.link", Href: "/link", Roles: ownerOnly, Ready: true},
 	{ID: "pin", Key: "nav.pin", Href: "/pin", Roles: ownerOnly, Ready: true},
-	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerOnly, Ready: true},
+	// Auditors read withdrawals and CVS bills (issue 13 §9).
+	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Roles: ownerAuditor, Ready: true},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Roles: ownerAuditor, Ready: true},
 	{ID: "members", Key: "nav.members", Href: "/members", Roles: ownerOnly, Ready: true},
 	// Auditors read the log; owners see who did what in their shop.
 	{ID: "audit", Key: "nav.audit", Href: "/audit", Roles: ownerAuditor, Ready: true},
 	// Issue 7: convenience-store bills (NICEPAY) and SpeedCash merchant status.
-	{ID: "cvs", Key: "nav.cvs", Href: "/cvs", Roles: ownerCashier, Ready: true},
+	{ID: "cvs", Key: "nav.cvs", Href: "/cvs", Roles: readersOfBook, Ready: true},
 	{ID: "merchantstatus", Key: "nav.merchantstatus", Href: "/merchant-status", Roles: ownerOnly, Ready: true},
 	// Netzme's callbacks: owners and auditors see their shop's, admins all.
 	{ID: "notifications", Key: "nav.notifications", Href: "/notifications", Roles: ownerAuditor, AdminToo: true, Ready: true},

@@ -415,6 +415,9 @@ func TestWithdrawalRolesAndIsolation(t *testing.T) {
 	}
 	aud, _, _ := m.loginAs(t, db.RoleAuditor)
 	aud.get("/deposits").wantStatus(t, http.StatusOK)
+	if dash := aud.get("/"); dash.count("nav-withdrawals") != 1 || dash.count("nav-cvs") != 1 {
+		t.Error("the auditor's menu lacks withdrawals or CVS bills")
+	}
 	list := aud.get("/withdrawals")
 	if list.count("withdraw-inquiry-form") != 0 || list.count("withdraw-settings") != 0 || list.count("withdrawals-readonly") != 1 {
 		t.Error("the auditor's withdrawals page offers forms")

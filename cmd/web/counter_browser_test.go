@@ -222,6 +222,19 @@ func TestBrowserCounterModeOnPhone(t *testing.T) {
 	if total := text(t, ctx, `[data-testid=shift-print-total]`); total != "Rp 37.000" {
 		t.Errorf("printed shift total %q", total)
 	}
+
+	// The same counter on a 1280 px counter PC: nothing scrolls sideways,
+	// the keypad column stays narrow and centred.
+	within(t, ctx, "counter PC", 20*time.Second,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(a.URL+"/kasir"),
+		chromedp.WaitVisible(css(`[data-testid=kasir-keypad]`)),
+	)
+	fitsWidth(t, ctx, "counter mode at 1280 px")
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("[data-testid=kasir-keypad]").getBoundingClientRect().width`)); w > 480 {
+		t.Errorf("keypad is %v px wide on a counter PC", w)
+	}
+	screenshot(t, ctx, "kasir-1280")
 }
 
 // TestBrowserPayPageLiveAndShared: the invoice page offers the customer's
