@@ -256,6 +256,12 @@ func TestPayPageShowsOnlyWhatACustomerNeeds(t *testing.T) {
 	if again, _ := payLinkOf(t, owner, "/invoices/"+itoa(int(iv.ID))); again != path {
 		t.Errorf("the pay link changed between visits: %s, then %s", path, again)
 	}
+	// A dynamic QRIS code's page offers its invoice's pay page.
+	dyn := m.qrisCodeFromRedirect(t, owner.post("/qris", url.Values{"action": {"dynamic"}, "amount": {"5.000"}}))
+	viaCode, _ := payLinkOf(t, owner, "/qris/"+itoa(int(dyn.ID)))
+	if viaInvoice, _ := payLinkOf(t, owner, "/invoices/"+itoa(int(dyn.InvoiceID))); viaCode != viaInvoice {
+		t.Errorf("QRIS page shares %s, its invoice %s", viaCode, viaInvoice)
+	}
 	token := strings.TrimPrefix(path, "/p/")
 	if len(token) < 22 { // 128 bits in base64url
 		t.Errorf("token %q is shorter than 128 bits", token)

@@ -204,10 +204,11 @@ func (h *Handler) payView(r *http.Request, l db.PayLink) (views.PayView, error) 
 	return v, nil
 }
 
-// payable reports whether a customer can still pay iv at now: it is worth
-// sharing.
+// payable reports whether a customer can pay iv at now: Netzme has it open
+// (an unknown outcome has nothing to pay with yet) and it has not expired.
+// Only then is it worth sharing.
 func payable(iv db.Invoice, now time.Time) bool {
-	return (iv.Status == db.InvoicePending || iv.Status == db.InvoiceUnknown) && now.Before(iv.ExpiresAt)
+	return iv.Status == db.InvoicePending && now.Before(iv.ExpiresAt)
 }
 
 // invoiceStateAt is the status a customer or cashier should see at now: a
