@@ -114,6 +114,19 @@ func (d *DB) LastKnownMerchantStatus(ctx context.Context, merchantID int64) (Mer
 	return c, nil
 }
 
+// LastKnownMerchantStatusOf returns the merchant's latest successful check
+// of phone (SpeedCash's form), or ErrNotFound: results are kept per phone, so
+// a check of another number never stands for the shop's own status.
+func (d *DB) LastKnownMerchantStatusOf(ctx context.Context, merchantID int64, phone string) (MerchantStatusCheck, error) {
+	c, err := scanMerchantStatusCheck(d.sql.QueryRowContext(ctx,
+		`SELECT `+msColumns+` FROM merchant_status_checks WHERE merchant_id = ? AND phone = ? AND outcome = 'ok'
+		 ORDER BY id DESC LIMIT 1`, merchantID, phone))
+	if err != nil {
+		return MerchantStatusCheck{}, notFound(err, "merchant status of "+phone)
+	}
+	return c, nil
+}
+
 // MerchantStatusChecks returns a merchant's checks, newest first.
 func (d *DB) MerchantStatusChecks(ctx context.Context, merchantID int64, limit int) ([]MerchantStatusCheck, error) {
 	rows, err := d.sql.QueryContext(ctx,

@@ -59,13 +59,14 @@ var sections = []section{
 	{ID: "kasir", Key: "nav.kasir", Href: "/kasir", Group: "sales", Roles: ownerCashier, IfRoute: true},
 	{ID: "invoices", Key: "nav.invoices", Href: "/invoices", Group: "sales", Roles: readersOfBook, Ready: true},
 	{ID: "qris", Key: "nav.qris", Href: "/qris", Group: "sales", Roles: ownerCashier, Ready: true},
-	{ID: "cvs", Key: "nav.cvs", Href: "/cvs", Group: "sales", Roles: ownerCashier, Ready: true},
+	{ID: "cvs", Key: "nav.cvs", Href: "/cvs", Group: "sales", Roles: readersOfBook, Ready: true},
 
 	// Uang: balances and the books. Cashiers never see balances.
 	{ID: "balance", Key: "nav.balance", Href: "/balance", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "history", Key: "nav.history", Href: "/history", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "reconciliation", Key: "nav.reconciliation", Href: "/reconciliation", Group: "money", Roles: ownerAuditor, IfRoute: true},
-	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Group: "money", Roles: ownerOnly, Ready: true},
+	// Auditors read withdrawals and CVS bills (issue 13 §9).
+	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Group: "money", Roles: ownerAuditor, Ready: true},
 	// Netzme's callbacks: owners and auditors see their shop's, admins all.
 	{ID: "notifications", Key: "nav.notifications", Href: "/notifications", Group: "money", Roles: ownerAuditor, AdminToo: true, Ready: true},

@@ -22,12 +22,13 @@ func TestNavGroupsAndQuickActionsPerRole(t *testing.T) {
 		quick  []string
 		hidden []string
 	}{
-		{db.RoleCashier, []string{"sales"}, []string{"invoices", "qris", "cvs"},
+		{db.RoleCashier, []string{"sales"}, []string{"kasir", "invoices", "qris", "cvs"},
 			[]string{"balance", "withdrawals", "members", "audit", "admin"}},
-		{db.RoleOwner, []string{"sales", "money", "shop"}, []string{"invoices", "qris", "balance", "withdrawals"},
+		{db.RoleOwner, []string{"sales", "money", "shop"}, []string{"kasir", "invoices", "qris", "balance"},
 			[]string{"admin"}},
+		// Auditors read withdrawals and CVS bills (issue 13 §9), never the till.
 		{db.RoleAuditor, []string{"sales", "money", "shop"}, []string{"history", "balance", "audit", "notifications"},
-			[]string{"qris", "cvs", "withdrawals", "members", "pin", "admin"}},
+			[]string{"kasir", "qris", "members", "pin", "admin"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.role), func(t *testing.T) {

@@ -192,18 +192,21 @@ func (h *Handler) qrisCodeView(r *http.Request, c db.QRISCode) (views.QRISCodeVi
 		return v, err
 	}
 	v.SVG = string(svg)
+	m, err := h.db.Merchant(r.Context(), c.MerchantID)
+	if err != nil {
+		return v, err
+	}
+	v.MerchantName = m.Name
 	if c.InvoiceID != 0 {
 		iv, err := h.db.MerchantInvoice(r.Context(), c.MerchantID, c.InvoiceID)
 		if err != nil {
 			return v, err
 		}
 		v.InvoiceStatus, v.InvoiceReference = string(iv.Status), iv.PartnerReferenceNo
+		if v.Share, err = h.share(r, db.PayTarget{InvoiceID: iv.ID}, iv.AmountMinor, m.Name, payable(iv, h.now())); err != nil {
+			return v, err
+		}
 	}
-	m, err := h.db.Merchant(r.Context(), c.MerchantID)
-	if err != nil {
-		return v, err
-	}
-	v.MerchantName = m.Name
 	return v, nil
 }
 

@@ -479,9 +479,21 @@ func (s *Service) qrisOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c 
 	if _, err := book(ctx, tx, byNetzme, paymentEntries(p)); err != nil {
 		return db.CallbackOutcome{}, err
 	}
-	effect, _ := json.Marshal(map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
-		"net_minor": p.NetMinor, "rrn": p.RRN})
-	o := review("static_qris", "QRIS payment without a Lapak invoice (rrn "+rrn+")", merchantID)
+	// A fixed-amount code shown at the counter may be waiting for exactly
+	// this payment (issue 13 §1): tie them, so the counter shows LUNAS.
+	codeID, err := matchCounterCode(ctx, tx, p)
+	if err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	fx := map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
+		"net_minor": p.NetMinor, "rrn": p.RRN}
+	note := "QRIS payment without a Lapak invoice (rrn " + rrn + ")"
+	if codeID != 0 {
+		fx["qris_code_id"] = codeID
+		note += fmt.Sprintf("; matched by amount to counter code #%d", codeID)
+	}
+	effect, _ := json.Marshal(fx)
+	o := review("static_qris", note, merchantID)
 	o.PaymentID, o.Effect = p.ID, string(effect)
 	return o, nil
 }

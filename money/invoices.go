@@ -146,12 +146,8 @@ func (in InvoiceInput) Check() error {
 	if !slices.Contains(methods, in.Method) {
 		errs = append(errs, invalid("method", ErrMethod))
 	}
-	switch {
-	case in.AmountMinor <= 0:
-		errs = append(errs, invalid("amount", ErrAmountZero))
-	case in.Method == netzme.PayQRIS && in.AmountMinor > MaxQRISMinor,
-		in.AmountMinor > MaxInvoiceMinor:
-		errs = append(errs, invalid("amount", ErrAmountTooLarge))
+	if err := CheckAmount("amount", in.AmountMinor, in.Method == netzme.PayQRIS); err != nil {
+		errs = append(errs, err)
 	}
 	if in.FeeType != netzme.FeeOnSeller && in.FeeType != netzme.FeeOnBuyer {
 		errs = append(errs, invalid("fee_type", ErrFeeType))

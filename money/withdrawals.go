@@ -224,7 +224,23 @@ func (s *Service) SubmitWithdrawal(ctx context.Context, a Actor, in SubmitInput)
 	if errors.Is(err, errRepeat) {
 		return WithdrawalResult{Withdrawal: prev, Repeat: true}, nil
 	}
+	if err == nil && !second {
+		s.learnPINFrom(ctx, m.ID, wd)
+	}
 	return WithdrawalResult{Withdrawal: wd}, err
+}
+
+// learnPINFrom records what a sent withdrawal's answer told about the PIN:
+// refused as wrong or blocked, or accepted — a PIN exists; refused as
+// missing — none does.
+func (s *Service) learnPINFrom(ctx context.Context, merchantID int64, wd db.Withdrawal) {
+	switch {
+	case wd.FailureCode == FailurePINMissing:
+		s.learnPIN(ctx, merchantID, db.PINMissing)
+	case wd.FailureCode == FailurePINWrong, wd.FailureCode == FailurePINBlocked,
+		wd.Status == db.WithdrawalPending, wd.Status == db.WithdrawalSuccess:
+		s.learnPIN(ctx, merchantID, db.PINSet)
+	}
 }
 
 // errRepeat: the intent was already written by an earlier request; nothing
@@ -387,6 +403,9 @@ func (s *Service) ApproveWithdrawal(ctx context.Context, a Actor, in ApproveInpu
 	if errors.Is(err, errRepeat) {
 		cur, err := s.db.MerchantWithdrawal(ctx, a.MerchantID, wd.ID)
 		return WithdrawalResult{Withdrawal: cur, Repeat: true}, err
+	}
+	if err == nil {
+		s.learnPINFrom(ctx, m.ID, sent)
 	}
 	return WithdrawalResult{Withdrawal: sent}, err
 }

@@ -106,3 +106,33 @@ document.addEventListener("DOMContentLoaded", function () {
     if (menu) menu.open = false;
   });
 });
+
+// "Salin tautan" (issue 13): a <button data-copy="text"> copies its text and
+// says so for two seconds (data-copied). Where the clipboard is refused the
+// link stays visible on the page to select by hand.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    var label = b.textContent;
+    b.addEventListener("click", function () {
+      var text = b.getAttribute("data-copy");
+      var done = function () {
+        b.textContent = b.getAttribute("data-copied") || label;
+        setTimeout(function () { b.textContent = label; }, 2000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () {});
+        return;
+      }
+      // Plain http on a shop's LAN has no async clipboard: select and copy.
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { if (document.execCommand("copy")) done(); } catch (e) { /* nothing to do */ }
+      document.body.removeChild(area);
+    });
+  });
+});

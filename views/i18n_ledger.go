@@ -24,6 +24,6 @@ func init() {
 		"sync.error.days_failed":        {"Beberapa hari gagal dibaca dan dicoba lagi nanti.", "Some days could not be read and are retried later."},
 		"sync.error.not_linked":         {"Toko ini belum terhubung ke Netzme.", "This shop is not linked to Netzme."},
 		"sync.error.internal":           {"Sinkronisasi terhenti karena kesalahan di Lapak; coba lagi.", "The sync stopped on an error in Lapak; try again."},
-		"method.CVS":                    {"Gerai (CVS)", "Convenience store (CVS)"},
+		"method.CVS":                    {"Bayar di gerai", "Paid at a store"},
 	})
 }

@@ -36,7 +36,7 @@ type Page struct {
 
 // Assets holds the URLs of the embedded static files, with a content hash so
 // browsers may cache them forever.
-type Assets struct{ CSS, JS string }
+type Assets struct{ CSS, JS, KasirCSS, KasirJS string }
 
 // MerchantOption is one entry of the merchant switcher.
 type MerchantOption struct {
@@ -137,9 +137,12 @@ type UserRow struct {
 type UserForm struct {
 	Email, Name string
 	MerchantID  int64
-	Role        string
-	IsAdmin     bool
-	Errors      FieldErrors
+	// MerchantChosen: the administrator picked a shop or "no shop"
+	// (MerchantID 0); false shows "— pilih —" selected.
+	MerchantChosen bool
+	Role           string
+	IsAdmin        bool
+	Errors         FieldErrors
 }
 
 // AdminUsersView is the administrator's users page.
