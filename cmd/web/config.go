@@ -48,6 +48,13 @@ type config struct {
 	SandboxDB   string // its own state file, next to DBPath by default
 
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long /readyz answers 503 before the server stops
+	// accepting (issue 11 §9): time for a load balancer to notice.
+	DrainDelay time.Duration
+
+	// The operator's listener (issue 11 §9): pprof and Prometheus metrics.
+	DebugAddr        string // "" = off
+	DebugAllowRemote string // "yes" lets DebugAddr be a non-loopback address
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -91,6 +98,9 @@ func (c *config) settings() []setting {
 		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, defaultSandboxAddr},
 		{"sandbox-db", "LAPAK_SANDBOX_DB", "state file of the embedded sandbox (default: next to LAPAK_DB)", &c.SandboxDB, ""},
 		{"shutdown-timeout", "LAPAK_SHUTDOWN_TIMEOUT", "how long to wait for requests in flight on SIGINT/SIGTERM", &c.ShutdownTimeout, "15s"},
+		{"drain-delay", "LAPAK_DRAIN_DELAY", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, before shutting down", &c.DrainDelay, "0s"},
+		{"debug-addr", "LAPAK_DEBUG_ADDR", "address of the operator's listener with /metrics and /debug/pprof/, loopback only (empty: off)", &c.DebugAddr, ""},
+		{"debug-allow-remote", "LAPAK_DEBUG_ALLOW_REMOTE", "yes: let LAPAK_DEBUG_ADDR be a non-loopback address (the profiler shows memory contents)", &c.DebugAllowRemote, "no"},
 	}
 }
 
@@ -152,6 +162,16 @@ func (c *config) finish() error {
 	}
 	if c.SandboxDB == "" {
 		c.SandboxDB = defaultSandboxDB(c.DBPath)
+	}
+	switch c.DebugAllowRemote {
+	case "yes", "no", "":
+	default:
+		return fmt.Errorf("LAPAK_DEBUG_ALLOW_REMOTE %q: want yes or no", c.DebugAllowRemote)
+	}
+	if c.DebugAddr != "" {
+		if err := checkDebugAddr(c.DebugAddr, c.DebugAllowRemote == "yes"); err != nil {
+			return err
+		}
 	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
