@@ -58,7 +58,9 @@ func (s sample) pct(q float64) time.Duration {
 // closedLoop runs workers that each send one request after the other until
 // dur has passed or max requests were sent in all.
 func closedLoop(ctx context.Context, workers int, dur time.Duration, maxReq int, do func(ctx context.Context) error) sample {
-	ctx, cancel := context.WithTimeout(ctx, dur+30*time.Second) // a stuck request cannot hold the run
+	// Requests still in flight when dur ends may finish (the HTTP client's
+	// one-minute timeout is theirs); nothing can hold the run longer.
+	ctx, cancel := context.WithTimeout(ctx, dur+90*time.Second)
 	defer cancel()
 	var sent atomic.Int64
 	var mu sync.Mutex
