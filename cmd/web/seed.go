@@ -121,6 +121,13 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 		now: now().UTC().Truncate(time.Microsecond)}
 	s.start = s.now.Add(-time.Duration(o.Days) * 24 * time.Hour)
 	s.reqTag = seedHex(s.r, 10)
+	last := time.Now()
+	s.progress = func(day, days int, rows int64) {
+		if time.Since(last) >= 10*time.Second {
+			last = time.Now()
+			fmt.Fprintf(stderr, "seed: day %d of %d, %d rows, %.0f rows/s\n", day, days, rows, float64(rows)/time.Since(started).Seconds())
+		}
+	}
 	if err := s.people(ctx, sb, o, hash); err != nil {
 		return err
 	}

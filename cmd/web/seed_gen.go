@@ -75,6 +75,8 @@ type seedStory struct {
 	reqSeq int
 	reqTag string
 	counts seedCounts
+	// progress is told after each day (nil: nobody is told).
+	progress func(day, days int, rows int64)
 }
 
 func (s *seedStory) schedule(at time.Time, run func() error) {
@@ -186,6 +188,9 @@ func (s *seedStory) run(invoices, days int) error {
 		}
 		if err := s.playUntil(b); err != nil {
 			return err
+		}
+		if s.progress != nil {
+			s.progress(d+1, days, s.rows.w.rows)
 		}
 	}
 	if err := s.playUntil(s.now); err != nil {
