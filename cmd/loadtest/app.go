@@ -68,7 +68,7 @@ func (s seedResult) rate() float64 {
 	return float64(s.rows) / s.took.Seconds()
 }
 
-var seedLine = regexp.MustCompile(`(\d+) rows in ([0-9.]+[a-zµ]+) `)
+var seedLine = regexp.MustCompile(`(\d+) rows in (\S+) \(`)
 
 // seedDatabase runs `lapak seed` unless -keep left a database there.
 func seedDatabase(ctx context.Context, bin, path string, invoices int, cfg config, say func(string, ...any)) (seedResult, error) {
