@@ -53,7 +53,8 @@ func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		checks["draining"], ready = "yes: shutting down", false
 	}
 	if err := rd.ping(ctx); err != nil {
-		checks["database"], ready = "unreachable", false
+		// No error text: /readyz is on the public listener.
+		checks["database"], ready = "not answering within "+readyzTimeout.String(), false
 	} else if current, target, err := rd.migrations.GetVersions(ctx); err != nil {
 		checks["migrations"], ready = "unknown", false
 	} else if current != target {
