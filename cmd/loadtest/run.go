@@ -136,6 +136,8 @@ type loadTest struct {
 	rep   *report
 	bin   string
 	sizes [2]*dbSize // small, big
+
+	ingestBudget int // callbacks per ingest level: the open invoices there are to pay, shared out
 }
 
 // dbSize is one seeded database and what was measured on it.
@@ -237,10 +239,10 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 		return err
 	}
 	lt.rep.errors += s.export.during.health.errs + s.export.during.callbacks.errs
-	budget := feed.left() / max(1, len(lt.cfg.Levels)) // the same share for every level
+	lt.ingestBudget = feed.left() / max(1, len(lt.cfg.Levels)) // the same share for every level
 	for _, c := range lt.cfg.Levels {
-		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks)", s.label, c, lt.cfg.IngestFor, budget)
-		smp := ingest(ctx, c, lt.cfg.IngestFor, budget, lapakCallback(env.base, feed))
+		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks)", s.label, c, lt.cfg.IngestFor, lt.ingestBudget)
+		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(env.base, feed))
 		lt.rep.lapakIngest = append(lt.rep.lapakIngest, smp)
 		lt.rep.errors += smp.errs
 	}
@@ -255,13 +257,9 @@ func (lt *loadTest) baselineIngest(ctx context.Context) error {
 		return err
 	}
 	defer b.stop()
-	for i, c := range lt.cfg.Levels {
-		budget := 1 << 30
-		if i < len(lt.rep.lapakIngest) {
-			// No more callbacks than Lapak had to ingest at this level.
-			budget = max(lt.rep.lapakIngest[i].n, 1)
-		}
-		smp := ingest(ctx, c, lt.cfg.IngestFor, budget, baselineCallback(b.url))
+	for _, c := range lt.cfg.Levels {
+		// The same time and the same cap as Lapak had at this level.
+		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, baselineCallback(b.url))
 		lt.rep.baselineIngest = append(lt.rep.baselineIngest, smp)
 		lt.rep.errors += smp.errs
 	}
