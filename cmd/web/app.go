@@ -41,6 +41,10 @@ type app struct {
 	sandbox    *sandbox.Sandbox // nil when talking to a real Netzme
 	sandboxLn  net.Listener
 	sandboxURL string
+
+	ready   *readiness   // /readyz
+	metrics *metrics     // nil unless LAPAK_DEBUG_ADDR is set
+	debugLn net.Listener // the operator's listener (pprof, /metrics)
 }
 
 // newApp opens everything Lapak needs and prepares (but does not start)
@@ -63,6 +67,15 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	if a.db, err = db.Open(ctx, cfg.DBPath, a.now); err != nil {
 		return nil, err
 	}
+	if cfg.DebugAddr != "" {
+		if a.debugLn, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			return nil, fmt.Errorf("listen on %s (LAPAK_DEBUG_ADDR): %w", cfg.DebugAddr, err)
+		}
+		a.metrics = newMetrics()
+		a.metrics.AddDBPool("writer", a.db.SQL().Stats)
+		a.metrics.AddDBPool("read", a.db.ReadStats)
+		a.metrics.AddWriter(a.db.WriterStats)
+	}
 	admin, err := bootstrapAdmin(ctx, a.db, cfg, stdout)
 	if err != nil {
 		return nil, err
@@ -84,6 +97,9 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	ncfg.HTTPClient = &http.Client{Timeout: cfg.NetzmeTimeout}
 	ncfg.TransactionList = netzme.TransactionListVariant(cfg.NetzmeHistoryPath) // checked by parseConfig
 	ncfg.Observer = money.Recorder{DB: a.db, Logger: logger, Now: a.now}
+	if a.metrics != nil {
+		ncfg.Observer = observers{ncfg.Observer, a.metrics}
+	}
 	if a.netzme, err = netzme.New(ncfg); err != nil {
 		return nil, fmt.Errorf("netzme: %w", err)
 	}
@@ -121,7 +137,7 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 		logger.Info("applied callbacks left received", "count", n)
 	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
-	a.handler = handlers.New(handlers.Deps{
+	routes := handlers.New(handlers.Deps{
 		DB:              a.db,
 		Sessions:        sessions,
 		Logger:          logger,
@@ -135,9 +151,19 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 		Money:           a.money,
 		PublicURL:       a.baseURL,
 	}).Routes()
+	if a.metrics != nil {
+		routes = a.metrics.instrument(routes)
+	}
+	if a.ready, err = newReadiness(a); err != nil {
+		return nil, err
+	}
+	a.handler = withReadyz(a.ready, routes)
 	fmt.Fprintf(stdout, "Lapak berjalan di %s — buka alamat ini di browser.\n", a.baseURL)
 	if a.sandbox != nil {
 		fmt.Fprintf(stdout, "Netzme sandbox (simulasi, tanpa uang sungguhan): %s/sandbox/\n", a.sandboxURL)
+	}
+	if a.debugLn != nil {
+		fmt.Fprintf(stdout, "Operator (metrics, pprof): http://%s/\n", a.debugLn.Addr())
 	}
 	return a, nil
 }
@@ -308,13 +334,19 @@ func (a *app) serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(a.ln) }()
 	if a.sandbox != nil {
 		sb := &http.Server{Handler: a.sandbox.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 			ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 		servers = append(servers, sb)
 		go func() { errc <- sb.Serve(a.sandboxLn) }()
+	}
+	if a.debugLn != nil {
+		dbg := &http.Server{Handler: debugHandler(a.metrics), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		servers = append(servers, dbg)
+		go func() { errc <- dbg.Serve(a.debugLn) }()
 	}
 	// Start-up pass over unknown/pending withdrawals and unknown invoices,
 	// then a poller; new withdrawals stay blocked per merchant until theirs
@@ -330,6 +362,19 @@ func (a *app) serve(ctx context.Context) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	case <-ctx.Done():
+	}
+	// Not ready any more: a load balancer polling /readyz stops sending
+	// new requests during the drain delay; then the listeners close.
+	a.ready.draining.Store(true)
+	if a.cfg.DrainDelay > 0 {
+		a.log.Info("draining", "delay", a.cfg.DrainDelay)
+		select {
+		case <-time.After(a.cfg.DrainDelay):
+		case err := <-errc:
+			if !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve: %w", err)
+			}
+		}
 	}
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
@@ -350,6 +395,9 @@ func (a *app) close() {
 	}
 	if a.sandboxLn != nil {
 		a.sandboxLn.Close()
+	}
+	if a.debugLn != nil {
+		a.debugLn.Close()
 	}
 	if a.sandbox != nil {
 		if err := a.sandbox.Close(); err != nil {

@@ -48,6 +48,13 @@ type config struct {
 	SandboxDB   string // its own state file, next to DBPath by default
 
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long /readyz answers 503 before the server stops
+	// accepting (issue 11 §9): time for a load balancer to notice.
+	DrainDelay time.Duration
+
+	// The operator's listener (issue 11 §9): pprof and Prometheus metrics.
+	DebugAddr        string // "" = off
+	DebugAllowRemote string // "yes" lets DebugAddr be a non-loopback address
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -88,9 +95,12 @@ func (c *config) settings() []setting {
 		{"speedcash-client-secret", "SPEEDCASH_CLIENT_SECRET", "client secret issued by SpeedCash (HMAC key)", &c.SpeedCashClientSecret, ""},
 		{"speedcash-private-key-file", "SPEEDCASH_PRIVATE_KEY_FILE", "PEM file with the RSA private key whose public half SpeedCash has", &c.SpeedCashPrivateKeyFile, ""},
 		{"speedcash-channel-id", "SPEEDCASH_CHANNEL_ID", "channel id agreed with SpeedCash", &c.SpeedCashChannelID, "23412"},
-		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, "127.0.0.1:8090"},
+		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, defaultSandboxAddr},
 		{"sandbox-db", "LAPAK_SANDBOX_DB", "state file of the embedded sandbox (default: next to LAPAK_DB)", &c.SandboxDB, ""},
 		{"shutdown-timeout", "LAPAK_SHUTDOWN_TIMEOUT", "how long to wait for requests in flight on SIGINT/SIGTERM", &c.ShutdownTimeout, "15s"},
+		{"drain-delay", "LAPAK_DRAIN_DELAY", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, before shutting down", &c.DrainDelay, "0s"},
+		{"debug-addr", "LAPAK_DEBUG_ADDR", "address of the operator's listener with /metrics and /debug/pprof/, loopback only (empty: off)", &c.DebugAddr, ""},
+		{"debug-allow-remote", "LAPAK_DEBUG_ALLOW_REMOTE", "yes: let LAPAK_DEBUG_ADDR be a non-loopback address (the profiler shows memory contents)", &c.DebugAllowRemote, "no"},
 	}
 }
 
@@ -151,10 +161,16 @@ func (c *config) finish() error {
 		return fmt.Errorf("LAPAK_PUBLIC_URL %q must start with http:// or https://", c.PublicURL)
 	}
 	if c.SandboxDB == "" {
-		ext := filepath.Ext(c.DBPath)
-		c.SandboxDB = strings.TrimSuffix(c.DBPath, ext) + "-sandbox" + ext
-		if ext == "" {
-			c.SandboxDB = c.DBPath + "-sandbox.db"
+		c.SandboxDB = defaultSandboxDB(c.DBPath)
+	}
+	switch c.DebugAllowRemote {
+	case "yes", "no", "":
+	default:
+		return fmt.Errorf("LAPAK_DEBUG_ALLOW_REMOTE %q: want yes or no", c.DebugAllowRemote)
+	}
+	if c.DebugAddr != "" {
+		if err := checkDebugAddr(c.DebugAddr, c.DebugAllowRemote == "yes"); err != nil {
+			return err
 		}
 	}
 	switch c.LogFormat {
@@ -182,6 +198,20 @@ func (c *config) finish() error {
 	}
 	return nil
 }
+
+// defaultSandboxDB is the embedded sandbox's state file next to the
+// database at dbPath: lapak.db -> lapak-sandbox.db.
+func defaultSandboxDB(dbPath string) string {
+	ext := filepath.Ext(dbPath)
+	if ext == "" {
+		return dbPath + "-sandbox.db"
+	}
+	return strings.TrimSuffix(dbPath, ext) + "-sandbox" + ext
+}
+
+// defaultSandboxAddr is LAPAK_SANDBOX_ADDR's default: the address the
+// seeded invoices' payment links point at.
+const defaultSandboxAddr = "127.0.0.1:8090"
 
 // publicURL is the base URL for links and callbacks once the listener's real
 // address is known (LAPAK_ADDR may use port 0).

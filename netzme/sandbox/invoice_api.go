@@ -409,6 +409,32 @@ func (s *Sandbox) InvoiceTransactions(ctx context.Context) ([]InvoiceTransaction
 	return out, rows.Err()
 }
 
+// pageOpenLimit bounds the open invoices the sandbox page lists: a seeded
+// database holds hundreds of thousands.
+const pageOpenLimit = 50
+
+// openInvoiceTransactions returns at most limit payable (INIT, not expired)
+// transactions, newest first.
+func (s *Sandbox) openInvoiceTransactions(ctx context.Context, limit int) ([]InvoiceTransaction, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+trxCols+` FROM invoice_trx WHERE status = 'INIT' AND expires_at > ?
+		ORDER BY created_at DESC, rowid DESC LIMIT ?`, ms(s.now()), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []InvoiceTransaction
+	for rows.Next() {
+		t, err := s.scanTrx(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // InvoiceTransaction returns one transaction by trxId or partnerReferenceNo.
 func (s *Sandbox) InvoiceTransaction(ctx context.Context, key string) (InvoiceTransaction, error) {
 	s.mu.Lock()

@@ -100,16 +100,12 @@ func (s *Sandbox) showIndex(w http.ResponseWriter, r *http.Request) {
 	v := indexView{Message: r.URL.Query().Get("msg"), Merchant: s.DemoMerchant(), Faults: s.PendingFaults(), Endpoints: Endpoints(), ClientID: s.id.ClientID}
 	v.Balances, _ = s.Balances(ctx, v.Merchant.CustID)
 	v.SMS = s.LastSMS(ctx, v.Merchant.CustID)
-	all, err := s.InvoiceTransactions(ctx)
+	open, err := s.openInvoiceTransactions(ctx, pageOpenLimit)
 	if err != nil {
 		http.Error(w, "sandbox state unavailable", http.StatusInternalServerError)
 		return
 	}
-	for _, t := range all {
-		if t.Status == "INIT" {
-			v.Open = append(v.Open, t)
-		}
-	}
+	v.Open = open
 	wds, _ := s.Withdrawals(ctx)
 	for _, wd := range wds {
 		if wd.Status == "PENDING" || len(v.Withdrawals) < 10 {

@@ -162,6 +162,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
 	created_at INTEGER NOT NULL,
 	delivered_at INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+-- Lookups that must stay fast with a seeded year of sales (lapak seed): the
+-- §3.4 history by merchant and day, §3.10 by RRN, the page's open invoices.
+CREATE INDEX IF NOT EXISTS invoice_trx_cust_created ON invoice_trx (cust_id, created_at);
+CREATE INDEX IF NOT EXISTS invoice_trx_open ON invoice_trx (created_at) WHERE status = 'INIT';
+CREATE INDEX IF NOT EXISTS qris_payments_rrn ON qris_payments (rrn);
+CREATE INDEX IF NOT EXISTS qris_payments_cust_created ON qris_payments (cust_id, created_at);
 `
 
 // openDB opens (creating if needed) the sandbox state. path "" means a
