@@ -299,7 +299,11 @@ func (tx *Tx) InvoiceByTrxID(ctx context.Context, trxID string) (Invoice, error)
 	if trxID == "" {
 		return Invoice{}, fmt.Errorf("db: invoice by trxId: empty id: %w", ErrNotFound)
 	}
-	iv, err := scanInvoice(tx.tx.QueryRowContext(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE netzme_trx_id = ?`, trxID))
+	// The partial unique index, never a scan of every invoice (7 callbacks/s
+	// at 1M invoices): "<> ''" makes it usable, INDEXED BY makes SQLite
+	// refuse the query rather than silently scan if that ever changes.
+	iv, err := scanInvoice(tx.tx.QueryRowContext(ctx, `SELECT `+invoiceColumns+` FROM invoices INDEXED BY invoices_netzme_trx_id
+		WHERE netzme_trx_id = ? AND netzme_trx_id <> ''`, trxID))
 	if err != nil {
 		return Invoice{}, notFound(err, "invoice by trxId "+trxID)
 	}
@@ -390,8 +394,13 @@ func (d *DB) Invoices(ctx context.Context, merchantID int64, f InvoiceFilter) ([
 // Netzme has long closed it and asking again is pointless). A pending invoice
 // before its expiry is waiting for its callback and is not polled.
 func (d *DB) UnresolvedInvoices(ctx context.Context, now time.Time, limit int) ([]Invoice, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+invoiceColumns+` FROM invoices
-		WHERE status = 'unknown' OR (status = 'pending' AND expires_at > ? AND expires_at <= ?)
+	// Two indexed reads, not one OR over the table: at 1M invoices the
+	// poller runs this every 15 s.
+	rows, err := d.sql.QueryContext(ctx, `SELECT * FROM (
+		SELECT `+invoiceColumns+` FROM invoices INDEXED BY invoices_unknown WHERE status = 'unknown'
+		UNION ALL
+		SELECT `+invoiceColumns+` FROM invoices INDEXED BY invoices_pending_expiry
+		WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?)
 		ORDER BY created_at LIMIT ?`, formatTime(now.Add(-24*time.Hour)), formatTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: unresolved invoices: %w", err)
