@@ -90,3 +90,14 @@ func WIBDate(t time.Time) string {
 	j := t.In(Jakarta)
 	return strconv.Itoa(j.Day()) + " " + months[j.Month()-1] + " " + strconv.Itoa(j.Year())
 }
+
+// Count formats a list count the Indonesian way ("1.250"); more marks a
+// count that stopped at n because more rows match ("1.000+"): lists count
+// only so far, never every row on each page view.
+func Count(n int, more bool) string {
+	s := groupThousands(strconv.Itoa(n))
+	if more {
+		s += "+"
+	}
+	return s
+}

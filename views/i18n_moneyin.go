@@ -9,7 +9,7 @@ func init() {
 		"invoices.create":     {"Buat tagihan", "Create invoice"},
 		"invoices.notlinked":  {"Toko ini belum terhubung ke Netzme. Pemilik dapat menghubungkannya di halaman Hubungkan Netzme.", "This shop is not linked to Netzme yet. The owner can link it on the Link Netzme page."},
 		"invoices.amounthint": {"Contoh: 20000, 20.000 atau Rp 20.000", "For example: 20000, 20.000 or Rp 20.000"},
-		"invoices.total":      {"%d tagihan", "%d invoices"},
+		"invoices.total":      {"%s tagihan", "%s invoices"},
 		"invoices.empty":      {"Belum ada tagihan.", "No invoices yet."},
 
 		"field.amount":        {"Jumlah (Rp)", "Amount (Rp)"},
@@ -179,7 +179,7 @@ func init() {
 		"balance.norecent":      {"Belum ada pembayaran.", "No payments yet."},
 		"balance.unavailable":   {"Netzme tidak menjawab; coba muat ulang.", "Netzme did not answer; try reloading."},
 		"history.title":         {"Riwayat", "History"},
-		"history.total":         {"%d transaksi", "%d transactions"},
+		"history.total":         {"%s transaksi", "%s transactions"},
 		"history.empty":         {"Tidak ada transaksi pada rentang ini.", "No transactions in this range."},
 		"history.source":        {"Sumber", "Source"},
 		"history.source.netzme": {"Netzme", "Netzme"},

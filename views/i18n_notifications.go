@@ -22,7 +22,7 @@ func init() {
 		"notif.from":            {"Dari tanggal", "From"},
 		"notif.to":              {"Sampai tanggal", "To"},
 		"notif.filter":          {"Saring", "Filter"},
-		"notif.total":           {"%d notifikasi", "%d notifications"},
+		"notif.total":           {"%s notifikasi", "%s notifications"},
 		"notif.empty":           {"Belum ada notifikasi.", "No notifications yet."},
 		"notif.received":        {"Diterima", "Received"},
 		"notif.reference":       {"Referensi", "Reference"},

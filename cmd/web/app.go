@@ -308,6 +308,7 @@ func (a *app) serve(ctx context.Context) error {
 	// then a poller; new withdrawals stay blocked per merchant until theirs
 	// is resolved.
 	go a.money.RunResolver(ctx, 15*time.Second)
+	go a.runOptimize(ctx, optimizeEvery)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {
