@@ -53,12 +53,14 @@ func (d *DB) InsertAPICall(ctx context.Context, c APICall) error {
 func (d *DB) APICalls(ctx context.Context, merchantID int64, limit int) ([]APICall, error) {
 	var conds []string
 	var args []any
+	from := "api_calls"
 	if merchantID != 0 {
 		conds, args = []string{"merchant_id = ?"}, []any{merchantID}
+		from += " INDEXED BY api_calls_list_merchant" // as InvoiceFilter.from explains
 	}
 	out, err := queryKeyset(ctx, d.sql, apiCallKeys, Cursor{}, limit, `SELECT id, at, provider, endpoint, method, path,
 		partner_reference_no, external_id, http_status, response_code, latency_ms, request_body, response_body, error,
-		coalesce(merchant_id, 0), coalesce(user_id, 0) FROM api_calls`, conds, args, scanAPICall)
+		coalesce(merchant_id, 0), coalesce(user_id, 0) FROM `+from, conds, args, scanAPICall)
 	if err != nil {
 		return nil, fmt.Errorf("db: api calls: %w", err)
 	}

@@ -161,7 +161,7 @@ func cvsBillByPayNo(ctx context.Context, q queryer, payNo string) (CVSBill, erro
 // position in cursor ("" = the first page; ErrBadCursor for a token that is
 // not one of this list's).
 func (d *DB) CVSBills(ctx context.Context, merchantID int64, cursor string, limit int) (Page[CVSBill], error) {
-	return queryPage(ctx, d.sql, cvsBillKeys, cursor, limit, `SELECT `+cvsBillColumns+` FROM cvs_bills`,
+	return queryPage(ctx, d.sql, cvsBillKeys, cursor, limit, `SELECT `+cvsBillColumns+` FROM cvs_bills INDEXED BY cvs_bills_list`,
 		[]string{"merchant_id = ?"}, []any{merchantID},
 		func(s scanner) (CVSBill, error) { return scanCVSBill(s) },
 		func(b CVSBill) Cursor { return Cursor{Key: formatTime(b.CreatedAt), ID: b.ID} })

@@ -282,23 +282,31 @@ func queryPage[T any](ctx context.Context, q queryer, k keyset, token string, li
 // queryKeyset fetches at most n rows after c in fetch order.
 func queryKeyset[T any](ctx context.Context, q queryer, k keyset, c Cursor, n int, sel string,
 	conds []string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	query, all := keysetSQL(k, c, n, sel, conds, args)
+	return queryRows(ctx, q, query, all, scan)
+}
+
+// keysetSQL is the statement of queryKeyset and its arguments.
+func keysetSQL(k keyset, c Cursor, n int, sel string, conds []string, args []any) (string, []any) {
 	cond, cargs, order := k.seek(c)
 	all := append([]any(nil), args...)
 	if cond != "" {
 		conds = append(conds[:len(conds):len(conds)], cond)
 		all = append(all, cargs...)
 	}
-	query := sel
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
-	query += " ORDER BY " + order + " LIMIT ?"
-	all = append(all, n)
-	return queryRows(ctx, q, query, all, scan)
+	query := sel + whereClause(conds) + " ORDER BY " + order + " LIMIT ?"
+	return query, append(all, n)
 }
+
+// listQueryHook, when set, sees every list query before it runs: this
+// package's tests check the query plans of the real statements with it.
+var listQueryHook func(query string, args []any)
 
 // queryRows runs query and scans every row.
 func queryRows[T any](ctx context.Context, q queryer, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	if listQueryHook != nil {
+		listQueryHook(query, args)
+	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -323,8 +331,12 @@ const CountCap = 1001
 // countCapped counts the rows of "SELECT 1 FROM …" sel (with its WHERE) up to
 // CountCap.
 func countCapped(ctx context.Context, q queryer, sel string, args ...any) (int, error) {
+	query := `SELECT count(*) FROM (` + sel + ` LIMIT ` + fmt.Sprint(CountCap) + `)`
+	if listQueryHook != nil {
+		listQueryHook(query, args)
+	}
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (`+sel+` LIMIT `+fmt.Sprint(CountCap)+`)`, args...).Scan(&n)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

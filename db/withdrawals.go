@@ -348,7 +348,7 @@ func (d *DB) Withdrawals(ctx context.Context, merchantID int64, wallet Wallet, l
 		limit = 100
 	}
 	conds, args := withdrawalConds(merchantID, wallet)
-	ws, err := queryKeyset(ctx, d.sql, withdrawalKeys, Cursor{}, limit, `SELECT `+withdrawalColumns+` FROM withdrawals`,
+	ws, err := queryKeyset(ctx, d.sql, withdrawalKeys, Cursor{}, limit, `SELECT `+withdrawalColumns+` FROM `+withdrawalList(wallet),
 		conds, args, scanWithdrawalRow)
 	if err != nil {
 		return nil, fmt.Errorf("db: withdrawals: %w", err)
@@ -361,12 +361,21 @@ func (d *DB) Withdrawals(ctx context.Context, merchantID int64, wallet Wallet, l
 // ErrBadCursor for a token that is not one of this list's).
 func (d *DB) WithdrawalsPage(ctx context.Context, merchantID int64, wallet Wallet, cursor string, limit int) (Page[Withdrawal], error) {
 	conds, args := withdrawalConds(merchantID, wallet)
-	return queryPage(ctx, d.sql, withdrawalKeys, cursor, limit, `SELECT `+withdrawalColumns+` FROM withdrawals`,
+	return queryPage(ctx, d.sql, withdrawalKeys, cursor, limit, `SELECT `+withdrawalColumns+` FROM `+withdrawalList(wallet),
 		conds, args, scanWithdrawalRow, func(w Withdrawal) Cursor { return Cursor{ID: w.ID} })
 }
 
 // Withdrawal rows are never re-dated: id order is creation order.
 var withdrawalKeys = keyset{list: "withdrawals", id: "id", kind: keyNone, desc: true}
+
+// withdrawalList is the withdrawals table with the index of the wallet
+// filter (INDEXED BY, as InvoiceFilter.from explains).
+func withdrawalList(wallet Wallet) string {
+	if wallet == "" {
+		return "withdrawals INDEXED BY withdrawals_merchant"
+	}
+	return "withdrawals INDEXED BY withdrawals_list_wallet"
+}
 
 func withdrawalConds(merchantID int64, wallet Wallet) ([]string, []any) {
 	if wallet == "" {
