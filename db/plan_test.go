@@ -16,9 +16,9 @@ import (
 // B-tree (a list bounded by nature: one merchant's staff).
 type planCase struct {
 	name       string
-	list       string  // cursor list name
-	key        string  // a sort key for the cursor ("" for id-ordered lists)
-	want       string  // index name (or "PRIMARY KEY", "VIRTUAL TABLE") in every plan
+	list       string // cursor list name
+	key        string // a sort key for the cursor ("" for id-ordered lists)
+	want       string // index name (or "PRIMARY KEY", "VIRTUAL TABLE") in every plan
 	scan, sort bool
 	call       func(ctx context.Context, d *DB, token string) error
 }
