@@ -88,7 +88,7 @@ func TestListsRefuseTamperedCursors(t *testing.T) {
 		}
 	}
 	// The real token still works, and nothing above was a server error.
-	owner.get("/audit?cursor=" + url.QueryEscape(real)).wantStatus(t, http.StatusOK)
+	owner.get("/audit?cursor="+url.QueryEscape(real)).wantStatus(t, http.StatusOK)
 	if strings.Contains(m.logs.String(), `"request failed"`) {
 		t.Errorf("a bad cursor was logged as a server error:\n%s", m.logs.String())
 	}
@@ -108,7 +108,7 @@ func TestInvoiceSearchAmountsAndShortQueries(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"25000", "25.000", "Rp 25.000", "rp25.000"} {
-		res := c.get("/invoices?q=" + url.QueryEscape(q)).wantStatus(t, http.StatusOK)
+		res := c.get("/invoices?q="+url.QueryEscape(q)).wantStatus(t, http.StatusOK)
 		var refs []string
 		res.doc.Find(`[data-testid=invoice-link]`).Each(func(_ int, s *goquery.Selection) { refs = append(refs, s.Text()) })
 		if !slices.Equal(refs, []string{"AMT-3", "AMT-0"}) {
