@@ -23,6 +23,16 @@ var (
 // unique across calls.
 func seedInvoices(tb testing.TB, d *DB, merchantID int64, n int, end time.Time, step time.Duration, refPrefix string) {
 	tb.Helper()
+	// Commits every seedChunk rows: one huge transaction would grow the WAL
+	// to the size of the table.
+	const seedChunk = 50_000
+	for lo := 0; lo < n; lo += seedChunk {
+		seedInvoiceRange(tb, d, merchantID, n, lo, min(lo+seedChunk, n), end, step, refPrefix)
+	}
+}
+
+func seedInvoiceRange(tb testing.TB, d *DB, merchantID int64, n, lo, hi int, end time.Time, step time.Duration, refPrefix string) {
+	tb.Helper()
 	ctx := context.Background()
 	err := d.InTx(ctx, func(tx *Tx) error {
 		st, err := tx.tx.PrepareContext(ctx, `INSERT INTO invoices (merchant_id, partner_reference_no, purpose, method,
@@ -33,7 +43,7 @@ func seedInvoices(tb testing.TB, d *DB, merchantID int64, n int, end time.Time, 
 			return err
 		}
 		defer st.Close()
-		for i := range n {
+		for i := lo; i < hi; i++ {
 			created := end.Add(-time.Duration(n-1-i) * step)
 			amount := int64(5+(i*7919)%200) * 500_00 // Rp 2.500 … Rp 102.000, in Rp 500 steps
 			status := "paid"
