@@ -98,7 +98,7 @@ func BenchmarkInvoicePages(b *testing.B) {
 	}{
 		{"all", InvoiceFilter{}},
 		{"status", InvoiceFilter{Status: InvoicePending}},
-		{"status+method", InvoiceFilter{Status: InvoicePaid, Method: "OVO"}},
+		{"status+method", InvoiceFilter{Status: InvoicePending, Method: "OVO"}},
 		{"search-text", InvoiceFilter{Query: "gula aren"}},
 		{"search-amount", InvoiceFilter{Query: "25.000", AmountMinor: 2_500_000}},
 	}

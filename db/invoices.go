@@ -480,12 +480,23 @@ func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilte
 	c.Key = ""
 	var byText, byAmount []Invoice
 	if q := f.textQuery(); q != "" {
+		// The merchant's entries are the rowid range of its id (the
+		// migration's (merchant_id << 40) | id); the cursor narrows it to
+		// one bound, so FTS5 seeks straight to it.
+		lo, hi := searchRowids(merchantID)
+		order := "DESC"
+		switch {
+		case c.Back:
+			lo, order = lo|c.ID+1, "ASC"
+		case !c.IsZero():
+			hi = lo | c.ID - 1
+		}
 		conds, args := f.conds("i", merchantID)
-		conds, args = append(conds, "invoices_fts MATCH ?"), append(args, q)
+		conds = append(conds, "invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?")
+		args = append(args, q, lo, hi, n)
 		var err error
-		byText, err = queryKeyset(ctx, d.sql, keyset{list: invoiceSearchKeys.list, id: "invoices_fts.rowid", desc: true}, c, n,
-			`SELECT `+cols("i")+` FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid`,
-			conds, args, scan)
+		byText, err = queryRows(ctx, d.sql, `SELECT `+cols("i")+` FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid & `+
+			searchIDMask+whereClause(conds)+` ORDER BY invoices_fts.rowid `+order+` LIMIT ?`, args, scan)
 		if err != nil {
 			return nil, fmt.Errorf("db: invoice search: %w", err)
 		}
@@ -501,6 +512,15 @@ func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilte
 		}
 	}
 	return mergeByID(byText, byAmount, !c.Back, n), nil
+}
+
+// searchIDMask takes the invoice id out of a search index rowid.
+const searchIDMask = "1099511627775" // 1<<40 - 1
+
+// searchRowids is the rowid range of a merchant's entries in the search
+// index, both ends included.
+func searchRowids(merchantID int64) (lo, hi int64) {
+	return merchantID << 40, (merchantID+1)<<40 - 1
 }
 
 // mergeByID merges two id-ordered lists (descending when down), dropping
@@ -604,10 +624,15 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 		parts, args = append(parts, `SELECT id FROM `+f.from()+whereClause(conds)), cargs
 	}
 	if q := f.textQuery(); q != "" {
-		conds, cargs := f.conds("i", merchantID)
-		conds, cargs = append(conds, "invoices_fts MATCH ?"), append(cargs, q)
-		parts = append(parts, `SELECT * FROM (SELECT i.id FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid`+
-			whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
+		lo, hi := searchRowids(merchantID)
+		sel := `SELECT invoices_fts.rowid & ` + searchIDMask + ` AS id FROM invoices_fts`
+		conds, cargs := []string{"invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?"}, []any{q, lo, hi}
+		if f.Status != "" || f.Method != "" || !f.From.IsZero() || !f.To.IsZero() {
+			sel += ` JOIN invoices i ON i.id = invoices_fts.rowid & ` + searchIDMask
+			fc, fargs := f.conds("i", merchantID)
+			conds, cargs = append(conds, fc...), append(cargs, fargs...)
+		}
+		parts = append(parts, `SELECT * FROM (`+sel+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
 		args = append(args, cargs...)
 	}
 	if f.AmountMinor > 0 {

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -398,5 +399,46 @@ func TestInvoiceRowsYieldsEveryRow(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Errorf("stopped after %d", seen)
+	}
+}
+
+// TestInvoiceRowsCarryTheExportFields: every field the CSV export shows
+// reads the same through the export iterator as through MerchantInvoice,
+// for a paid invoice (amounts, fee, net, paid time) and an open one.
+func TestInvoiceRowsCarryTheExportFields(t *testing.T) {
+	d := dbtest.New(t, stepClock(t))
+	ctx := t.Context()
+	m, _ := d.CreateMerchant(ctx, db.NewMerchant{Name: "A"})
+	paid := newInvoice(t, d, m.ID, "LPK-PAID", 2_500_050)
+	open := newInvoice(t, d, m.ID, "LPK OPEN \"kutip\", koma", 1_000)
+	if _, err := d.ChangeInvoice(ctx, paid.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePending,
+		Source: "netzme", Created: &db.InvoiceCreated{NetzmeTrxID: "trx 1", NetzmeInvoiceID: "NETZ-INV-1"}}, db.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ChangeInvoice(ctx, paid.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoicePending}, To: db.InvoicePaid,
+		Source: "callback", Paid: &db.InvoicePayment{PaidAmountMinor: 2_500_050, FeeMinor: sql.NullInt64{Int64: 17_500, Valid: true},
+			NetMinor: sql.NullInt64{Int64: 2_482_550, Valid: true}, PaidAt: clocktest.Base(t).Add(time.Hour)}}, db.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]db.Invoice{}
+	for iv, err := range d.InvoiceRows(ctx, m.ID, db.InvoiceFilter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[iv.ID] = iv
+	}
+	for _, id := range []int64{paid.ID, open.ID} {
+		want, _ := d.MerchantInvoice(ctx, m.ID, id)
+		g := got[id]
+		if g.PartnerReferenceNo != want.PartnerReferenceNo || g.NetzmeTrxID != want.NetzmeTrxID || g.NetzmeInvoiceID != want.NetzmeInvoiceID ||
+			g.Method != want.Method || g.Description != want.Description || g.CustomerName != want.CustomerName ||
+			g.AmountMinor != want.AmountMinor || g.FeeType != want.FeeType || g.Status != want.Status ||
+			g.PaidAmountMinor != want.PaidAmountMinor || g.FeeMinor != want.FeeMinor || g.NetMinor != want.NetMinor ||
+			!g.CreatedAt.Equal(want.CreatedAt) || !g.ExpiresAt.Equal(want.ExpiresAt) || g.PaidAt != want.PaidAt {
+			t.Errorf("export row\n%+v\nwant the fields of\n%+v", g, want)
+		}
+	}
+	if !got[paid.ID].PaidAt.Valid || got[open.ID].PaidAmountMinor.Valid {
+		t.Errorf("paid %+v, open %+v", got[paid.ID], got[open.ID])
 	}
 }

@@ -21,46 +21,48 @@ CREATE INDEX IF NOT EXISTS invoices_list_amount ON invoices (merchant_id, amount
 
 -- Invoice search: a trigram FTS5 index over the text a cashier may type —
 -- references, Netzme ids, description, customer name, phone and e-mail. Any
--- substring of three or more characters matches, case-insensitively. External
--- content (the invoices table holds the text once); the triggers keep it in
--- step in the same transaction as the row. A status change (the hot path of
--- callbacks) touches none of these columns and so never the index.
+-- substring of three or more characters matches, case-insensitively. Its
+-- rowid is (merchant_id << 40) | invoice id, so one merchant's entries are a
+-- rowid range: a search seeks to its own merchant and walks its entries
+-- newest first, never through other merchants' matches. Contentless (the
+-- text stays in invoices only; contentless_delete lets a row be replaced).
+-- The triggers keep it in step in the same transaction as the row; a status
+-- change (the hot path of callbacks) touches none of these columns and so
+-- never the index. Invoice ids stay below 2^40 and merchant ids below 2^23.
 CREATE VIRTUAL TABLE invoices_fts USING fts5(
     partner_reference_no, netzme_trx_id, netzme_invoice_id, description,
     customer_name, customer_phone, customer_email,
-    content = 'invoices', content_rowid = 'id', tokenize = 'trigram'
+    content = '', contentless_delete = 1, tokenize = 'trigram'
 );
-INSERT INTO invoices_fts (invoices_fts) VALUES ('rebuild');
+INSERT INTO invoices_fts (rowid, partner_reference_no, netzme_trx_id, netzme_invoice_id, description,
+                          customer_name, customer_phone, customer_email)
+SELECT (merchant_id << 40) | id, partner_reference_no, netzme_trx_id, netzme_invoice_id, description,
+       customer_name, customer_phone, customer_email
+FROM invoices;
 
 -- +goose StatementBegin
 CREATE TRIGGER invoices_fts_insert AFTER INSERT ON invoices BEGIN
     INSERT INTO invoices_fts (rowid, partner_reference_no, netzme_trx_id, netzme_invoice_id, description,
                               customer_name, customer_phone, customer_email)
-    VALUES (new.id, new.partner_reference_no, new.netzme_trx_id, new.netzme_invoice_id, new.description,
-            new.customer_name, new.customer_phone, new.customer_email);
+    VALUES ((new.merchant_id << 40) | new.id, new.partner_reference_no, new.netzme_trx_id, new.netzme_invoice_id,
+            new.description, new.customer_name, new.customer_phone, new.customer_email);
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER invoices_fts_delete AFTER DELETE ON invoices BEGIN
-    INSERT INTO invoices_fts (invoices_fts, rowid, partner_reference_no, netzme_trx_id, netzme_invoice_id,
-                              description, customer_name, customer_phone, customer_email)
-    VALUES ('delete', old.id, old.partner_reference_no, old.netzme_trx_id, old.netzme_invoice_id,
-            old.description, old.customer_name, old.customer_phone, old.customer_email);
+    DELETE FROM invoices_fts WHERE rowid = (old.merchant_id << 40) | old.id;
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE TRIGGER invoices_fts_update AFTER UPDATE OF partner_reference_no, netzme_trx_id, netzme_invoice_id,
-    description, customer_name, customer_phone, customer_email ON invoices BEGIN
-    INSERT INTO invoices_fts (invoices_fts, rowid, partner_reference_no, netzme_trx_id, netzme_invoice_id,
-                              description, customer_name, customer_phone, customer_email)
-    VALUES ('delete', old.id, old.partner_reference_no, old.netzme_trx_id, old.netzme_invoice_id,
-            old.description, old.customer_name, old.customer_phone, old.customer_email);
+CREATE TRIGGER invoices_fts_update AFTER UPDATE OF merchant_id, partner_reference_no, netzme_trx_id,
+    netzme_invoice_id, description, customer_name, customer_phone, customer_email ON invoices BEGIN
+    DELETE FROM invoices_fts WHERE rowid = (old.merchant_id << 40) | old.id;
     INSERT INTO invoices_fts (rowid, partner_reference_no, netzme_trx_id, netzme_invoice_id, description,
                               customer_name, customer_phone, customer_email)
-    VALUES (new.id, new.partner_reference_no, new.netzme_trx_id, new.netzme_invoice_id, new.description,
-            new.customer_name, new.customer_phone, new.customer_email);
+    VALUES ((new.merchant_id << 40) | new.id, new.partner_reference_no, new.netzme_trx_id, new.netzme_invoice_id,
+            new.description, new.customer_name, new.customer_phone, new.customer_email);
 END;
 -- +goose StatementEnd
 
