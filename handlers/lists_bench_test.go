@@ -105,7 +105,7 @@ func BenchmarkInvoiceListPages(b *testing.B) {
 	first := c.get("/invoices").wantStatus(b, http.StatusOK)
 	// The last page: "Sebelumnya" from below the oldest row lands there.
 	last := db.Cursor{Key: "0001-01-01T00:00:00.000000Z", Back: true}.Encode("invoices")
-	lastRes := c.get("/invoices?cursor=" + last).wantStatus(b, http.StatusOK)
+	lastRes := c.get("/invoices?cursor="+last).wantStatus(b, http.StatusOK)
 	if first.count("invoice-row") != invoicePageSize || lastRes.count("invoice-row") == 0 {
 		b.Fatalf("first page %d rows, last page %d", first.count("invoice-row"), lastRes.count("invoice-row"))
 	}
