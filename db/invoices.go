@@ -389,7 +389,7 @@ func (f InvoiceFilter) from() string {
 // invoiceByAmount is the table of the search by amount with its index.
 const invoiceByAmount = "invoices INDEXED BY invoices_list_amount"
 
-// invoiceListColumns are the columns of lists and exports: every field but
+// invoiceListColumns are the columns of lists: every field but
 // the long ones only the invoice page shows (payment URL, QRIS payload, VA
 // numbers), which read as empty. t is the table alias ("" = none).
 func invoiceListColumns(t string) string {
@@ -575,14 +575,14 @@ func scanInvoiceExport(s scanner) (Invoice, error) {
 	if len(times) != 2*tl && len(times) != 3*tl {
 		return Invoice{}, fmt.Errorf("db: invoice %d: packed times %q", iv.ID, times)
 	}
-	if iv.CreatedAt, err = parseTime(times[:tl]); err != nil {
+	if iv.CreatedAt, err = parseStoredTime(times[:tl]); err != nil {
 		return Invoice{}, err
 	}
-	if iv.ExpiresAt, err = parseTime(times[tl : 2*tl]); err != nil {
+	if iv.ExpiresAt, err = parseStoredTime(times[tl : 2*tl]); err != nil {
 		return Invoice{}, err
 	}
 	if len(times) == 3*tl {
-		t, err := parseTime(times[2*tl:])
+		t, err := parseStoredTime(times[2*tl:])
 		if err != nil {
 			return Invoice{}, err
 		}
@@ -648,42 +648,21 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 	return n, nil
 }
 
-// exportBatch is how many rows an export reads per query: memory stays
-// constant, and between batches the connection is free for other requests.
-// The first batch is smaller, so the first rows leave sooner.
-const (
-	exportFirstBatch = 100
-	exportBatch      = 1000
-)
 
 // InvoiceRows yields every invoice of a merchant matching f in list order,
 // for exports, with the fields of the CSV export only (id, reference, Netzme
 // ids, method, description, customer name, amounts, fee type, status and
-// times): read in batches of a few hundred rows by keyset, so memory
-// stays constant at any size and no query holds a connection while the
-// caller writes. Rows inserted while it runs (newer than the first batch)
-// are not included. It stops at the first error, which it yields.
+// times): read in batches of a thousand rows by keyset, so memory stays
+// constant at any size and no query holds a connection while the caller
+// writes. The next batch is read while the caller handles this one (a second
+// core formats and sends while the first reads). Rows inserted while it runs
+// (newer than the first batch) are not included. It stops at the first
+// error, which it yields; when the loop ends early, the read ahead stops too
+// before InvoiceRows returns.
 func (d *DB) InvoiceRows(ctx context.Context, merchantID int64, f InvoiceFilter) iter.Seq2[Invoice, error] {
-	at := invoiceAt(f)
-	return func(yield func(Invoice, error) bool) {
-		var c Cursor
-		for n := exportFirstBatch; ; n = exportBatch {
-			batch, err := d.invoicesAfter(ctx, merchantID, f, c, n, invoiceExportColumns, scanInvoiceExport)
-			if err != nil {
-				yield(Invoice{}, err)
-				return
-			}
-			for _, iv := range batch {
-				if !yield(iv, nil) {
-					return
-				}
-			}
-			if len(batch) < n {
-				return
-			}
-			c = at(batch[len(batch)-1])
-		}
-	}
+	return readAhead(ctx, invoiceAt(f), func(ctx context.Context, c Cursor, n int) ([]Invoice, error) {
+		return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceExportColumns, scanInvoiceExport)
+	})
 }
 
 // UnresolvedInvoices returns, oldest first and at most limit, the invoices

@@ -442,3 +442,18 @@ func TestInvoiceRowsCarryTheExportFields(t *testing.T) {
 		t.Errorf("paid %+v, open %+v", got[paid.ID], got[open.ID])
 	}
 }
+
+func TestParseStoredTime(t *testing.T) {
+	for _, s := range []string{"2026-11-21T07:05:00.000000Z", "2024-02-29T23:59:59.999999Z", "1970-01-01T00:00:00.000001Z"} {
+		want, _ := time.Parse("2006-01-02T15:04:05.000000Z", s)
+		if got, err := db.ParseStoredTimeForTest(s); err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("%s = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "2026-02-30T07:05:00.000000Z", "2026-13-01T07:05:00.000000Z", "2026-11-21 07:05:00.000000Z",
+		"2026-11-21T07:05:00.00000xZ", "2026-11-21T24:05:00.000000Z", "2026-11-21T07:05:00Z"} {
+		if got, err := db.ParseStoredTimeForTest(s); err == nil {
+			t.Errorf("%q = %v, want an error", s, got)
+		}
+	}
+}
