@@ -648,7 +648,6 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 	return n, nil
 }
 
-
 // InvoiceRows yields every invoice of a merchant matching f in list order,
 // for exports, with the fields of the CSV export only (id, reference, Netzme
 // ids, method, description, customer name, amounts, fee type, status and
