@@ -659,7 +659,7 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 // error, which it yields; when the loop ends early, the read ahead stops too
 // before InvoiceRows returns.
 func (d *DB) InvoiceRows(ctx context.Context, merchantID int64, f InvoiceFilter) iter.Seq2[Invoice, error] {
-	return readAhead(ctx, invoiceAt(f), func(ctx context.Context, c Cursor, n int) ([]Invoice, error) {
+	return ReadAhead(ctx, invoiceAt(f), func(ctx context.Context, c Cursor, n int) ([]Invoice, error) {
 		return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceExportColumns, scanInvoiceExport)
 	})
 }

@@ -365,11 +365,14 @@ const (
 	exportBatch      = 1000
 )
 
-// readAhead yields every row of a list read by fetch in keyset batches (the
-// contract of Paginate's fetch, forward from the start), reading the next
-// batch in a goroutine while the caller consumes the current one. When the
-// caller stops early, the goroutine is stopped and waited for.
-func readAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx context.Context, c Cursor, n int) ([]T, error)) iter.Seq2[T, error] {
+// ReadAhead yields every row of a list read by fetch in keyset batches (the
+// contract of Paginate's fetch, forward from the start; the batches grow
+// from a hundred rows to a thousand), reading the next batch in a goroutine
+// while the caller consumes the current one: exports stream in constant
+// memory, and no query holds a connection while the caller writes. When the
+// caller stops early, the goroutine is stopped and waited for; the first
+// error is yielded and ends the rows.
+func ReadAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx context.Context, c Cursor, n int) ([]T, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		type batch struct {

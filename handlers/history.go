@@ -286,24 +286,13 @@ func (l *historyList) count() (int, error) {
 
 // all yields every row in display order, read a batch at a time (exports).
 func (l *historyList) all() iter.Seq2[views.HistoryRow, error] {
+	items := db.ReadAhead(l.ctx, func(it historyItem) db.Cursor { return it.key.cursor() },
+		func(_ context.Context, c db.Cursor, n int) ([]historyItem, error) { return l.fetch(c, n) })
 	return func(yield func(views.HistoryRow, error) bool) {
-		const batch = 1000
-		var c db.Cursor
-		for {
-			items, err := l.fetch(c, batch)
-			if err != nil {
-				yield(views.HistoryRow{}, err)
+		for it, err := range items {
+			if !yield(it.row, err) || err != nil {
 				return
 			}
-			for _, it := range items {
-				if !yield(it.row, nil) {
-					return
-				}
-			}
-			if len(items) < batch {
-				return
-			}
-			c = items[len(items)-1].key.cursor()
 		}
 	}
 }
