@@ -157,24 +157,17 @@ func cvsBillByPayNo(ctx context.Context, q reader, payNo string) (CVSBill, error
 	return b, nil
 }
 
-// CVSBills returns a merchant's bills, newest first.
-func (d *DB) CVSBills(ctx context.Context, merchantID int64, limit int) ([]CVSBill, error) {
-	rows, err := d.sql.QueryContext(ctx,
-		`SELECT `+cvsBillColumns+` FROM cvs_bills WHERE merchant_id = ? ORDER BY id DESC LIMIT ?`, merchantID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("db: cvs bills: %w", err)
-	}
-	defer rows.Close()
-	var out []CVSBill
-	for rows.Next() {
-		b, err := scanCVSBill(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: cvs bills: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+// CVSBills returns one page of a merchant's bills, newest first, from the
+// position in cursor ("" = the first page; ErrBadCursor for a token that is
+// not one of this list's).
+func (d *DB) CVSBills(ctx context.Context, merchantID int64, cursor string, limit int) (Page[CVSBill], error) {
+	return queryPage(ctx, d.sql, cvsBillKeys, cursor, limit, `SELECT `+cvsBillColumns+` FROM cvs_bills INDEXED BY cvs_bills_list`,
+		[]string{"merchant_id = ?"}, []any{merchantID},
+		func(s scanner) (CVSBill, error) { return scanCVSBill(s) },
+		func(b CVSBill) Cursor { return Cursor{Key: formatTime(b.CreatedAt), ID: b.ID} })
 }
+
+var cvsBillKeys = keyset{list: "cvs_bills", key: "created_at", id: "id", kind: keyTime, desc: true}
 
 // MarkCVSBillPaid moves an open bill to paid. It reports false (and changes
 // nothing) when the bill was not open: the guard makes a double payment

@@ -97,7 +97,7 @@ func TestStoredTimesComeFromTheClock(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	log, err := d.AuditLog(ctx, 0, 10, 0)
+	log, err := d.AuditLog(ctx, 0, 10)
 	if err != nil || len(log) != 1 {
 		t.Fatalf("audit log = %v, %v", log, err)
 	}
@@ -218,11 +218,11 @@ func TestAuditLogIsAppendOnlyAndScoped(t *testing.T) {
 	if err := d.Audit(ctx, db.AuditEntry{Action: "x", Detail: "not json"}); err == nil {
 		t.Error("audit detail that is not JSON was stored")
 	}
-	onlyA, _ := d.AuditLog(ctx, a.ID, 10, 0)
+	onlyA, _ := d.AuditLog(ctx, a.ID, 10)
 	if len(onlyA) != 1 || onlyA[0].Detail != `{"ref":"R1"}` || onlyA[0].RemoteAddr != "127.0.0.1" {
 		t.Errorf("merchant A's log = %+v", onlyA)
 	}
-	all, _ := d.AuditLog(ctx, 0, 10, 0)
+	all, _ := d.AuditLog(ctx, 0, 10)
 	if len(all) != 3 || all[0].Action != "user.login" {
 		t.Errorf("full log (newest first) = %+v", all)
 	}
@@ -271,7 +271,7 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if log, _ := d.AuditLog(ctx, 0, 100, 0); len(log) != 50 {
+	if log, _ := d.AuditLog(ctx, 0, 100); len(log) != 50 {
 		t.Errorf("audit rows = %d, want 50", len(log))
 	}
 }
@@ -288,7 +288,7 @@ func TestAPICalls(t *testing.T) {
 	if err := d.InsertAPICall(ctx, db.APICall{Provider: "paypal", Endpoint: "x"}); err == nil {
 		t.Error("unknown provider accepted")
 	}
-	calls, err := d.APICalls(ctx, m.ID, 10, 0)
+	calls, err := d.APICalls(ctx, m.ID, 10)
 	if err != nil || len(calls) != 1 || calls[0].ResponseCode != "2004700" || calls[0].Method != "POST" {
 		t.Errorf("APICalls = %+v, %v", calls, err)
 	}

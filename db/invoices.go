@@ -3,9 +3,13 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"iter"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // InvoiceStatus is where an invoice transaction stands. Lowercase words, as
@@ -314,77 +318,360 @@ func (tx *Tx) InvoiceByTrxID(ctx context.Context, trxID string) (Invoice, error)
 type InvoiceFilter struct {
 	Status InvoiceStatus // "" = all
 	Method string        // "" = all
-	// Purpose is "sale" or "topup_deposit"; "" = both.
+	// Query is searched as a substring (case-insensitive) of the reference,
+	// the Netzme ids, the description and the customer's name, phone and
+	// e-mail, through the trigram index: it needs SearchMinChars characters,
+	// a shorter Query matches by text nothing. With AmountMinor > 0 the
+	// invoices of exactly that amount match too (the query typed as an
+	// amount, "25.000"; the caller parses it). Either set makes it a search,
+	// listed newest entry (id) first.
+	Query       string
+	AmountMinor int64
+	// Purpose is "sale" or "topup_deposit"; "" = both (cashiers see sales
+	// only, issue 13 §9).
 	Purpose string
-	Query   string    // matched against reference, trxId, description and customer fields
 	From    time.Time // created at or after; zero = no bound
 	To      time.Time // created before; zero = no bound
-	Limit   int       // 0 = no limit (exports)
-	Offset  int
 }
 
-func (f InvoiceFilter) where(merchantID int64) (string, []any) {
-	conds := []string{"merchant_id = ?"}
+// SearchMinChars is the shortest text the invoice search can look for: the
+// trigram index knows substrings of three characters and more.
+const SearchMinChars = 3
+
+// textQuery is the FTS5 query for the filter's text: one quoted phrase (the
+// user's quotes doubled), so nothing they type is FTS syntax. "" when the
+// text is too short to search.
+func (f InvoiceFilter) textQuery() string {
+	q := strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(q) < SearchMinChars {
+		return ""
+	}
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
+// search reports whether f is a search (text or amount), listed by id.
+func (f InvoiceFilter) search() bool { return f.textQuery() != "" || f.AmountMinor > 0 }
+
+// conds returns f's filters other than the search, on the columns of table
+// alias t ("" = unqualified).
+func (f InvoiceFilter) conds(t string, merchantID int64) ([]string, []any) {
+	if t != "" {
+		t += "."
+	}
+	conds := []string{t + "merchant_id = ?"}
 	args := []any{merchantID}
 	if f.Status != "" {
-		conds = append(conds, "status = ?")
-		args = append(args, string(f.Status))
+		conds, args = append(conds, t+"status = ?"), append(args, string(f.Status))
 	}
 	if f.Method != "" {
-		conds = append(conds, "method = ?")
-		args = append(args, f.Method)
+		conds, args = append(conds, t+"method = ?"), append(args, f.Method)
 	}
 	if f.Purpose != "" {
-		conds = append(conds, "purpose = ?")
-		args = append(args, f.Purpose)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
-		conds = append(conds, `(partner_reference_no LIKE ? ESCAPE '\' OR netzme_trx_id LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\'
-			OR customer_name LIKE ? ESCAPE '\' OR customer_phone LIKE ? ESCAPE '\' OR customer_email LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like, like, like, like)
+		conds, args = append(conds, t+"purpose = ?"), append(args, f.Purpose)
 	}
 	if !f.From.IsZero() {
-		conds = append(conds, "created_at >= ?")
-		args = append(args, formatTime(f.From))
+		conds, args = append(conds, t+"created_at >= ?"), append(args, formatTime(f.From))
 	}
 	if !f.To.IsZero() {
-		conds = append(conds, "created_at < ?")
-		args = append(args, formatTime(f.To))
+		conds, args = append(conds, t+"created_at < ?"), append(args, formatTime(f.To))
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return conds, args
 }
 
-// Invoices returns one merchant's invoices matching f, newest first, and how
-// many match in all (for paging).
-func (d *DB) Invoices(ctx context.Context, merchantID int64, f InvoiceFilter) ([]Invoice, int, error) {
-	where, args := f.where(merchantID)
-	var total int
-	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM invoices`+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("db: count invoices: %w", err)
+// from is the table of f's list with the index that serves its filters and
+// order. The list statements name their index (INDEXED BY): a list must
+// cost the same on every database, and statistics from a lopsided table (a
+// few merchants, one status) can lead the planner to walk the whole table
+// instead; SQLite meant INDEXED BY for exactly this, to fail loudly rather
+// than slow down should the index ever go.
+func (f InvoiceFilter) from() string {
+	switch {
+	case f.Status != "" && f.Method != "":
+		return "invoices INDEXED BY invoices_list_status_method"
+	case f.Status != "":
+		return "invoices INDEXED BY invoices_list_status"
+	case f.Method != "":
+		return "invoices INDEXED BY invoices_list_method"
 	}
-	query := `SELECT ` + invoiceColumns + ` FROM invoices` + where + ` ORDER BY created_at DESC, id DESC`
-	if f.Limit > 0 {
-		query += ` LIMIT ? OFFSET ?`
-		args = append(args, f.Limit, f.Offset)
+	return "invoices INDEXED BY invoices_list"
+}
+
+// invoiceByAmount is the table of the search by amount with its index.
+const invoiceByAmount = "invoices INDEXED BY invoices_list_amount"
+
+// invoiceListColumns are the columns of lists: every field but
+// the long ones only the invoice page shows (payment URL, QRIS payload, VA
+// numbers), which read as empty. t is the table alias ("" = none).
+func invoiceListColumns(t string) string {
+	if t != "" {
+		t += "."
 	}
-	rows, err := d.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("db: invoices: %w", err)
-	}
-	defer rows.Close()
-	var out []Invoice
-	for rows.Next() {
-		iv, err := scanInvoice(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("db: invoices: %w", err)
+	cols := []string{"id", "merchant_id", "partner_reference_no", "purpose", "method", "amount_minor", "fee_type",
+		"description", "customer_name", "customer_phone", "customer_email", "expires_at", "status", "netzme_trx_id",
+		"netzme_invoice_id", "''", "''", "'[]'", "paid_amount_minor", "fee_minor", "net_minor", "paid_at",
+		"failure_reason", "coalesce(" + t + "created_by, 0)", "created_at", "updated_at"}
+	for i, c := range cols {
+		if c[0] != '\'' && !strings.HasPrefix(c, "coalesce") {
+			cols[i] = t + c
 		}
-		out = append(out, iv)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("db: invoices: %w", err)
+	return strings.Join(cols, ", ")
+}
+
+// The invoice lists' orders: by creation time, and by id for searches (the
+// FTS index yields rows in id order, so a search page reads only as many
+// index entries as it shows).
+var (
+	invoiceKeys       = keyset{list: "invoices", key: "created_at", id: "id", kind: keyTime, desc: true}
+	invoiceSearchKeys = keyset{list: "invoices.search", id: "id", kind: keyNone, desc: true}
+)
+
+func invoiceKeysetFor(f InvoiceFilter) keyset {
+	if f.search() {
+		return invoiceSearchKeys
 	}
-	return out, total, nil
+	return invoiceKeys
+}
+
+// invoiceAt gives an invoice's position in the list of f.
+func invoiceAt(f InvoiceFilter) func(Invoice) Cursor {
+	if f.search() {
+		return func(iv Invoice) Cursor { return Cursor{ID: iv.ID} }
+	}
+	return func(iv Invoice) Cursor { return Cursor{Key: formatTime(iv.CreatedAt), ID: iv.ID} }
+}
+
+// Invoices returns one page of a merchant's invoices matching f, newest
+// first (searches: newest entry first), from the position in cursor (""
+// = the first page; a token from a Page of the same list otherwise, else
+// ErrBadCursor). Rows carry the list fields only: not the payment URL, QRIS
+// payload or VA numbers (MerchantInvoice has them).
+func (d *DB) Invoices(ctx context.Context, merchantID int64, f InvoiceFilter, cursor string, limit int) (Page[Invoice], error) {
+	k := invoiceKeysetFor(f)
+	p, err := Paginate(k.list, cursor, limit, k.check, func(c Cursor, n int) ([]Invoice, error) {
+		return d.InvoicesAfter(ctx, merchantID, f, c, n)
+	}, invoiceAt(f))
+	if err != nil && !errors.Is(err, ErrBadCursor) {
+		err = fmt.Errorf("db: invoices: %w", err)
+	}
+	return p, err
+}
+
+// InvoicesAfter returns at most n of a merchant's invoices matching f after
+// c in the list's order (for lists merged with other sources, as the
+// history): for a forward cursor the next rows, newest first; for a Back
+// cursor the rows before c, nearest first. c.Key is the created_at as stored
+// (a search orders by id alone and ignores it).
+func (d *DB) InvoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilter, c Cursor, n int) ([]Invoice, error) {
+	return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceListColumns, scanInvoiceRow)
+}
+
+// invoicesAfter is InvoicesAfter reading the columns cols(alias) with scan.
+func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilter, c Cursor, n int,
+	cols func(alias string) string, scan func(scanner) (Invoice, error)) ([]Invoice, error) {
+	if !f.search() {
+		// A date bound the cursor already implies is left out: two lower
+		// (or upper) bounds on created_at can lead the planner to a skip
+		// scan that loses the index order.
+		if !c.IsZero() {
+			if k := c.Key; c.Back && !f.From.IsZero() && k >= formatTime(f.From) {
+				f.From = time.Time{}
+			} else if !c.Back && !f.To.IsZero() && k < formatTime(f.To) {
+				f.To = time.Time{}
+			}
+		}
+		conds, args := f.conds("", merchantID)
+		return queryKeyset(ctx, d.sql, invoiceKeys, c, n, `SELECT `+cols("")+` FROM `+f.from(),
+			conds, args, scan)
+	}
+	// A search is the invoices whose text matches or whose amount is the
+	// one typed: two index walks in id order, merged here, each stopping
+	// after n rows.
+	c.Key = ""
+	var byText, byAmount []Invoice
+	if q := f.textQuery(); q != "" {
+		// The merchant's entries are the rowid range of its id (the
+		// migration's (merchant_id << 40) | id); the cursor narrows it to
+		// one bound, so FTS5 seeks straight to it.
+		lo, hi := searchRowids(merchantID)
+		order := "DESC"
+		switch {
+		case c.Back:
+			lo, order = lo|c.ID+1, "ASC"
+		case !c.IsZero():
+			hi = lo | c.ID - 1
+		}
+		conds, args := f.conds("i", merchantID)
+		conds = append(conds, "invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?")
+		args = append(args, q, lo, hi, n)
+		var err error
+		byText, err = queryRows(ctx, d.sql, `SELECT `+cols("i")+` FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid & `+
+			searchIDMask+whereClause(conds)+` ORDER BY invoices_fts.rowid `+order+` LIMIT ?`, args, scan)
+		if err != nil {
+			return nil, fmt.Errorf("db: invoice search: %w", err)
+		}
+	}
+	if f.AmountMinor > 0 {
+		conds, args := f.conds("", merchantID)
+		conds, args = append(conds, "amount_minor = ?"), append(args, f.AmountMinor)
+		var err error
+		byAmount, err = queryKeyset(ctx, d.sql, invoiceSearchKeys, c, n, `SELECT `+cols("")+` FROM `+invoiceByAmount,
+			conds, args, scan)
+		if err != nil {
+			return nil, fmt.Errorf("db: invoice search by amount: %w", err)
+		}
+	}
+	return mergeByID(byText, byAmount, !c.Back, n), nil
+}
+
+// searchIDMask takes the invoice id out of a search index rowid.
+const searchIDMask = "1099511627775" // 1<<40 - 1
+
+// searchRowids is the rowid range of a merchant's entries in the search
+// index, both ends included.
+func searchRowids(merchantID int64) (lo, hi int64) {
+	return merchantID << 40, (merchantID+1)<<40 - 1
+}
+
+// mergeByID merges two id-ordered lists (descending when down), dropping
+// the second copy of an invoice both hold, up to n rows.
+func mergeByID(a, b []Invoice, down bool, n int) []Invoice {
+	out := make([]Invoice, 0, min(n, len(a)+len(b)))
+	for len(out) < n && (len(a) > 0 || len(b) > 0) {
+		switch {
+		case len(b) == 0:
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0:
+			out, b = append(out, b[0]), b[1:]
+		case a[0].ID == b[0].ID:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		case (a[0].ID > b[0].ID) == down:
+			out, a = append(out, a[0]), a[1:]
+		default:
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}
+
+func scanInvoiceRow(s scanner) (Invoice, error) { return scanInvoice(s) }
+
+// invoiceExportColumns are the columns of the CSV export, and the id and
+// created_at of the cursor — packed: the driver's cost per row grows with
+// each column read (a lock and a copy per value), so values whose form is
+// fixed travel together and are split in scanInvoiceExport. The three times
+// (27 characters each as stored; paid_at may be absent), the three words
+// (method, fee type and status never hold a space) and the four amounts
+// ("-" when absent) are one column each; free text keeps its own column.
+func invoiceExportColumns(t string) string {
+	if t != "" {
+		t += "."
+	}
+	return t + `id, ` + t + `created_at || ` + t + `expires_at || coalesce(` + t + `paid_at, ''), ` +
+		t + `method || ' ' || ` + t + `fee_type || ' ' || ` + t + `status, ` +
+		t + `amount_minor || ' ' || coalesce(` + t + `paid_amount_minor, '-') || ' ' || coalesce(` + t + `fee_minor, '-') || ' ' || coalesce(` + t + `net_minor, '-'), ` +
+		t + `partner_reference_no, ` + t + `netzme_trx_id, ` + t + `netzme_invoice_id, ` + t + `description, ` + t + `customer_name`
+}
+
+func scanInvoiceExport(s scanner) (Invoice, error) {
+	var iv Invoice
+	var times, words, amounts string
+	err := s.Scan(&iv.ID, &times, &words, &amounts, &iv.PartnerReferenceNo, &iv.NetzmeTrxID, &iv.NetzmeInvoiceID,
+		&iv.Description, &iv.CustomerName)
+	if err != nil {
+		return Invoice{}, err
+	}
+	const tl = len(timeLayout)
+	if len(times) != 2*tl && len(times) != 3*tl {
+		return Invoice{}, fmt.Errorf("db: invoice %d: packed times %q", iv.ID, times)
+	}
+	if iv.CreatedAt, err = parseStoredTime(times[:tl]); err != nil {
+		return Invoice{}, err
+	}
+	if iv.ExpiresAt, err = parseStoredTime(times[tl : 2*tl]); err != nil {
+		return Invoice{}, err
+	}
+	if len(times) == 3*tl {
+		t, err := parseStoredTime(times[2*tl:])
+		if err != nil {
+			return Invoice{}, err
+		}
+		iv.PaidAt = sql.NullTime{Time: t, Valid: true}
+	}
+	method, rest, _ := strings.Cut(words, " ")
+	feeType, status, ok := strings.Cut(rest, " ")
+	if !ok {
+		return Invoice{}, fmt.Errorf("db: invoice %d: packed words %q", iv.ID, words)
+	}
+	iv.Method, iv.FeeType, iv.Status = method, feeType, InvoiceStatus(status)
+	var nums [4]sql.NullInt64
+	for i := range nums {
+		var f string
+		f, amounts, _ = strings.Cut(amounts, " ")
+		if f == "-" {
+			continue
+		}
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return Invoice{}, fmt.Errorf("db: invoice %d: packed amounts: %w", iv.ID, err)
+		}
+		nums[i] = sql.NullInt64{Int64: v, Valid: true}
+	}
+	if !nums[0].Valid {
+		return Invoice{}, fmt.Errorf("db: invoice %d: no amount", iv.ID)
+	}
+	iv.AmountMinor, iv.PaidAmountMinor, iv.FeeMinor, iv.NetMinor = nums[0].Int64, nums[1], nums[2], nums[3]
+	return iv, nil
+}
+
+// CountInvoices counts a merchant's invoices matching f up to CountCap (a
+// result of CountCap means more than CountCap-1).
+func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilter) (int, error) {
+	var parts []string
+	var args []any
+	if !f.search() {
+		conds, cargs := f.conds("", merchantID)
+		parts, args = append(parts, `SELECT id FROM `+f.from()+whereClause(conds)), cargs
+	}
+	if q := f.textQuery(); q != "" {
+		lo, hi := searchRowids(merchantID)
+		sel := `SELECT invoices_fts.rowid & ` + searchIDMask + ` AS id FROM invoices_fts`
+		conds, cargs := []string{"invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?"}, []any{q, lo, hi}
+		if f.Status != "" || f.Method != "" || !f.From.IsZero() || !f.To.IsZero() {
+			sel += ` JOIN invoices i ON i.id = invoices_fts.rowid & ` + searchIDMask
+			fc, fargs := f.conds("i", merchantID)
+			conds, cargs = append(conds, fc...), append(cargs, fargs...)
+		}
+		parts = append(parts, `SELECT * FROM (`+sel+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
+		args = append(args, cargs...)
+	}
+	if f.AmountMinor > 0 {
+		conds, cargs := f.conds("", merchantID)
+		conds, cargs = append(conds, "amount_minor = ?"), append(cargs, f.AmountMinor)
+		parts = append(parts, `SELECT * FROM (SELECT id FROM `+invoiceByAmount+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
+		args = append(args, cargs...)
+	}
+	n, err := countCapped(ctx, d.sql, strings.Join(parts, " UNION "), args...)
+	if err != nil {
+		return 0, fmt.Errorf("db: count invoices: %w", err)
+	}
+	return n, nil
+}
+
+// InvoiceRows yields every invoice of a merchant matching f in list order,
+// for exports, with the fields of the CSV export only (id, reference, Netzme
+// ids, method, description, customer name, amounts, fee type, status and
+// times): read in batches of a thousand rows by keyset, so memory stays
+// constant at any size and no query holds a connection while the caller
+// writes. The next batch is read while the caller handles this one (a second
+// core formats and sends while the first reads). Rows inserted while it runs
+// (newer than the first batch) are not included. It stops at the first
+// error, which it yields; when the loop ends early, the read ahead stops too
+// before InvoiceRows returns.
+func (d *DB) InvoiceRows(ctx context.Context, merchantID int64, f InvoiceFilter) iter.Seq2[Invoice, error] {
+	return ReadAhead(ctx, invoiceAt(f), func(ctx context.Context, c Cursor, n int) ([]Invoice, error) {
+		return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceExportColumns, scanInvoiceExport)
+	})
 }
 
 // UnresolvedInvoices returns, oldest first and at most limit, the invoices

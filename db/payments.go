@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -98,10 +97,9 @@ func (tx *Tx) InsertPayment(ctx context.Context, np NewPayment) (p Payment, crea
 
 // PaymentFilter selects a merchant's payments for history and balance views.
 type PaymentFilter struct {
-	From   time.Time // paid at or after; zero = no bound
-	To     time.Time // paid before; zero = no bound
-	Limit  int       // 0 = no limit (exports)
-	Offset int
+	From  time.Time // paid at or after; zero = no bound
+	To    time.Time // paid before; zero = no bound
+	Limit int       // the newest Limit payments; 0 = no limit
 }
 
 // PaymentTotals sums the payments matching a filter, in sen.
@@ -113,15 +111,8 @@ type PaymentTotals struct {
 }
 
 func (f PaymentFilter) where(merchantID int64) (string, []any) {
-	conds := []string{"merchant_id = ?"}
-	args := []any{merchantID}
-	if !f.From.IsZero() {
-		conds, args = append(conds, "paid_at >= ?"), append(args, formatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		conds, args = append(conds, "paid_at < ?"), append(args, formatTime(f.To))
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	conds, args := paymentConds(merchantID, f)
+	return whereClause(conds), args
 }
 
 // MerchantPayments returns one merchant's non-invoice payments matching f,
@@ -136,8 +127,8 @@ func (d *DB) MerchantPayments(ctx context.Context, merchantID int64, f PaymentFi
 	}
 	q := `SELECT ` + paymentColumns + ` FROM payments` + where + ` ORDER BY paid_at DESC, id DESC`
 	if f.Limit > 0 {
-		q += ` LIMIT ? OFFSET ?`
-		args = append(args, f.Limit, f.Offset)
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
 	}
 	rows, err := d.sql.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -156,4 +147,49 @@ func (d *DB) MerchantPayments(ctx context.Context, merchantID int64, f PaymentFi
 		return nil, PaymentTotals{}, fmt.Errorf("db: payments: %w", err)
 	}
 	return out, t, nil
+}
+
+// paymentList is the payments table with the history's index (INDEXED BY,
+// as InvoiceFilter.from explains).
+const paymentList = "payments INDEXED BY payments_list"
+
+// paymentKeys orders payments as the history shows them: newest paid first.
+var paymentKeys = keyset{list: "payments", key: "paid_at", id: "id", kind: keyTime, desc: true}
+
+// PaymentsAfter returns at most n of a merchant's payments matching f (From
+// and To; Limit is ignored) after c in paid-at order, newest first (for lists
+// merged with other sources, as the history): for a forward cursor the next
+// rows; for a Back cursor the rows before c, nearest first. c.Key is the
+// paid_at as stored.
+func (d *DB) PaymentsAfter(ctx context.Context, merchantID int64, f PaymentFilter, c Cursor, n int) ([]Payment, error) {
+	conds, args := paymentConds(merchantID, f)
+	ps, err := queryKeyset(ctx, d.sql, paymentKeys, c, n, `SELECT `+paymentColumns+` FROM `+paymentList, conds, args,
+		func(s scanner) (Payment, error) { return scanPayment(s) })
+	if err != nil {
+		return nil, fmt.Errorf("db: payments: %w", err)
+	}
+	return ps, nil
+}
+
+// CountPayments counts a merchant's payments matching f (From and To) up to
+// CountCap.
+func (d *DB) CountPayments(ctx context.Context, merchantID int64, f PaymentFilter) (int, error) {
+	conds, args := paymentConds(merchantID, f)
+	n, err := countCapped(ctx, d.sql, `SELECT 1 FROM `+paymentList+whereClause(conds), args...)
+	if err != nil {
+		return 0, fmt.Errorf("db: count payments: %w", err)
+	}
+	return n, nil
+}
+
+func paymentConds(merchantID int64, f PaymentFilter) ([]string, []any) {
+	conds := []string{"merchant_id = ?"}
+	args := []any{merchantID}
+	if !f.From.IsZero() {
+		conds, args = append(conds, "paid_at >= ?"), append(args, formatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		conds, args = append(conds, "paid_at < ?"), append(args, formatTime(f.To))
+	}
+	return conds, args
 }

@@ -353,15 +353,50 @@ func (d *DB) Withdrawal(ctx context.Context, id int64) (Withdrawal, error) {
 	return w, nil
 }
 
-// Withdrawals lists merchantID's withdrawals of wallet ("" = both), newest
-// first, at most limit (0 = 100).
+// Withdrawals lists merchantID's newest withdrawals of wallet ("" = both),
+// newest first, at most limit (0 = 100).
 func (d *DB) Withdrawals(ctx context.Context, merchantID int64, wallet Wallet, limit int) ([]Withdrawal, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	return queryWithdrawals(ctx, d.sql, `SELECT `+withdrawalColumns+` FROM withdrawals
-		WHERE merchant_id = ? AND (? = '' OR wallet = ?) ORDER BY id DESC LIMIT ?`, merchantID, string(wallet), string(wallet), limit)
+	conds, args := withdrawalConds(merchantID, wallet)
+	ws, err := queryKeyset(ctx, d.sql, withdrawalKeys, Cursor{}, limit, `SELECT `+withdrawalColumns+` FROM `+withdrawalList(wallet),
+		conds, args, scanWithdrawalRow)
+	if err != nil {
+		return nil, fmt.Errorf("db: withdrawals: %w", err)
+	}
+	return ws, nil
 }
+
+// WithdrawalsPage returns one page of merchantID's withdrawals of wallet (""
+// = both), newest first, from the position in cursor ("" = the first page;
+// ErrBadCursor for a token that is not one of this list's).
+func (d *DB) WithdrawalsPage(ctx context.Context, merchantID int64, wallet Wallet, cursor string, limit int) (Page[Withdrawal], error) {
+	conds, args := withdrawalConds(merchantID, wallet)
+	return queryPage(ctx, d.sql, withdrawalKeys, cursor, limit, `SELECT `+withdrawalColumns+` FROM `+withdrawalList(wallet),
+		conds, args, scanWithdrawalRow, func(w Withdrawal) Cursor { return Cursor{ID: w.ID} })
+}
+
+// Withdrawal rows are never re-dated: id order is creation order.
+var withdrawalKeys = keyset{list: "withdrawals", id: "id", kind: keyNone, desc: true}
+
+// withdrawalList is the withdrawals table with the index of the wallet
+// filter (INDEXED BY, as InvoiceFilter.from explains).
+func withdrawalList(wallet Wallet) string {
+	if wallet == "" {
+		return "withdrawals INDEXED BY withdrawals_merchant"
+	}
+	return "withdrawals INDEXED BY withdrawals_list_wallet"
+}
+
+func withdrawalConds(merchantID int64, wallet Wallet) ([]string, []any) {
+	if wallet == "" {
+		return []string{"merchant_id = ?"}, []any{merchantID}
+	}
+	return []string{"merchant_id = ?", "wallet = ?"}, []any{merchantID, string(wallet)}
+}
+
+func scanWithdrawalRow(s scanner) (Withdrawal, error) { return scanWithdrawal(s) }
 
 // OpenWithdrawal returns merchantID's open withdrawal of wallet (awaiting
 // approval, unknown or pending), or ErrNotFound when a new one may start.

@@ -15,18 +15,22 @@ import (
 // Installation administrator pages: merchants and users across the whole
 // installation. Routes are behind requireAdmin.
 
+// accountPageSize is how many rows one page of the user, member and
+// merchant lists shows.
+const accountPageSize = 50
+
 func (h *Handler) showAdminMerchants(w http.ResponseWriter, r *http.Request) {
 	h.renderAdminMerchants(w, r, http.StatusOK, views.MerchantForm{})
 }
 
 func (h *Handler) renderAdminMerchants(w http.ResponseWriter, r *http.Request, status int, form views.MerchantForm) {
-	ms, err := h.db.Merchants(r.Context())
+	page, err := h.db.MerchantsPage(r.Context(), pageCursor(r), accountPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, "/admin/merchants")
 		return
 	}
-	v := views.AdminMerchantsView{Form: form}
-	for _, m := range ms {
+	v := views.AdminMerchantsView{Form: form, Pager: pagerFor("/admin/merchants", nil, page)}
+	for _, m := range page.Rows {
 		v.Merchants = append(v.Merchants, views.MerchantRow{
 			ID: m.ID, Name: m.Name, NetzmeCustID: m.NetzmeCustID, City: m.City, NMID: m.NMID, Phone: m.Phone, CreatedAt: m.CreatedAt,
 		})
@@ -98,9 +102,9 @@ func (h *Handler) showAdminUsers(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderAdminUsers(w http.ResponseWriter, r *http.Request, status int, form views.UserForm) {
 	ctx := r.Context()
-	us, err := h.db.Users(ctx)
+	page, err := h.db.UsersPage(ctx, pageCursor(r), accountPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, "/admin/users")
 		return
 	}
 	opts, err := h.merchantOptions(r)
@@ -108,8 +112,8 @@ func (h *Handler) renderAdminUsers(w http.ResponseWriter, r *http.Request, statu
 		h.serverError(w, r, err)
 		return
 	}
-	v := views.AdminUsersView{Merchants: opts, Form: form}
-	for _, u := range us {
+	v := views.AdminUsersView{Merchants: opts, Form: form, Pager: pagerFor("/admin/users", nil, page)}
+	for _, u := range page.Rows {
 		ms, err := h.db.UserMemberships(ctx, u.ID)
 		if err != nil {
 			h.serverError(w, r, err)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -54,32 +53,24 @@ func (h *Handler) showAdminAudit(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderAudit(w http.ResponseWriter, r *http.Request, merchantID int64, admin bool, base string) {
 	ctx := r.Context()
-	page := 1
-	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 0 && n < 1_000_000 {
-		page = n
-	}
-	// One extra row tells whether a next page exists.
-	es, err := h.db.AuditLog(ctx, merchantID, auditPageSize+1, (page-1)*auditPageSize)
+	page, err := h.db.AuditPage(ctx, merchantID, pageCursor(r), auditPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, base)
 		return
 	}
-	v := views.AuditView{Page: page, Admin: admin, Base: base}
-	if len(es) > auditPageSize {
-		es, v.HasNext = es[:auditPageSize], true
-	}
+	v := views.AuditView{Admin: admin, Pager: pagerFor(base, nil, page)}
 	names := map[int64]string{}
 	if admin {
-		ms, err := h.db.Merchants(ctx)
-		if err != nil {
+		ids := make([]int64, 0, len(page.Rows))
+		for _, e := range page.Rows {
+			ids = append(ids, e.MerchantID)
+		}
+		if names, err = h.db.MerchantNames(ctx, ids); err != nil {
 			h.serverError(w, r, err)
 			return
 		}
-		for _, m := range ms {
-			names[m.ID] = m.Name
-		}
 	}
-	for _, e := range es {
+	for _, e := range page.Rows {
 		v.Rows = append(v.Rows, views.AuditRow{
 			At: e.At, UserEmail: e.UserEmail, Merchant: names[e.MerchantID], Action: e.Action,
 			Detail: e.Detail, RemoteAddr: e.RemoteAddr, RequestID: e.RequestID,

@@ -118,11 +118,11 @@ func (a *testApp) sendCallback(path, body string, hdr ...string) cbResponse {
 
 func (a *testApp) callbacks(t testing.TB) []db.Callback {
 	t.Helper()
-	cbs, _, err := a.DB.Callbacks(t.Context(), db.CallbackFilter{})
+	p, err := a.DB.Callbacks(t.Context(), db.CallbackFilter{}, "", 10_000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cbs
+	return p.Rows
 }
 
 func countStatus(cbs []db.Callback, s db.CallbackStatus) int {

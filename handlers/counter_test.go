@@ -381,11 +381,11 @@ func TestCVSBillPayPageAndReceipt(t *testing.T) {
 		"goods": {"Kopi 1 kg"}, "amount": {"75.000"}, "expiry": {"24"}}).wantStatus(t, http.StatusSeeOther)
 	billPage := res.Header.Get("Location")
 	path, text := payLinkOf(t, cashier, billPage)
-	bills, err := o.DB.CVSBills(t.Context(), m.ID, 10)
-	if err != nil || len(bills) != 1 {
-		t.Fatal(bills, err)
+	page, err := o.DB.CVSBills(t.Context(), m.ID, "", 10)
+	if err != nil || len(page.Rows) != 1 {
+		t.Fatal(page.Rows, err)
 	}
-	b := bills[0]
+	b := page.Rows[0]
 	if !strings.Contains(text, path) || !strings.Contains(text, "Rp 75.000") {
 		t.Errorf("WhatsApp text %q", text)
 	}

@@ -52,13 +52,13 @@ func (h *Handler) showCVSBills(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderCVSBills(w http.ResponseWriter, r *http.Request, status int, form views.CVSForm) {
 	a := accountFrom(r.Context())
-	bills, err := h.db.CVSBills(r.Context(), a.Current.MerchantID, cvsPageSize)
+	page, err := h.db.CVSBills(r.Context(), a.Current.MerchantID, pageCursor(r), cvsPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, "/cvs")
 		return
 	}
-	v := views.CVSListView{Form: form, ReadOnly: !a.hasRole(db.RoleOwner, db.RoleCashier)}
-	for _, b := range bills {
+	v := views.CVSListView{Form: form, ReadOnly: !a.hasRole(db.RoleOwner, db.RoleCashier), Pager: pagerFor("/cvs", nil, page)}
+	for _, b := range page.Rows {
 		v.Bills = append(v.Bills, h.cvsRow(b))
 	}
 	h.render(w, r, status, views.CVSListPage(h.page(r, views.T(r.Context(), "cvs.title")), v))

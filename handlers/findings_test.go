@@ -234,11 +234,11 @@ func TestAmountRulesOnEveryForm(t *testing.T) {
 			t.Errorf("Netzme asked to create for a refused amount: %s %s", r.Endpoint, r.RequestBody)
 		}
 	}
-	if _, n, _ := m.DB.Invoices(t.Context(), m.merchant.ID, db.InvoiceFilter{}); n != 0 {
-		t.Errorf("%d invoices written", n)
+	if page, _ := m.DB.Invoices(t.Context(), m.merchant.ID, db.InvoiceFilter{}, "", 10); len(page.Rows) != 0 {
+		t.Errorf("%d invoices written", len(page.Rows))
 	}
-	if bills, _ := m.DB.CVSBills(t.Context(), m.merchant.ID, 10); len(bills) != 0 {
-		t.Errorf("%d CVS bills written", len(bills))
+	if page, _ := m.DB.CVSBills(t.Context(), m.merchant.ID, "", 10); len(page.Rows) != 0 {
+		t.Errorf("%d CVS bills written", len(page.Rows))
 	}
 }
 

@@ -239,9 +239,17 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 // renderError writes Lapak's error page for status. It says what happened in
 // the user's words and shows the request id, nothing else.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	h.renderErrorView(w, r, views.ErrorView{Status: status})
+}
+
+// renderErrorView is renderError with a more precise message or way out
+// (v.Message, v.BackURL); the request id is filled in here.
+func (h *Handler) renderErrorView(w http.ResponseWriter, r *http.Request, v views.ErrorView) {
+	status := v.Status
+	v.RequestID = middleware.GetReqID(r.Context())
 	p := h.barePage(r, views.T(r.Context(), "error."+itoa(status)+".title"))
 	p.Path = "/"
-	c := views.ErrorPage(p, views.ErrorView{Status: status, RequestID: middleware.GetReqID(r.Context())})
+	c := views.ErrorPage(p, v)
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		// The error page itself failed: fall back to plain text, still generic.

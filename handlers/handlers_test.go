@@ -259,7 +259,7 @@ func (r *response) wantStatus(t testing.TB, want int) *response {
 // auditActions returns the actions in the audit log, oldest first.
 func (a *testApp) auditActions(t testing.TB) []db.AuditEntry {
 	t.Helper()
-	es, err := a.DB.AuditLog(t.Context(), 0, 1000, 0)
+	es, err := a.DB.AuditLog(t.Context(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

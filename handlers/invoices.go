@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -158,10 +159,14 @@ func (h *Handler) showInvoices(w http.ResponseWriter, r *http.Request) {
 		ExpiryMinutes: strconv.Itoa(int(money.DefaultInvoiceExpiry / time.Minute))})
 }
 
-// invoiceFilter reads status, q and page from the query string. Unknown
-// statuses are ignored rather than refused: a stale bookmark still lists.
-func invoiceFilter(q url.Values) (db.InvoiceFilter, int) {
-	f := db.InvoiceFilter{Query: strings.TrimSpace(q.Get("q")), Method: strings.TrimSpace(q.Get("method"))}
+// invoiceFilter reads status, method and q from the query string. Unknown
+// statuses and methods are ignored rather than refused: a stale bookmark
+// still lists. q is searched as text and, when it reads as an amount
+// (parseRupiah: "25000", "25.000", "Rp 25.000"), as that exact amount too;
+// short reports a q too short to search as text that is no amount either
+// (the page says so and lists unfiltered).
+func invoiceFilter(q url.Values) (f db.InvoiceFilter, short bool) {
+	f = db.InvoiceFilter{Query: strings.TrimSpace(q.Get("q")), Method: strings.TrimSpace(q.Get("method"))}
 	if s := db.InvoiceStatus(q.Get("status")); s != "" {
 		for _, v := range db.InvoiceStatuses {
 			if v == s {
@@ -172,20 +177,42 @@ func invoiceFilter(q url.Values) (db.InvoiceFilter, int) {
 	if !slices.Contains(money.InvoiceMethods(), f.Method) {
 		f.Method = ""
 	}
-	page := 1
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1_000_000 {
-		page = n
+	if f.Query != "" {
+		if minor, key := parseRupiah(f.Query); key == "" {
+			f.AmountMinor = minor
+		}
 	}
-	return f, page
+	short = f.Query != "" && f.AmountMinor == 0 && utf8.RuneCountInString(f.Query) < db.SearchMinChars
+	return f, short
+}
+
+// invoiceListQuery is the query string of f (the list's filters), for links.
+func invoiceListQuery(f db.InvoiceFilter) url.Values {
+	qs := url.Values{}
+	if f.Status != "" {
+		qs.Set("status", string(f.Status))
+	}
+	if f.Query != "" {
+		qs.Set("q", f.Query)
+	}
+	if f.Method != "" {
+		qs.Set("method", f.Method)
+	}
+	return qs
 }
 
 func (h *Handler) renderInvoices(w http.ResponseWriter, r *http.Request, status int, form views.InvoiceForm) {
 	ctx := r.Context()
 	a := accountFrom(ctx)
-	f, page := invoiceFilter(r.URL.Query())
-	f.Limit, f.Offset = invoicePageSize, (page-1)*invoicePageSize
+	f, short := invoiceFilter(r.URL.Query())
 	f.Purpose = string(salesOnly(a))
-	ivs, total, err := h.db.Invoices(ctx, a.Current.MerchantID, f)
+	qs := invoiceListQuery(f)
+	page, err := h.db.Invoices(ctx, a.Current.MerchantID, f, pageCursor(r), invoicePageSize)
+	if err != nil {
+		h.listError(w, r, err, firstPageURL("/invoices", qs))
+		return
+	}
+	total, err := h.db.CountInvoices(ctx, a.Current.MerchantID, f)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -197,41 +224,14 @@ func (h *Handler) renderInvoices(w http.ResponseWriter, r *http.Request, status 
 	}
 	v := views.InvoicesView{
 		Form: form, CanCreate: a.hasRole(db.RoleOwner, db.RoleCashier), Linked: m.NetzmeCustID != "",
-		Status: string(f.Status), Query: f.Query, Method: f.Method, Page: page, Total: total,
-		HasNext: page*invoicePageSize < total, Methods: money.InvoiceMethods(),
+		Status: string(f.Status), Query: f.Query, Method: f.Method, Total: countLabel(total), SearchShort: short,
+		Methods: money.InvoiceMethods(), Pager: pagerFor("/invoices", qs, page),
 	}
 	for _, s := range db.InvoiceStatuses {
 		v.Statuses = append(v.Statuses, string(s))
 	}
-	qs := url.Values{}
-	if f.Status != "" {
-		qs.Set("status", string(f.Status))
-	}
-	if f.Query != "" {
-		qs.Set("q", f.Query)
-	}
-	if f.Method != "" {
-		qs.Set("method", f.Method)
-	}
-	v.CSVURL = "/invoices.csv"
-	if len(qs) > 0 {
-		v.CSVURL += "?" + qs.Encode()
-	}
-	pageURL := func(n int) string {
-		q := url.Values{}
-		for k, vs := range qs {
-			q[k] = vs
-		}
-		q.Set("page", strconv.Itoa(n))
-		return "/invoices?" + q.Encode()
-	}
-	if page > 1 {
-		v.PrevURL = pageURL(page - 1)
-	}
-	if v.HasNext {
-		v.NextURL = pageURL(page + 1)
-	}
-	for _, iv := range ivs {
+	v.CSVURL = firstPageURL("/invoices.csv", qs)
+	for _, iv := range page.Rows {
 		v.Rows = append(v.Rows, views.InvoiceRow{ID: iv.ID, Reference: iv.PartnerReferenceNo, Method: iv.Method,
 			Description: iv.Description, CustomerName: iv.CustomerName, Status: string(iv.Status),
 			AmountMinor: iv.AmountMinor, CreatedAt: iv.CreatedAt})

@@ -23,13 +23,13 @@ func (h *Handler) showMembers(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, status int, form views.UserForm) {
 	a := accountFrom(r.Context())
-	ms, err := h.db.MerchantMembers(r.Context(), a.Current.MerchantID)
+	page, err := h.db.MembersPage(r.Context(), a.Current.MerchantID, pageCursor(r), accountPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, "/members")
 		return
 	}
-	v := views.MembersView{Form: form}
-	for _, m := range ms {
+	v := views.MembersView{Form: form, Pager: pagerFor("/members", nil, page)}
+	for _, m := range page.Rows {
 		v.Members = append(v.Members, membershipRow(m, a.User.ID))
 	}
 	h.render(w, r, status, views.MembersPage(h.page(r, views.T(r.Context(), "members.title")), v))

@@ -55,7 +55,7 @@ func TestMerchantStatusCheckRecordsAndShowsLastKnown(t *testing.T) {
 		}
 	}
 
-	calls, _ := o.DB.APICalls(t.Context(), m.ID, 50, 0)
+	calls, _ := o.DB.APICalls(t.Context(), m.ID, 50)
 	var status, tokens int
 	for _, c := range calls {
 		if c.Provider != "speedcash" {
@@ -78,7 +78,7 @@ func TestMerchantStatusCheckRecordsAndShowsLastKnown(t *testing.T) {
 	if len(checks) != 3 || checks[0].ResponseCode != "5002301" || checks[2].Outcome != "ok" {
 		t.Errorf("checks = %+v", checks)
 	}
-	entries, _ := o.DB.AuditLog(t.Context(), m.ID, 20, 0)
+	entries, _ := o.DB.AuditLog(t.Context(), m.ID, 20)
 	audits := 0
 	for _, e := range entries {
 		if e.Action == "merchant_status.check" {

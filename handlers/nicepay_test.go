@@ -322,7 +322,7 @@ func TestNicepayPaymentIsIdempotent(t *testing.T) {
 	if after.HTTPStatus != 404 || after.Code != "4040014" {
 		t.Errorf("inquiry after payment: %d %s", after.HTTPStatus, after.Body)
 	}
-	entries, _ := o.DB.AuditLog(ctx, m.ID, 10, 0)
+	entries, _ := o.DB.AuditLog(ctx, m.ID, 10)
 	paidEntries := 0
 	for _, e := range entries {
 		if e.Action == "cvs.paid" {

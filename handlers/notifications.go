@@ -65,8 +65,8 @@ func (h *Handler) showNotifications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := accountFrom(ctx)
 	q := r.URL.Query()
-	f := db.CallbackFilter{MerchantID: notificationScope(a), Limit: notificationPageSize + 1}
-	v := views.NotificationsView{Admin: a.User.IsAdmin, Page: 1}
+	f := db.CallbackFilter{MerchantID: notificationScope(a)}
+	v := views.NotificationsView{Admin: a.User.IsAdmin}
 	for _, k := range db.CallbackKinds {
 		v.Kinds = append(v.Kinds, string(k))
 		if string(k) == q.Get("kind") {
@@ -85,56 +85,50 @@ func (h *Handler) showNotifications(w http.ResponseWriter, r *http.Request) {
 	if t, ok := parseDay(q.Get("to")); ok {
 		f.To, v.To = t.AddDate(0, 0, 1), q.Get("to") // inclusive day
 	}
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1_000_000 {
-		v.Page = n
+	keep := url.Values{}
+	for k, val := range map[string]string{"kind": v.Kind, "status": v.Status, "from": v.From, "to": v.To} {
+		if val != "" {
+			keep.Set(k, val)
+		}
 	}
-	f.Offset = (v.Page - 1) * notificationPageSize
-	cbs, total, err := h.db.Callbacks(ctx, f)
+	page, err := h.db.Callbacks(ctx, f, pageCursor(r), notificationPageSize)
+	if err != nil {
+		h.listError(w, r, err, firstPageURL("/notifications", keep))
+		return
+	}
+	total, err := h.db.CountCallbacks(ctx, f)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	v.Total = total
-	if len(cbs) > notificationPageSize {
-		cbs, v.HasNext = cbs[:notificationPageSize], true
+	v.Total, v.Pager = countLabel(total), pagerFor("/notifications", keep, page)
+	ids := make([]int64, 0, len(page.Rows))
+	for _, c := range page.Rows {
+		ids = append(ids, c.MerchantID)
 	}
-	names, err := h.merchantNames(r, a)
+	names, err := h.merchantNames(r, a, ids)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	for _, c := range cbs {
+	for _, c := range page.Rows {
 		v.Rows = append(v.Rows, views.NotificationRow{
 			ID: c.ID, Kind: string(c.Kind), Status: string(c.Status), Reason: c.Reason, ReceivedAt: c.ReceivedAt,
 			Reference: firstNonEmpty(c.PartnerRefNo, c.ReferenceNo), AmountMinor: c.AmountMinor.Int64,
 			HasAmount: c.AmountMinor.Valid, Merchant: names[c.MerchantID],
 		})
 	}
-	keep := url.Values{}
-	for _, k := range []string{"kind", "status", "from", "to"} {
-		if val := map[string]string{"kind": v.Kind, "status": v.Status, "from": v.From, "to": v.To}[k]; val != "" {
-			keep.Set(k, val)
-		}
-	}
-	v.Query = keep.Encode()
 	h.render(w, r, http.StatusOK, views.NotificationsPage(h.page(r, views.T(ctx, "notif.title")), v))
 }
 
-// merchantNames maps merchant ids to names for administrators' lists (who
-// see every merchant); others see only their own merchant.
-func (h *Handler) merchantNames(r *http.Request, a *account) (map[int64]string, error) {
-	names := map[int64]string{a.Current.MerchantID: a.Current.MerchantName}
+// merchantNames maps the merchant ids a page shows to names for
+// administrators' lists (who see every merchant); others see only their own
+// merchant.
+func (h *Handler) merchantNames(r *http.Request, a *account, ids []int64) (map[int64]string, error) {
 	if !a.User.IsAdmin {
-		return names, nil
+		return map[int64]string{a.Current.MerchantID: a.Current.MerchantName}, nil
 	}
-	ms, err := h.db.Merchants(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		names[m.ID] = m.Name
-	}
-	return names, nil
+	return h.db.MerchantNames(r.Context(), ids)
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -174,7 +168,7 @@ func (h *Handler) renderNotification(w http.ResponseWriter, r *http.Request, sta
 		h.dbError(w, r, err)
 		return
 	}
-	names, err := h.merchantNames(r, a)
+	names, err := h.merchantNames(r, a, []int64{c.MerchantID})
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -63,7 +63,7 @@ func TestPINCreateAndForgot(t *testing.T) {
 				t.Errorf("PIN %s in audit %s", pin, e.Action)
 			}
 		}
-		calls, _ := m.DB.APICalls(t.Context(), m.merchant.ID, 100, 0)
+		calls, _ := m.DB.APICalls(t.Context(), m.merchant.ID, 100)
 		for _, c := range calls {
 			if strings.Contains(c.RequestBody, pin) || strings.Contains(c.RequestBody, netzme.PINHash(m.sb.Sandbox.Identity().ClientID, m.demo.CustID, pin)) {
 				t.Errorf("PIN %s (or its hash) in api_calls", pin)

@@ -74,7 +74,7 @@ func TestQRISStaticAndConversion(t *testing.T) {
 	if page.count("qris-not-invoice") != 1 || page.text("qris-amount") != "Rp 15.000" {
 		t.Errorf("converted page: warning %d, amount %q", page.count("qris-not-invoice"), page.text("qris-amount"))
 	}
-	if _, n, _ := m.DB.Invoices(t.Context(), m.merchant.ID, db.InvoiceFilter{}); n != 0 {
+	if n, _ := m.DB.CountInvoices(t.Context(), m.merchant.ID, db.InvoiceFilter{}); n != 0 {
 		t.Error("a conversion created an invoice")
 	}
 	if len(m.sb.Sandbox.Requests()) != 0 {

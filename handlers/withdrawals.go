@@ -49,6 +49,9 @@ func (h *Handler) requireOwnerOrAdmin(next http.Handler) http.Handler {
 	})
 }
 
+// withdrawalPageSize is how many withdrawals one page of the list shows.
+const withdrawalPageSize = 50
+
 // maskAccount hides all but the last four digits of a bank account.
 func maskAccount(s string) string {
 	if len(s) <= 4 {
@@ -83,9 +86,9 @@ func (h *Handler) renderWithdrawals(w http.ResponseWriter, r *http.Request, stat
 		h.serverError(w, r, err)
 		return
 	}
-	ws, err := h.db.Withdrawals(ctx, m.ID, db.WalletSales, 100)
+	page, err := h.db.WithdrawalsPage(ctx, m.ID, db.WalletSales, pageCursor(r), withdrawalPageSize)
 	if err != nil {
-		h.serverError(w, r, err)
+		h.listError(w, r, err, "/withdrawals")
 		return
 	}
 	second, err := h.db.SecondApprover(ctx, m.ID)
@@ -94,13 +97,19 @@ func (h *Handler) renderWithdrawals(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	v := views.WithdrawalsView{Linked: m.NetzmeCustID != "", SecondApprover: second, Error: errKey,
-		ReadOnly: !accountFrom(ctx).hasRole(db.RoleOwner)}
-	for _, x := range ws {
-		row := withdrawalView(x)
-		if x.Status.Open() {
-			v.Open = &row
-		}
-		v.Rows = append(v.Rows, row)
+		ReadOnly: !accountFrom(ctx).hasRole(db.RoleOwner), Pager: pagerFor("/withdrawals", nil, page)}
+	// The open withdrawal (at most one per wallet) blocks a new one; it is
+	// shown on every page, wherever it falls in the list.
+	switch open, err := h.db.OpenWithdrawal(ctx, m.ID, db.WalletSales); {
+	case err == nil:
+		row := withdrawalView(open)
+		v.Open = &row
+	case !errors.Is(err, db.ErrNotFound):
+		h.serverError(w, r, err)
+		return
+	}
+	for _, x := range page.Rows {
+		v.Rows = append(v.Rows, withdrawalView(x))
 	}
 	h.render(w, r, status, views.WithdrawalsPage(h.page(r, views.T(ctx, "withdrawals.title")), v))
 }

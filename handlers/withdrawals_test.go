@@ -125,7 +125,7 @@ func TestWithdrawalHappyPathPaysOnceAndBalanceDropsByAmount(t *testing.T) {
 	if strings.Contains(m.logs.String(), testPIN) {
 		t.Error("the PIN reached the log")
 	}
-	calls, err := m.DB.APICalls(t.Context(), m.merchant.ID, 100, 0)
+	calls, err := m.DB.APICalls(t.Context(), m.merchant.ID, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

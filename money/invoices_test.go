@@ -145,7 +145,7 @@ func TestSaleAndTopupShareOnePath(t *testing.T) {
 				}
 
 				// The purpose's audit actions, as before issue 10, by the user.
-				log, err := e.db.AuditLog(t.Context(), e.merchant.ID, 10, 0)
+				log, err := e.db.AuditLog(t.Context(), e.merchant.ID, 10)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -160,7 +160,7 @@ func TestSaleAndTopupShareOnePath(t *testing.T) {
 				}
 
 				// The call is on record for the merchant and the user.
-				calls, err := e.db.APICalls(t.Context(), e.merchant.ID, 10, 0)
+				calls, err := e.db.APICalls(t.Context(), e.merchant.ID, 10)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -263,7 +263,7 @@ func TestCreateInvoiceRules(t *testing.T) {
 	if len(e.sb.Sandbox.Requests()) != 0 {
 		t.Error("Netzme was called for invalid input")
 	}
-	if _, n, _ := e.db.Invoices(t.Context(), e.merchant.ID, db.InvoiceFilter{}); n != 0 {
+	if n, _ := e.db.CountInvoices(t.Context(), e.merchant.ID, db.InvoiceFilter{}); n != 0 {
 		t.Errorf("%d invoices written for invalid input", n)
 	}
 }

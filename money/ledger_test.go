@@ -547,7 +547,7 @@ func TestAdjustmentsAndReversals(t *testing.T) {
 		sums[0].Count != 0 || sums[0].AmountMinor != 0 {
 		t.Errorf("today's sales after the reversal: %+v %v, want 0 × 0", sums, err)
 	}
-	log, err := b.db.AuditLog(ctx, b.m.ID, 50, 0)
+	log, err := b.db.AuditLog(ctx, b.m.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func TestCheckStaticPaymentsAgainstNetzmeRecord(t *testing.T) {
 			t.Errorf("check %d = %q, want %q", i, got[i], want[i])
 		}
 	}
-	calls, _ := d.APICalls(t.Context(), m.ID, 10, 0)
+	calls, _ := d.APICalls(t.Context(), m.ID, 10)
 	lookups := 0
 	for _, c := range calls {
 		if c.Endpoint == string(netzme.EndpointQRISAcquireTransaction) {

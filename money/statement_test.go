@@ -190,7 +190,7 @@ func TestStatementSyncBacksOffAfterAFault(t *testing.T) {
 		t.Errorf("%d lines for today, want 4", len(lines))
 	}
 	// The failed call is on record for the merchant.
-	calls, err := e.db.APICalls(ctx, e.merchant.ID, 50, 0)
+	calls, err := e.db.APICalls(ctx, e.merchant.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

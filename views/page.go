@@ -122,6 +122,7 @@ type MerchantForm struct {
 type AdminMerchantsView struct {
 	Merchants []MerchantRow
 	Form      MerchantForm
+	Pager     Pager
 }
 
 // UserRow is one user in a list.
@@ -150,6 +151,7 @@ type AdminUsersView struct {
 	Users     []UserRow
 	Merchants []MerchantOption // choices for the add form
 	Form      UserForm
+	Pager     Pager
 }
 
 // MembershipRow is one membership of a user, or one member of a merchant.
@@ -177,6 +179,7 @@ type AdminUserView struct {
 type MembersView struct {
 	Members []MembershipRow
 	Form    UserForm
+	Pager   Pager
 }
 
 // MemberView is an owner's page for one member of their merchant.
@@ -190,6 +193,9 @@ type MemberView struct {
 type ErrorView struct {
 	Status    int
 	RequestID string
+	// Message is the catalogue key of a more precise body ("" = the
+	// status's own), and BackURL where the way-out link goes ("" = home).
+	Message, BackURL string
 }
 
 // Roles lists the merchant roles in the order forms offer them.
@@ -204,13 +210,10 @@ type AuditRow struct {
 	RemoteAddr, RequestID string
 }
 
-// AuditView is a page of the audit log, newest first. Page counts from 1;
-// Admin says whether this is the installation-wide log (with a merchant column).
+// AuditView is a page of the audit log, newest first. Admin says whether
+// this is the installation-wide log (with a merchant column).
 type AuditView struct {
-	Rows    []AuditRow
-	Page    int
-	HasNext bool
-	Admin   bool
-	// Base is the page's path, for the paging links.
-	Base string
+	Rows  []AuditRow
+	Pager Pager
+	Admin bool
 }

@@ -41,6 +41,21 @@ func Tn(ctx context.Context, key string, n int, args ...any) string {
 	return T(ctx, key, append([]any{Count(ctx, n)}, args...)...)
 }
 
+// Counted is a list count that lists keep cheap: N rows, or at least N
+// when More (the count stopped there: "1.000+").
+type Counted struct {
+	N    int
+	More bool
+}
+
+// Tc is Tn for a Counted: "1.000+ tagihan" when the count stopped.
+func Tc(ctx context.Context, key string, c Counted) string {
+	if !c.More {
+		return Tn(ctx, key, c.N)
+	}
+	return T(ctx, key, Count(ctx, c.N)+"+")
+}
+
 // word translates prefix+code, or returns code itself when the catalogue has
 // no entry (a value Netzme added that Lapak does not know yet).
 func word(ctx context.Context, prefix, code string) string {

@@ -95,7 +95,7 @@ func TestAuditLineReadsAsASentenceWithFacts(t *testing.T) {
 // The audit page shows the sentence and facts, the raw JSON only as detail.
 func TestAuditPageInIndonesian(t *testing.T) {
 	p := Page{Title: "Audit", Signed: true, MerchantName: "Toko", Role: "owner"}
-	v := AuditView{Page: 1, Rows: []AuditRow{{At: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), UserEmail: "a@b.c",
+	v := AuditView{Rows: []AuditRow{{At: time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC), UserEmail: "a@b.c",
 		Action: "invoice.create", Detail: `{"partner_reference_no":"LPK-9","amount":"1234567.00"}`}}}
 	doc := render(t, context.Background(), AuditPage(p, v))
 	if got := doc.Find(`[data-testid=audit-action]`).Text(); got != "Membuat tagihan" {

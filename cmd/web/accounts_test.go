@@ -76,7 +76,7 @@ func TestAdminCLIResetPasswordPrintsWorkingLink(t *testing.T) {
 	if res.Request.URL.Path != "/" || res.StatusCode != http.StatusOK {
 		t.Errorf("login with the new password ended at %s (%d)", res.Request.URL, res.StatusCode)
 	}
-	es, err := a.db.AuditLog(t.Context(), 0, 100, 0)
+	es, err := a.db.AuditLog(t.Context(), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

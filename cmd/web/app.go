@@ -354,6 +354,7 @@ func (a *app) serve(ctx context.Context) error {
 	go a.money.RunResolver(ctx, 15*time.Second)
 	// Netzme's own records, pulled in the background (issue 12 §2).
 	go a.money.RunStatementSync(ctx, 10*time.Minute)
+	go a.runOptimize(ctx, optimizeEvery)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {

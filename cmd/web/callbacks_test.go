@@ -64,11 +64,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func invoiceCallbacks(t *testing.T, a *testApp) []db.Callback {
 	t.Helper()
-	cbs, _, err := a.db.Callbacks(t.Context(), db.CallbackFilter{Kind: db.CallbackInvoice})
+	p, err := a.db.Callbacks(t.Context(), db.CallbackFilter{Kind: db.CallbackInvoice}, "", 10_000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cbs
+	return p.Rows
 }
 
 func statusCount(cbs []db.Callback) map[db.CallbackStatus]int {

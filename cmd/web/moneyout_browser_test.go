@@ -188,7 +188,7 @@ func TestBrowserDepositTopupAndWithdrawalWithPIN(t *testing.T) {
 		t.Errorf("withdrawable balance after withdrawing everything = %q, want Rp 0", got)
 	}
 	// The PIN never reached Lapak's records in any form.
-	calls, _ := a.db.APICalls(t.Context(), 0, 200, 0)
+	calls, _ := a.db.APICalls(t.Context(), 0, 200)
 	for _, c := range calls {
 		if strings.Contains(c.RequestBody, "246810") {
 			t.Errorf("api_calls row %d holds the clear PIN", c.ID)

@@ -125,7 +125,8 @@ func TestMetricsAfterRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	ivs, _, err := a.db.Invoices(t.Context(), 1, db.InvoiceFilter{})
+	page, err := a.db.Invoices(t.Context(), 1, db.InvoiceFilter{}, "", 10)
+	ivs := page.Rows
 	if err != nil || len(ivs) != 1 || ivs[0].NetzmeTrxID == "" {
 		t.Fatalf("invoice not created at Netzme: %+v %v", ivs, err)
 	}

@@ -54,7 +54,7 @@ func TestNetzmeBaseURLPointsLapakAtAnotherServer(t *testing.T) {
 	if after := len(remote.Sandbox.Requests()); after <= before {
 		t.Errorf("the remote host saw no request (before %d, after %d)", before, after)
 	}
-	calls, err := a.db.APICalls(t.Context(), 0, 10, 0)
+	calls, err := a.db.APICalls(t.Context(), 0, 10)
 	if err != nil || len(calls) < 2 { // token + balance
 		t.Fatalf("api_calls = %+v, %v; want the token and balance calls", calls, err)
 	}

@@ -154,7 +154,8 @@ func TestSeedThenServe(t *testing.T) {
 		iv, err := a.db.MerchantInvoice(context.Background(), invoiceMerchant(t, a, invoiceID), invoiceID)
 		return err == nil && iv.Status == db.InvoicePaid
 	})
-	cbs, _, err := a.db.Callbacks(t.Context(), db.CallbackFilter{Limit: 1})
+	cbPage, err := a.db.Callbacks(t.Context(), db.CallbackFilter{}, "", 1)
+	cbs := cbPage.Rows
 	if err != nil || len(cbs) != 1 || cbs[0].Status != db.CallbackApplied || cbs[0].PartnerRefNo != ref {
 		t.Errorf("newest callback = %+v (%v), want the applied payment of %s", cbs, err, ref)
 	}

@@ -1,0 +1,4 @@
+package db
+
+// ParseStoredTimeForTest exposes parseStoredTime to the external tests.
+var ParseStoredTimeForTest = parseStoredTime
