@@ -86,7 +86,8 @@ func TestExternalIDFreshPerAttemptAndTokenRefreshOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bal.TotalMinor != 3_966_027_000 || bal.SettledMinor != 1_818_114_300 || bal.CustIDMerchant != "M_11t8YAEM" {
+	if bal.TotalMinor != 3_966_027_000 || bal.SettledMinor != 1_818_114_300 || bal.CustIDMerchant != "M_11t8YAEM" ||
+		!strings.HasPrefix(string(bal.Raw), `{"responseCode":"2001100"`) {
 		t.Fatalf("balance = %+v", bal)
 	}
 	if _, err := c.BalanceDetail(ctx, in); err != nil {

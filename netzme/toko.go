@@ -106,6 +106,9 @@ type Balance struct {
 	TotalMinor         int64
 	SettledMinor       int64
 	Accounts           []BalanceAccount
+	// Raw is the answer as Netzme sent it, for records that keep
+	// Netzme's own words (the opening balance).
+	Raw json.RawMessage
 }
 
 // BalanceAccount is one accountInfo entry.
@@ -144,11 +147,17 @@ func (c *Client) balance(ctx context.Context, ep Endpoint, in BalanceRequest) (B
 		PartnerReferenceNo string `json:"partnerReferenceNo"`
 		AccountNo          string `json:"accountNo"`
 	}{in.PartnerReferenceNo, in.CustIDMerchant}
-	var res balanceWire
-	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &res); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &raw); err != nil {
 		return Balance{}, err
 	}
-	return res.balance(), nil
+	var res balanceWire
+	if err := decodeRaw(ep, in.PartnerReferenceNo, raw, &res); err != nil {
+		return Balance{}, err
+	}
+	b := res.balance()
+	b.Raw = raw
+	return b, nil
 }
 
 // BalanceDetail reads the merchant's total and settled balance (§3.3).
@@ -201,32 +210,37 @@ type Transaction struct {
 	Ts                 string
 	TsLong             int64 // epoch milliseconds (inferred, §3.4)
 	URLInvoice         string
+	// Raw is the detailData entry exactly as Netzme sent it, fields this
+	// type does not know included (the documented list is cut off, §3.4).
+	Raw json.RawMessage
 }
 
 type transactionListWire struct {
-	PartnerReferenceNo string `json:"partnerReferenceNo"`
-	ReferenceNo        string `json:"referenceNo"`
-	DetailData         []struct {
-		Amount         money  `json:"amount"`
-		Status         string `json:"status"`
-		Type           string `json:"type"`
-		AdditionalInfo struct {
-			CreatedTs     string     `json:"createdTs"`
-			Desc          string     `json:"desc"`
-			FeeAmount     money      `json:"feeAmount"`
-			InvoiceID     string     `json:"invoiceId"`
-			InvoiceType   string     `json:"invoiceType"`
-			MerchantID    string     `json:"merchantId"`
-			PaidTs        string     `json:"paidTs"`
-			PaymentMethod string     `json:"paymentMethod"`
-			ServiceCharge money      `json:"serviceCharge"`
-			TotalAmount   money      `json:"totalAmount"`
-			TransactionID string     `json:"transactionId"`
-			Ts            flexString `json:"ts"`
-			TsLong        flexString `json:"tsLong"`
-			URLInvoice    string     `json:"urlInvoice"`
-		} `json:"additionalInfo"`
-	} `json:"detailData"`
+	PartnerReferenceNo string            `json:"partnerReferenceNo"`
+	ReferenceNo        string            `json:"referenceNo"`
+	DetailData         []json.RawMessage `json:"detailData"`
+}
+
+type transactionWire struct {
+	Amount         money  `json:"amount"`
+	Status         string `json:"status"`
+	Type           string `json:"type"`
+	AdditionalInfo struct {
+		CreatedTs     string     `json:"createdTs"`
+		Desc          string     `json:"desc"`
+		FeeAmount     money      `json:"feeAmount"`
+		InvoiceID     string     `json:"invoiceId"`
+		InvoiceType   string     `json:"invoiceType"`
+		MerchantID    string     `json:"merchantId"`
+		PaidTs        string     `json:"paidTs"`
+		PaymentMethod string     `json:"paymentMethod"`
+		ServiceCharge money      `json:"serviceCharge"`
+		TotalAmount   money      `json:"totalAmount"`
+		TransactionID string     `json:"transactionId"`
+		Ts            flexString `json:"ts"`
+		TsLong        flexString `json:"tsLong"`
+		URLInvoice    string     `json:"urlInvoice"`
+	} `json:"additionalInfo"`
 }
 
 func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionListRequest) (TransactionPage, error) {
@@ -254,7 +268,11 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 		return TransactionPage{}, err
 	}
 	out := TransactionPage{PartnerReferenceNo: res.PartnerReferenceNo, ReferenceNo: res.ReferenceNo}
-	for _, d := range res.DetailData {
+	for i, raw := range res.DetailData {
+		var d transactionWire
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return TransactionPage{}, fmt.Errorf("netzme: %s %s: detailData[%d]: %w", ep, in.PartnerReferenceNo, i, err)
+		}
 		a := d.AdditionalInfo
 		tsLong, _ := strconv.ParseInt(string(a.TsLong), 10, 64)
 		out.Transactions = append(out.Transactions, Transaction{
@@ -263,7 +281,7 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 			FeeMinor: a.FeeAmount.minor, ServiceChargeMinor: a.ServiceCharge.minor, TotalMinor: a.TotalAmount.minor,
 			InvoiceID: a.InvoiceID, InvoiceType: a.InvoiceType, MerchantID: a.MerchantID,
 			PaymentMethod: a.PaymentMethod, TransactionID: a.TransactionID,
-			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice,
+			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice, Raw: raw,
 		})
 	}
 	return out, nil
@@ -520,6 +538,9 @@ type WithdrawStatus struct {
 	BankCode           string
 	BankName           string
 	Status             string
+	// Raw is the answer as Netzme sent it (§3.8 documents only SUCCESS;
+	// the statement sync keeps every answer in Netzme's words).
+	Raw json.RawMessage
 }
 
 func (c *Client) withdrawInformation(ctx context.Context, ep Endpoint, in WithdrawInformationRequest) (WithdrawStatus, error) {
@@ -539,13 +560,17 @@ func (c *Client) withdrawInformation(ctx context.Context, ep Endpoint, in Withdr
 			Status            string `json:"status"`
 		} `json:"additionalInfo"`
 	}
-	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &res); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &raw); err != nil {
+		return WithdrawStatus{}, err
+	}
+	if err := decodeRaw(ep, in.PartnerReferenceNo, raw, &res); err != nil {
 		return WithdrawStatus{}, err
 	}
 	a := res.AdditionalInfo
 	return WithdrawStatus{ReferenceNo: res.ReferenceNo, PartnerReferenceNo: res.PartnerReferenceNo,
 		AmountMinor: res.WithdrawalAmount.minor, AccountHolderName: a.AccountHolderName,
-		BankAccountNumber: a.BankAccountNumber, BankCode: a.BankCode, BankName: a.BankName, Status: a.Status}, nil
+		BankAccountNumber: a.BankAccountNumber, BankCode: a.BankCode, BankName: a.BankName, Status: a.Status, Raw: raw}, nil
 }
 
 // WithdrawInformation reads a sales-balance withdrawal's status (§3.8).
@@ -557,4 +582,13 @@ func (c *Client) WithdrawInformation(ctx context.Context, in WithdrawInformation
 // §3.24: the response is not documented; it is decoded like §3.8.
 func (c *Client) WithdrawDepositInformation(ctx context.Context, in WithdrawInformationRequest) (WithdrawStatus, error) {
 	return c.withdrawInformation(ctx, EndpointWithdrawDepositInformation, in)
+}
+
+// decodeRaw decodes a success answer kept raw (read-only endpoints only: a
+// body that cannot be read is a plain error, as check makes it).
+func decodeRaw(ep Endpoint, partnerRef string, raw json.RawMessage, out any) error {
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("netzme: %s %s: decode %d-byte success body: %w", ep, partnerRef, len(raw), err)
+	}
+	return nil
 }

@@ -407,6 +407,27 @@ func (s *Sandbox) InvoiceTransactions(ctx context.Context) ([]InvoiceTransaction
 	return out, rows.Err()
 }
 
+// openInvoiceTransactions returns the unpaid invoice transactions, newest
+// first, for the sandbox page (a seeded year must not be read whole).
+func (s *Sandbox) openInvoiceTransactions(ctx context.Context) ([]InvoiceTransaction, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+trxCols+` FROM invoice_trx WHERE status = 'INIT' ORDER BY created_at DESC, rowid DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []InvoiceTransaction
+	for rows.Next() {
+		t, err := s.scanTrx(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // InvoiceTransaction returns one transaction by trxId or partnerReferenceNo.
 func (s *Sandbox) InvoiceTransaction(ctx context.Context, key string) (InvoiceTransaction, error) {
 	s.mu.Lock()

@@ -100,22 +100,17 @@ func (s *Sandbox) showIndex(w http.ResponseWriter, r *http.Request) {
 	v := indexView{Message: r.URL.Query().Get("msg"), Merchant: s.DemoMerchant(), Faults: s.PendingFaults(), Endpoints: Endpoints(), ClientID: s.id.ClientID}
 	v.Balances, _ = s.Balances(ctx, v.Merchant.CustID)
 	v.SMS = s.LastSMS(ctx, v.Merchant.CustID)
-	all, err := s.InvoiceTransactions(ctx)
+	open, err := s.openInvoiceTransactions(ctx)
 	if err != nil {
 		http.Error(w, "sandbox state unavailable", http.StatusInternalServerError)
 		return
 	}
-	for _, t := range all {
+	for _, t := range open {
 		if t.Status == "INIT" {
 			v.Open = append(v.Open, t)
 		}
 	}
-	wds, _ := s.Withdrawals(ctx)
-	for _, wd := range wds {
-		if wd.Status == "PENDING" || len(v.Withdrawals) < 10 {
-			v.Withdrawals = append(v.Withdrawals, wd)
-		}
-	}
+	v.Withdrawals, _ = s.recentWithdrawals(ctx, 10)
 	ds := s.Deliveries()
 	for i := len(ds) - 1; i >= 0 && len(v.Deliveries) < 15; i-- {
 		v.Deliveries = append(v.Deliveries, ds[i])
