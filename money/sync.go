@@ -165,7 +165,9 @@ func jakartaDay(t time.Time) time.Time {
 
 func dayKey(d time.Time) string { return d.In(snap.Jakarta).Format(time.DateOnly) }
 
-func parseDayKey(s string) (time.Time, error) { return time.ParseInLocation(time.DateOnly, s, snap.Jakarta) }
+func parseDayKey(s string) (time.Time, error) {
+	return time.ParseInLocation(time.DateOnly, s, snap.Jakarta)
+}
 
 // syncRange checks and clamps [from, to] (their Jakarta days, both
 // included): to after today becomes today.
