@@ -179,6 +179,9 @@ func (h *Handler) Routes() http.Handler {
 			// Money out (issue 6): withdrawals, deposits, split fees.
 			h.moneyOutRoutes(r)
 
+			// Netzme statement sync (issue 12 §2).
+			h.syncRoutes(r)
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,7 @@ type config struct {
 	SandboxDB   string // its own state file, next to DBPath by default
 
 	ShutdownTimeout time.Duration
+	SyncEvery       time.Duration // how often each merchant's Netzme statements are synced
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -91,6 +92,7 @@ func (c *config) settings() []setting {
 		{"sandbox-addr", "LAPAK_SANDBOX_ADDR", "address of the embedded Netzme sandbox", &c.SandboxAddr, "127.0.0.1:8090"},
 		{"sandbox-db", "LAPAK_SANDBOX_DB", "state file of the embedded sandbox (default: next to LAPAK_DB)", &c.SandboxDB, ""},
 		{"shutdown-timeout", "LAPAK_SHUTDOWN_TIMEOUT", "how long to wait for requests in flight on SIGINT/SIGTERM", &c.ShutdownTimeout, "15s"},
+		{"sync-every", "LAPAK_SYNC_EVERY", "interval of the background sync of Netzme's statements (first pass a minute after start)", &c.SyncEvery, "6h"},
 	}
 }
 
