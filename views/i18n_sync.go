@@ -11,7 +11,7 @@ func init() {
 		"sync.newlines":           {"Baris baru", "New lines"},
 		"sync.faults":             {"Gangguan Netzme", "Netzme faults"},
 		"sync.started":            {"Mulai", "Started"},
-		"sync.updated":            {"Terakhir diperbarui", "Last update"},
+		"sync.finished":           {"Selesai pada", "Finished"},
 		"sync.range":              {"Tanggal", "Dates"},
 		"sync.running":            {"Sedang berjalan; angka di atas diperbarui sendiri.", "Running; the figures above update by themselves."},
 		"sync.reload":             {"Muat ulang", "Reload"},
