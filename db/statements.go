@@ -378,12 +378,27 @@ func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone b
 	var res PageResult
 	err := d.InTx(ctx, func(tx *Tx) error {
 		now := formatTime(tx.now)
+		var latest, insert *sql.Stmt
+		if len(p.Lines) > 0 {
+			// Prepared once a page: parsing the SQL per line costs more
+			// than running it.
+			var err error
+			if latest, err = tx.tx.PrepareContext(ctx, `SELECT version, content_hash FROM statement_lines
+				WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version DESC LIMIT 1`); err != nil {
+				return err
+			}
+			defer latest.Close()
+			if insert, err = tx.tx.PrepareContext(ctx, `INSERT INTO statement_lines (merchant_id, source, netzme_id, version, content_hash, day,
+				occurred_at, paid_at, type, status, amount_minor, fee_minor, service_charge_minor, total_minor, invoice_id, payment_method,
+				description, raw, run_id, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+				return err
+			}
+			defer insert.Close()
+		}
 		for _, l := range p.Lines {
 			var version int
 			var hash string
-			err := tx.tx.QueryRowContext(ctx, `SELECT version, content_hash FROM statement_lines
-				WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version DESC LIMIT 1`,
-				p.MerchantID, p.Source, l.NetzmeID).Scan(&version, &hash)
+			err := latest.QueryRowContext(ctx, p.MerchantID, p.Source, l.NetzmeID).Scan(&version, &hash)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				res.NewLines++
@@ -394,9 +409,7 @@ func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone b
 			default:
 				res.NewVersions++
 			}
-			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO statement_lines (merchant_id, source, netzme_id, version, content_hash, day,
-				occurred_at, paid_at, type, status, amount_minor, fee_minor, service_charge_minor, total_minor, invoice_id, payment_method,
-				description, raw, run_id, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := insert.ExecContext(ctx,
 				p.MerchantID, p.Source, l.NetzmeID, version+1, l.ContentHash, p.Day, optionalTime(l.OccurredAt), optionalTime(l.PaidAt),
 				l.Type, l.Status, l.AmountMinor, l.FeeMinor, l.ServiceChargeMinor, l.TotalMinor, l.InvoiceID, l.PaymentMethod,
 				l.Description, l.Raw, nullID(p.RunID), now); err != nil {

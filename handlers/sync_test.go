@@ -90,7 +90,7 @@ func TestSyncRoles(t *testing.T) {
 	// is no merchant to show.
 	admin.get("/sync").wantStatus(t, http.StatusNotFound)
 	mid := strconv.FormatInt(merchant.ID, 10)
-	page = admin.get("/sync?merchant=" + mid).wantStatus(t, http.StatusOK)
+	page = admin.get("/sync?merchant="+mid).wantStatus(t, http.StatusOK)
 	if page.count("sync-form") != 1 || page.text("sync-days") != "0 / 4" {
 		t.Errorf("admin page: form %d, days %q", page.count("sync-form"), page.text("sync-days"))
 	}
@@ -114,7 +114,7 @@ func TestSyncRoles(t *testing.T) {
 	}
 	// A member's merchant parameter is ignored: owners act for their own shop.
 	other := m.newMerchant(t, "Toko Lain")
-	owner.get("/sync?merchant=" + strconv.FormatInt(other.ID, 10)).wantStatus(t, http.StatusOK)
+	owner.get("/sync?merchant="+strconv.FormatInt(other.ID, 10)).wantStatus(t, http.StatusOK)
 	if runs, _ := m.DB.SyncRuns(t.Context(), other.ID, 10); len(runs) != 0 {
 		t.Error("an owner reached another merchant's sync")
 	}

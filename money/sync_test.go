@@ -60,7 +60,7 @@ type syncEnv struct {
 // fastSync retries after milliseconds, not seconds.
 var fastSync = money.SyncOptions{BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Attempts: 4}
 
-func newSyncEnv(t *testing.T, pageSize int) *syncEnv {
+func newSyncEnv(t testing.TB, pageSize int) *syncEnv {
 	t.Helper()
 	e := &syncEnv{clock: &settable{t: clocktest.Base(t)}, opts: fastSync}
 	e.sb = sandboxtest.NewServer(t, func(o *sandbox.Options) {
@@ -83,7 +83,7 @@ func newSyncEnv(t *testing.T, pageSize int) *syncEnv {
 
 // service builds a Service on the env's database and sandbox: a second one
 // is "the process after a restart".
-func (e *syncEnv) service(t *testing.T) *money.Service {
+func (e *syncEnv) service(t testing.TB) *money.Service {
 	t.Helper()
 	nz, err := netzme.New(e.cfg)
 	if err != nil {
@@ -135,7 +135,7 @@ func (e *syncEnv) seedDays(t *testing.T, days, n int) []sandbox.Movement {
 	return ms
 }
 
-func (e *syncEnv) lines(t *testing.T, from, to time.Time) []db.StatementLine {
+func (e *syncEnv) lines(t testing.TB, from, to time.Time) []db.StatementLine {
 	t.Helper()
 	ls, err := e.db.StatementLines(t.Context(), e.m.ID, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
@@ -144,7 +144,7 @@ func (e *syncEnv) lines(t *testing.T, from, to time.Time) []db.StatementLine {
 	return ls
 }
 
-func (e *syncEnv) current(t *testing.T) db.SyncRun {
+func (e *syncEnv) current(t testing.TB) db.SyncRun {
 	t.Helper()
 	r, err := e.db.CurrentSyncRun(t.Context(), e.m.ID)
 	if err != nil {
@@ -215,6 +215,28 @@ func TestSyncRecordsEveryLineOnceAndSkipsFinalDays(t *testing.T) {
 	run := e.current(t)
 	if run.Status != db.SyncDone || run.DaysTotal != 7 || run.DaysDone != 7 || run.Lines != len(seeded) || run.NewLines != len(seeded) {
 		t.Errorf("run = %+v", run)
+	}
+	// Every call is on record for the merchant; a page's lines are kept
+	// once (in statement_lines), not again whole in api_calls.
+	calls, err := e.db.APICalls(ctx, e.m.ID, 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, truncated := 0, 0
+	for _, c := range calls {
+		if c.Endpoint != string(netzme.EndpointTransactionList) && c.Endpoint != string(netzme.EndpointDepositTransactions) {
+			continue
+		}
+		lists++
+		if strings.Contains(c.ResponseBody, "kept in statement_lines") {
+			truncated++
+		}
+		if len(c.ResponseBody) > 2200 || (len(c.ResponseBody) > 2048 && !strings.Contains(c.ResponseBody, "kept in statement_lines")) {
+			t.Errorf("api_calls keeps a %d-byte list answer", len(c.ResponseBody))
+		}
+	}
+	if lists != run.Calls || truncated == 0 {
+		t.Errorf("%d list calls on record (%d cut short), the run made %d", lists, truncated, run.Calls)
 	}
 
 	// A sync a minute later asks only the days still open to late lines

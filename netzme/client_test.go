@@ -421,3 +421,19 @@ func BenchmarkCallEncode(b *testing.B) {
 		}
 	}
 }
+
+func TestRedactKeepsSecretsOutWhateverTheSpelling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{`{"detailData":[{"desc":"kopi","amount":{"value":"1.00"}}]}`, `{"detailData":[{"desc":"kopi","amount":{"value":"1.00"}}]}`},
+		{`{"additionalInfo":{"PIN":"abc"}}`, `{"additionalInfo":{"PIN":"[redacted]"}}`},
+		{`{"\u0070in":"abc","x":1}`, `{"pin":"[redacted]","x":1}`},
+		{`{"desc":"shipping"}`, `{"desc":"shipping"}`},
+		{`not json, accessToken=abc`, Redacted},
+		{`not json at all`, `not json at all`},
+	} {
+		if got := string(redact([]byte(tc.in))); got != tc.want {
+			t.Errorf("redact(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
