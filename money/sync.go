@@ -55,6 +55,10 @@ type SyncOptions struct {
 	Attempts int
 	// Workers is how many merchants sync at once; 0 = 2.
 	Workers int
+	// DayWorkers is how many days of one run are read at once (each day's
+	// pages in order); 0 = 4 (guess: Netzme's rate limits are not
+	// documented; a 429 answer is waited out like a failure).
+	DayWorkers int
 	// StartDelay is the wait before the runner's first scheduled pass, so a
 	// starting app answers its first pages first; 0 = 1 min.
 	StartDelay time.Duration
@@ -75,6 +79,7 @@ func (o SyncOptions) withDefaults() SyncOptions {
 	def(&o.MaxDays, 3660)
 	def(&o.Attempts, 6)
 	def(&o.Workers, 2)
+	def(&o.DayWorkers, 4)
 	def(&o.MaxPages, 100_000)
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = 2 * time.Second
@@ -480,20 +485,48 @@ func (s *Service) executeRun(ctx context.Context, run db.SyncRun) error {
 		}
 	}
 	o := s.syncOpts()
-	skipped := 0
-	flush := func() error {
-		if skipped == 0 {
-			return nil
-		}
-		err := s.db.SyncDaysDone(ctx, run.ID, skipped)
-		skipped = 0
-		return err
+	// Days are read by up to DayWorkers at once (each day's pages in
+	// order, from its cursor); the first failure stops the others.
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	failed := func(err error) {
+		errOnce.Do(func() { firstErr = err; stop() })
 	}
-	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
-		if ctx.Err() != nil {
-			flush()
-			return ctx.Err()
+	type dayJob struct {
+		day  time.Time
+		todo []db.StatementSource
+	}
+	jobs := make(chan dayJob)
+	for range o.DayWorkers {
+		wg.Go(func() {
+			for j := range jobs {
+				key := dayKey(j.day)
+				for i, src := range j.todo {
+					if err := s.readDay(wctx, a, run, m, src, j.day, cursors[src][key], i == len(j.todo)-1); err != nil {
+						failed(err)
+						break
+					}
+				}
+			}
+		})
+	}
+	skipped := 0
+	flush := func() {
+		if skipped == 0 {
+			return
 		}
+		if err := s.db.SyncDaysDone(context.WithoutCancel(ctx), run.ID, skipped); err != nil {
+			failed(err)
+		}
+		skipped = 0
+	}
+days:
+	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
 		key := dayKey(day)
 		var todo []db.StatementSource
 		for _, src := range sources {
@@ -503,26 +536,25 @@ func (s *Service) executeRun(ctx context.Context, run db.SyncRun) error {
 		}
 		if len(todo) == 0 {
 			if skipped++; skipped >= 100 {
-				if err := flush(); err != nil {
-					return fail(err)
-				}
+				flush()
 			}
 			continue
 		}
-		if err := flush(); err != nil {
-			return fail(err)
-		}
-		for i, src := range todo {
-			if err := s.readDay(ctx, a, run, m, src, day, cursors[src][key], i == len(todo)-1); err != nil {
-				return fail(err)
-			}
+		flush()
+		select {
+		case jobs <- dayJob{day, todo}:
+		case <-wctx.Done():
+			break days
 		}
 	}
-	if err := flush(); err != nil {
-		return fail(err)
-	}
+	flush()
+	close(jobs)
+	wg.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if firstErr != nil {
+		return fail(firstErr)
 	}
 	return s.db.FinishSyncRun(ctx, run.ID, db.SyncDone, "")
 }
@@ -607,7 +639,8 @@ func withRetries[T any](ctx context.Context, s *Service, run db.SyncRun, endpoin
 		if ctx.Err() != nil {
 			return zero, ctx.Err()
 		}
-		retry := unclear(ans.Err) && attempt < o.Attempts
+		// Worth another try: no clear answer, or "too many requests".
+		retry := (unclear(ans.Err) || errors.Is(ans.Err, netzme.ErrTooSoon)) && attempt < o.Attempts
 		var wait time.Duration
 		if retry {
 			wait = o.backoff(attempt)

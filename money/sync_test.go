@@ -57,12 +57,16 @@ type syncEnv struct {
 	onList    func(n int64)
 }
 
-// fastSync retries after milliseconds, not seconds.
-var fastSync = money.SyncOptions{BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Attempts: 4}
+// fastSync retries after milliseconds, not seconds, and reads one day at a
+// time so that a test can say which call comes when.
+var fastSync = money.SyncOptions{BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Attempts: 4, DayWorkers: 1}
 
-func newSyncEnv(t testing.TB, pageSize int) *syncEnv {
+func newSyncEnv(t testing.TB, pageSize int, opts ...func(*money.SyncOptions)) *syncEnv {
 	t.Helper()
 	e := &syncEnv{clock: &settable{t: clocktest.Base(t)}, opts: fastSync}
+	for _, f := range opts {
+		f(&e.opts)
+	}
 	e.sb = sandboxtest.NewServer(t, func(o *sandbox.Options) {
 		o.Now, o.HistoryPageSize, o.WithdrawSettleDelay = e.clock.Now, pageSize, -1
 	})
@@ -326,6 +330,51 @@ func TestSyncResumesAfterAKill(t *testing.T) {
 	}
 	if len(count) != 5*(4+2) {
 		t.Errorf("%d pages asked, want %d", len(count), 5*6)
+	}
+}
+
+// With several days read at once, a kill leaves several days part-read;
+// the resumed run still asks no page twice and stores every line once.
+func TestSyncResumesAfterAKillWithDaysInParallel(t *testing.T) {
+	t.Parallel()
+	e := newSyncEnv(t, 3, func(o *money.SyncOptions) { o.DayWorkers = 4 })
+	seeded := e.seedDays(t, 12, 7)
+	from, to := e.today.AddDate(0, 0, -12), e.today.AddDate(0, 0, -1)
+	ctx, kill := context.WithCancel(t.Context())
+	e.onList = func(n int64) {
+		if n == 25 {
+			kill()
+		}
+	}
+	if err := e.svc.SyncStatements(ctx, e.actor, from, to); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed sync returned %v", err)
+	}
+	e.onList = nil
+	if run := e.current(t); run.Status != db.SyncRunning || run.DaysDone >= 12 {
+		t.Fatalf("killed run = %+v", run)
+	}
+	e.clock.Add(time.Second)
+	if err := e.service(t).SyncStatements(t.Context(), e.actor, from, to); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.lines(t, from, to)); got != len(seeded) {
+		t.Errorf("%d lines, want %d", got, len(seeded))
+	}
+	count := map[string]int{}
+	for _, r := range e.listRequests(t) {
+		count[r]++
+	}
+	for r, n := range count {
+		if n != 1 {
+			t.Errorf("%s asked %d times", r, n)
+		}
+	}
+	if len(count) != 12*6 {
+		t.Errorf("%d pages asked, want %d", len(count), 12*6)
+	}
+	runs, _ := e.db.SyncRuns(t.Context(), e.m.ID, 5)
+	if len(runs) != 2 || runs[0].Status != db.SyncDone || runs[0].DaysDone != 12 || runs[1].Status != db.SyncInterrupted {
+		t.Errorf("runs = %+v; want the new one done, the killed one interrupted", runs)
 	}
 }
 
@@ -644,7 +693,7 @@ func TestScheduledSyncCoversRecentDays(t *testing.T) {
 // (no timed assertion: the machine is shared).
 func TestSyncAYearReportsItsRate(t *testing.T) {
 	t.Parallel()
-	e := newSyncEnv(t, 10)
+	e := newSyncEnv(t, 10, func(o *money.SyncOptions) { o.DayWorkers = 0 }) // the default
 	const perDay = 24
 	ctx := t.Context()
 	var ms []sandbox.Movement
