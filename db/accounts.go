@@ -160,7 +160,7 @@ func (tx *Tx) DisableTOTP(ctx context.Context, userID int64) error {
 // when a code for this or a later step was already accepted (a replay, or
 // the loser of two concurrent uses of one code).
 func (d *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
-	res, err := d.sql.ExecContext(ctx,
+	res, err := d.w.ExecContext(ctx,
 		`UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?`, step, userID, step)
 	if err != nil {
 		return false, fmt.Errorf("db: use totp step of user %d: %w", userID, err)
@@ -172,7 +172,7 @@ func (d *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) 
 // UseRecoveryCode marks the user's unused recovery code with that hash used
 // at at. It reports false when there is no such unused code.
 func (d *DB) UseRecoveryCode(ctx context.Context, userID int64, codeHash string, at time.Time) (bool, error) {
-	res, err := d.sql.ExecContext(ctx,
+	res, err := d.w.ExecContext(ctx,
 		`UPDATE totp_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
 		formatTime(at), userID, codeHash)
 	if err != nil {

@@ -56,7 +56,7 @@ func (d *DB) StartAction(ctx context.Context, a NetzmeAction, audit AuditEntry) 
 // FinishAction records Netzme's answer to action id, only while it is still
 // unknown (a second answer changes nothing and reports false).
 func (d *DB) FinishAction(ctx context.Context, id int64, status ActionStatus, note string) (bool, error) {
-	res, err := d.sql.ExecContext(ctx,
+	res, err := d.w.ExecContext(ctx,
 		`UPDATE netzme_actions SET status = ?, note = ?, finished_at = ? WHERE id = ? AND status = 'unknown'`,
 		string(status), note, formatTime(d.now()), id)
 	if err != nil {

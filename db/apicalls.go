@@ -35,7 +35,7 @@ func (d *DB) InsertAPICall(ctx context.Context, c APICall) error {
 	if c.Method == "" {
 		c.Method = "POST"
 	}
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`INSERT INTO api_calls (at, provider, endpoint, method, path, partner_reference_no, external_id,
 		  http_status, response_code, latency_ms, request_body, response_body, error, merchant_id, user_id)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -22,7 +22,7 @@ type AuditEntry struct {
 }
 
 // Audit appends an entry to the audit log.
-func (d *DB) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, d.sql, d.now(), e) }
+func (d *DB) Audit(ctx context.Context, e AuditEntry) error { return audit(ctx, d.w, d.now(), e) }
 
 // Audit appends an entry inside the transaction, so the log line commits (or
 // not) together with the change it describes.

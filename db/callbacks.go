@@ -125,30 +125,71 @@ func scanCallback(row interface{ Scan(...any) error }) (Callback, error) {
 	return c, nil
 }
 
-// InsertCallback stores a callback in the inbox and commits it (one
-// statement), before any attempt to apply it: whatever happens next, the
-// notification is on record. Status "" means received.
+// InsertCallback stores a callback in the inbox and commits it (through the
+// group-commit writer, InBatch), before any attempt to apply it: whatever
+// happens next, the notification is on record. Status "" means received.
 func (d *DB) InsertCallback(ctx context.Context, nc NewCallback) (int64, error) {
+	var id int64
+	err := d.InBatch(ctx, func(ctx context.Context, tx *Tx) error {
+		c, err := tx.InsertCallback(ctx, nc)
+		id = c.ID
+		return err
+	})
+	return id, err
+}
+
+// InsertCallback stores a callback in the inbox inside the transaction and
+// returns it as stored (status "" means received; a zero ReceivedAt is the
+// transaction's time).
+func (tx *Tx) InsertCallback(ctx context.Context, nc NewCallback) (Callback, error) {
 	if nc.Status == "" {
 		nc.Status = CallbackReceived
 	}
 	if nc.ReceivedAt.IsZero() {
-		nc.ReceivedAt = d.now()
+		nc.ReceivedAt = tx.now
 	}
 	if nc.Headers == "" {
 		nc.Headers = "{}"
 	}
-	var id int64
-	err := d.sql.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
+	c := Callback{Kind: nc.Kind, ReceivedAt: nc.ReceivedAt.UTC().Truncate(time.Microsecond), Status: nc.Status,
+		Reason: nc.Reason, Note: nc.Note, DedupeKey: nc.DedupeKey, ReferenceNo: nc.ReferenceNo, PartnerRefNo: nc.PartnerRefNo,
+		CustIDMerchant: nc.CustIDMerchant, AmountMinor: nc.AmountMinor, FeeMinor: nc.FeeMinor, NetMinor: nc.NetMinor,
+		Headers: nc.Headers, Body: nc.Body, RemoteAddr: nc.RemoteAddr, RequestID: nc.RequestID, Effect: "{}"}
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
 		reference_no, partner_ref_no, cust_id_merchant, amount_minor, fee_minor, net_minor, headers, body, remote_addr, request_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		string(nc.Kind), formatTime(nc.ReceivedAt), string(nc.Status), nc.Reason, nc.Note, nc.DedupeKey,
 		nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant, nc.AmountMinor, nc.FeeMinor, nc.NetMinor, nc.Headers,
-		nc.Body, nc.RemoteAddr, nc.RequestID).Scan(&id)
+		nc.Body, nc.RemoteAddr, nc.RequestID).Scan(&c.ID)
 	if err != nil {
-		return 0, fmt.Errorf("db: store %s callback: %w", nc.Kind, err)
+		return Callback{}, fmt.Errorf("db: store %s callback: %w", nc.Kind, err)
 	}
-	return id, nil
+	return c, nil
+}
+
+// ReceivedCallbacks returns the ids of callbacks still "received" — stored
+// but never applied (a crash between the two in an older version, or an
+// apply that could not record its failure) — with an id above after, oldest
+// first, at most limit. The start-up pass applies them.
+func (d *DB) ReceivedCallbacks(ctx context.Context, after int64, limit int) ([]int64, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT id FROM callbacks WHERE status = 'received' AND id > ? ORDER BY id LIMIT ?`,
+		after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: received callbacks: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("db: received callbacks: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: received callbacks: %w", err)
+	}
+	return ids, nil
 }
 
 // Callback returns stored callback id, or ErrNotFound. merchantID 0 reads any
@@ -185,8 +226,11 @@ func (tx *Tx) CallbackTaking(ctx context.Context, key string, exceptID int64) (i
 		return 0, nil
 	}
 	var id int64
+	// The WHERE repeats the condition of the unique index callbacks_dedupe_taken
+	// term for term, so SQLite answers from that index (one row at most).
 	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM callbacks WHERE dedupe_key = ? AND id <> ?
-		AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`, key, exceptID).Scan(&id)
+		AND dedupe_key <> '' AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`,
+		key, exceptID).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	} else if err != nil {

@@ -149,7 +149,7 @@ func (tx *Tx) CVSBillByPayNo(ctx context.Context, payNo string) (CVSBill, error)
 	return cvsBillByPayNo(ctx, tx.tx, payNo)
 }
 
-func cvsBillByPayNo(ctx context.Context, q queryer, payNo string) (CVSBill, error) {
+func cvsBillByPayNo(ctx context.Context, q reader, payNo string) (CVSBill, error) {
 	b, err := scanCVSBill(q.QueryRowContext(ctx, `SELECT `+cvsBillColumns+` FROM cvs_bills WHERE pay_no = ?`, payNo))
 	if err != nil {
 		return CVSBill{}, notFound(err, "cvs bill "+payNo)
@@ -215,7 +215,7 @@ func (d *DB) RecordCVSRequest(ctx context.Context, r CVSRequest) error {
 	if r.At.IsZero() {
 		r.At = d.now()
 	}
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`INSERT INTO cvs_requests (at, kind, bill_id, merchant_id, pay_no, request_id, external_id, mitra_cd,
 		   signature_recipe, http_status, response_code, request_body, response_body, remote_addr)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -264,14 +264,14 @@ func (d *DB) CVSRequests(ctx context.Context, merchantID, billID int64, limit in
 
 // SaveNicepayToken stores the SHA-256 (hex) of a token we issued to clientID.
 func (d *DB) SaveNicepayToken(ctx context.Context, tokenSHA256, clientID string, expiresAt time.Time) error {
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`INSERT INTO nicepay_tokens (token_sha256, client_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		tokenSHA256, clientID, formatTime(d.now()), formatTime(expiresAt))
 	if err != nil {
 		return fmt.Errorf("db: nicepay token: %w", err)
 	}
 	// Housekeeping: tokens expired for a day are useless.
-	_, err = d.sql.ExecContext(ctx, `DELETE FROM nicepay_tokens WHERE expires_at < ?`, formatTime(d.now().Add(-24*time.Hour)))
+	_, err = d.w.ExecContext(ctx, `DELETE FROM nicepay_tokens WHERE expires_at < ?`, formatTime(d.now().Add(-24*time.Hour)))
 	return err
 }
 
@@ -290,7 +290,7 @@ func (d *DB) NicepayTokenClient(ctx context.Context, tokenSHA256 string, now tim
 // ClaimNicepayExternalID records the X-EXTERNAL-ID NICEPAY used on day
 // (Jakarta date, "2006-01-02"); ErrConflict when it was already used that day.
 func (d *DB) ClaimNicepayExternalID(ctx context.Context, day, externalID, kind string) error {
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`INSERT INTO nicepay_external_ids (day, external_id, kind, at) VALUES (?, ?, ?, ?)`,
 		day, externalID, kind, formatTime(d.now()))
 	if isUniqueViolation(err) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -30,7 +31,22 @@ var ErrConflict = errors.New("db: conflict")
 
 // DB is the application's database handle. It is safe for concurrent use.
 type DB struct {
-	sql *sql.DB
+	// sql is the read pool: read-only connections (PRAGMA query_only) that
+	// read the last committed snapshot without waiting for the writer. It
+	// has no ExecContext: a write must go through w, InTx or InBatch.
+	sql *readPool
+	// w is the writer: the one connection every write, InTx and InBatch
+	// use (SQLite has one writer; one connection makes writes queue in Go
+	// instead of spinning on SQLITE_BUSY).
+	w *writer
+	// batch is the group-commit writer behind InBatch.
+	batch *batcher
+	// ckpt checkpoints the WAL in the background.
+	ckpt *checkpointer
+
+	closing   chan struct{} // closed by Close, for background loops
+	closeOnce sync.Once
+	closeErr  error
 	// now is the clock every stored time comes from (created_at, audit
 	// times, token expiry housekeeping), given to Open: db never reads the
 	// wall clock, so tests that fix the clock see the same time here as in
@@ -38,23 +54,16 @@ type DB struct {
 	now func() time.Time
 }
 
-// Tx is a transaction handed to the function given to InTx. Use only the Tx
-// inside that function: with one pooled connection, touching the DB would
-// deadlock.
+// Tx is a transaction handed to the function given to InTx or InBatch. Use
+// only the Tx inside that function: the writer is one connection, so a
+// write through the DB would wait for this transaction and deadlock (a read
+// through the DB would not see this transaction's writes).
 type Tx struct {
-	tx *sql.Tx
+	tx *txConn
 	// now is the transaction's time, read once from the DB's clock at BEGIN
 	// (as wtf's Tx.now): every row one transaction stamps carries the same
 	// instant, so an entity and its audit line agree to the microsecond.
 	now time.Time
-}
-
-// queryer is what both *sql.DB and *sql.Tx offer, so a query can be written once
-// and used inside or outside a transaction.
-type queryer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Synchronous is the SQLite synchronous mode Lapak runs with. FULL, not the
@@ -65,10 +74,11 @@ type queryer interface {
 // what that costs.
 const Synchronous = "FULL"
 
-// DSN returns the connection string for the database file at path: every
-// pragma is set per connection through the DSN (a plain Exec would reach only
-// one pooled connection), and _txlock=immediate makes every transaction take the
-// write lock at BEGIN, so two writers never deadlock upgrading a read lock.
+// DSN returns the connection string of the writer for the database file at
+// path: every pragma is set per connection through the DSN (a plain Exec
+// would reach only one pooled connection), and _txlock=immediate makes every
+// transaction take the write lock at BEGIN, so two writers (two processes)
+// never deadlock upgrading a read lock.
 func DSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
@@ -79,36 +89,70 @@ func DSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// readDSN is the connection string of the read pool: query_only, so a write
+// sent there fails instead of taking the write lock behind the writer's
+// back. WAL is a property of the file, set by the writer.
+func readDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "query_only(1)")
+	return "file:" + path + "?" + q.Encode()
+}
+
 // Open opens (creating if needed) the SQLite database at path, checks that the
 // pragmas are really in force (unknown DSN keys are silently ignored by the
 // driver, so trusting the DSN is not enough), and applies every pending
 // migration. now is the clock for every time db stores; it is required (a nil
 // clock is an error, never a silent wall clock): cmd/web passes time.Now,
 // tests pass their own. The caller must Close the DB.
-func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err error) {
 	if now == nil {
 		return nil, fmt.Errorf("db: open %s: no clock given (pass time.Now, or a test clock)", path)
 	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("db: open %q: the path may not contain '?' or '#'", path)
 	}
-	sqldb, err := sql.Open("sqlite", DSN(path))
+	wdb, err := sql.Open("sqlite", writerDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	// One connection: SQLite has one writer anyway, and a single connection
-	// makes every statement see every committed write without surprises.
-	sqldb.SetMaxOpenConns(1)
-	sqldb.SetConnMaxIdleTime(0)
-	d := &DB{sql: sqldb, now: now}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb)}, now: now, closing: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			d.closePools()
+			err = fmt.Errorf("db: open %s: %w", path, err)
+		}
+	}()
 	if err := d.verifyPragmas(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("db: open %s: %w", path, err)
+		return nil, err
 	}
 	if err := d.migrate(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("db: open %s: %w", path, err)
+		return nil, err
 	}
+	// The read pool opens after the writer made the file WAL and migrated it.
+	rdb, err := sql.Open("sqlite", readDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	n := readPoolSize()
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxIdleTime(0)
+	d.sql = &readPool{db: rdb, stmts: newStmtCache(rdb)}
+	var readOnly int
+	if err := rdb.QueryRowContext(ctx, "PRAGMA query_only").Scan(&readOnly); err != nil {
+		return nil, fmt.Errorf("read pool: %w", err)
+	} else if readOnly != 1 {
+		return nil, fmt.Errorf("read pool: query_only is %d, want 1", readOnly)
+	}
+	if d.ckpt, err = newCheckpointer(path); err != nil {
+		return nil, fmt.Errorf("checkpointer: %w", err)
+	}
+	d.batch = newBatcher(d)
 	return d, nil
 }
 
@@ -121,7 +165,7 @@ type Pragmas struct {
 	Synchronous   int // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 }
 
-// Pragmas reads the pragmas in force on the connection.
+// Pragmas reads the pragmas in force on the writer connection.
 func (d *DB) Pragmas(ctx context.Context) (Pragmas, error) {
 	var p Pragmas
 	for _, q := range []struct {
@@ -133,7 +177,7 @@ func (d *DB) Pragmas(ctx context.Context) (Pragmas, error) {
 		{"PRAGMA busy_timeout", &p.BusyTimeoutMS},
 		{"PRAGMA synchronous", &p.Synchronous},
 	} {
-		if err := d.sql.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
+		if err := d.w.db.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
 			return Pragmas{}, fmt.Errorf("db: %s: %w", q.sql, err)
 		}
 	}
@@ -161,7 +205,7 @@ func (d *DB) verifyPragmas(ctx context.Context) error {
 func (d *DB) migrate(ctx context.Context) error {
 	// A Provider, not goose's package-level SetBaseFS/SetDialect: those are
 	// process globals and race when tests open databases in parallel.
-	p, err := goose.NewProvider(goose.DialectSQLite3, d.sql, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectSQLite3, d.w.db, migrations.FS)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -171,15 +215,45 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// SQL returns the underlying *sql.DB, for libraries that need one (the scs
-// session store). Application code uses the methods of DB instead.
-func (d *DB) SQL() *sql.DB { return d.sql }
+// SQL returns the writer's *sql.DB, for libraries that need one and write
+// (the scs session store: a session is saved on most requests, so it needs a
+// connection that can write) and for tests. Application code uses the
+// methods of DB instead; a long read through SQL() holds up every write.
+func (d *DB) SQL() *sql.DB { return d.w.db }
 
-// Close closes the database. Call it last, after the HTTP server has stopped.
-func (d *DB) Close() error { return d.sql.Close() }
+// ReadStats reports the read pool's database/sql statistics (open and idle
+// connections, how often and how long a read waited for one), for metrics.
+func (d *DB) ReadStats() sql.DBStats { return d.sql.db.Stats() }
+
+// Close closes the database: it lets the group-commit writer finish what was
+// submitted, then closes both pools. Call it last, after the HTTP server has
+// stopped; a second Close returns the first one's result.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		close(d.closing)
+		d.batch.close()
+		d.closeErr = d.closePools()
+	})
+	return d.closeErr
+}
+
+func (d *DB) closePools() error {
+	var errs []error
+	if d.ckpt != nil {
+		errs = append(errs, d.ckpt.close())
+	}
+	if d.sql != nil {
+		d.sql.stmts.close()
+		errs = append(errs, d.sql.db.Close())
+	}
+	d.w.stmts.close()
+	errs = append(errs, d.w.db.Close())
+	return errors.Join(errs...)
+}
 
 // Ping checks that the database answers a query (not only that the pool is
-// open), for the health check.
+// open), for the health check; it reads through the read pool, so it never
+// waits for a write.
 func (d *DB) Ping(ctx context.Context) error {
 	var one int
 	if err := d.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
@@ -188,14 +262,22 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// InTx runs fn in one IMMEDIATE transaction and commits if fn returns nil; any
-// error or panic rolls back. Never call a payment provider inside fn. The Tx
-// reads the clock once, at BEGIN: every time it stores is that instant.
+// InTx runs fn in one IMMEDIATE transaction on the writer and commits if fn
+// returns nil; any error or panic rolls back. Never call a payment provider
+// inside fn, nor InTx or InBatch (the writer is busy with this transaction).
+// The Tx reads the clock once, at BEGIN: every time it stores is that
+// instant.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqltx, err := d.sql.BeginTx(ctx, nil)
+	if err := d.batch.acquire(ctx); err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer d.batch.release()
+	sqltx, err := d.w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
+	tc := newTxConn(sqltx, d.w.stmts)
+	defer tc.end()
 	defer func() {
 		if p := recover(); p != nil {
 			sqltx.Rollback()
@@ -205,13 +287,22 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqltx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqltx, now: d.now()}); err != nil {
+	if err = fn(&Tx{tx: tc, now: d.now()}); err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
+	d.ckpt.wrote(1)
 	return nil
+}
+
+// Savepoint runs fn inside a savepoint of the transaction: if fn fails (or
+// panics) what it wrote is rolled back, the error returned, and the
+// transaction goes on. If the rollback itself fails the transaction is
+// aborted: every later statement fails and it does not commit.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	return tx.tx.savepoint(ctx, fn)
 }
 
 // timeLayout is how every time is stored: UTC, fixed width, so that text order

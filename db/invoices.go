@@ -310,11 +310,13 @@ func (tx *Tx) InvoiceByTrxID(ctx context.Context, trxID string) (Invoice, error)
 type InvoiceFilter struct {
 	Status InvoiceStatus // "" = all
 	Method string        // "" = all
-	Query  string        // matched against reference, trxId, description and customer fields
-	From   time.Time     // created at or after; zero = no bound
-	To     time.Time     // created before; zero = no bound
-	Limit  int           // 0 = no limit (exports)
-	Offset int
+	// Purpose is "sale" or "topup_deposit"; "" = both.
+	Purpose string
+	Query   string    // matched against reference, trxId, description and customer fields
+	From    time.Time // created at or after; zero = no bound
+	To      time.Time // created before; zero = no bound
+	Limit   int       // 0 = no limit (exports)
+	Offset  int
 }
 
 func (f InvoiceFilter) where(merchantID int64) (string, []any) {
@@ -327,6 +329,10 @@ func (f InvoiceFilter) where(merchantID int64) (string, []any) {
 	if f.Method != "" {
 		conds = append(conds, "method = ?")
 		args = append(args, f.Method)
+	}
+	if f.Purpose != "" {
+		conds = append(conds, "purpose = ?")
+		args = append(args, f.Purpose)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"

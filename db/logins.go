@@ -89,7 +89,7 @@ func (d *DB) UndoLoginFailure(ctx context.Context, key string, at, prev time.Tim
 
 // ClearLoginFailures forgets every failure of key (after a successful sign-in).
 func (d *DB) ClearLoginFailures(ctx context.Context, key string) error {
-	if _, err := d.sql.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = ?`, key); err != nil {
+	if _, err := d.w.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("db: clear login failures: %w", err)
 	}
 	return nil

@@ -49,7 +49,7 @@ func scanMembership(row interface{ Scan(...any) error }) (Membership, error) {
 // SetMembership makes the user a member of the merchant with role, or changes
 // the role of an existing membership.
 func (d *DB) SetMembership(ctx context.Context, userID, merchantID int64, role Role) error {
-	return setMembership(ctx, d.sql, d.now(), userID, merchantID, role)
+	return setMembership(ctx, d.w, d.now(), userID, merchantID, role)
 }
 
 // SetMembership is DB.SetMembership inside a transaction.
@@ -74,7 +74,7 @@ func setMembership(ctx context.Context, q queryer, now time.Time, userID, mercha
 // RemoveMembership takes the user out of the merchant. ErrNotFound if they
 // were not a member.
 func (d *DB) RemoveMembership(ctx context.Context, userID, merchantID int64) error {
-	return removeMembership(ctx, d.sql, userID, merchantID)
+	return removeMembership(ctx, d.w, userID, merchantID)
 }
 
 // RemoveMembership is DB.RemoveMembership inside a transaction.
@@ -127,7 +127,7 @@ func (d *DB) MerchantMembers(ctx context.Context, merchantID int64) ([]Membershi
 	return queryMemberships(ctx, d.sql, membershipSelect+` WHERE m.merchant_id = ? ORDER BY u.email`, merchantID)
 }
 
-func queryMemberships(ctx context.Context, q queryer, query string, arg int64) ([]Membership, error) {
+func queryMemberships(ctx context.Context, q reader, query string, arg int64) ([]Membership, error) {
 	rows, err := q.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, fmt.Errorf("db: memberships: %w", err)

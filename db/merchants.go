@@ -40,7 +40,7 @@ func scanMerchant(row interface{ Scan(...any) error }) (Merchant, error) {
 // CreateMerchant inserts a merchant. It returns ErrConflict when another
 // merchant is already linked to the same custIdMerchant.
 func (d *DB) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant, error) {
-	return createMerchant(ctx, d.sql, d.now(), nm)
+	return createMerchant(ctx, d.w, d.now(), nm)
 }
 
 // CreateMerchant is DB.CreateMerchant inside a transaction.
@@ -120,7 +120,7 @@ func (d *DB) CountMerchants(ctx context.Context) (int, error) {
 // UpdateMerchantNetzme stores what Netzme says about the merchant (Get
 // Merchant Detail). ErrConflict if the custIdMerchant is linked elsewhere.
 func (d *DB) UpdateMerchantNetzme(ctx context.Context, id int64, custID, name, city, nmid, phone, staticQRIS string) error {
-	res, err := d.sql.ExecContext(ctx,
+	res, err := d.w.ExecContext(ctx,
 		`UPDATE merchants SET netzme_cust_id = ?, name = ?, city = ?, nmid = ?, phone = ?, static_qris = ? WHERE id = ?`,
 		strings.TrimSpace(custID), strings.TrimSpace(name), city, nmid, phone, staticQRIS, id)
 	if isUniqueViolation(err) {

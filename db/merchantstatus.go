@@ -64,7 +64,7 @@ func (d *DB) StartMerchantStatusCheck(ctx context.Context, merchantID, userID in
 
 // FinishMerchantStatusCheck records SpeedCash's answer on an unknown check.
 func (d *DB) FinishMerchantStatusCheck(ctx context.Context, id int64, r MerchantStatusResult) error {
-	_, err := d.sql.ExecContext(ctx,
+	_, err := d.w.ExecContext(ctx,
 		`UPDATE merchant_status_checks SET finished_at = ?, outcome = ?, response_code = ?, response_message = ?,
 		   status = ?, title = ?, description = ?, sc_merchant_id = ?, store_name = ?, mid = ?, nmid = ?
 		 WHERE id = ? AND outcome = 'unknown'`,
@@ -110,6 +110,19 @@ func (d *DB) LastKnownMerchantStatus(ctx context.Context, merchantID int64) (Mer
 		merchantID))
 	if err != nil {
 		return MerchantStatusCheck{}, notFound(err, "merchant status")
+	}
+	return c, nil
+}
+
+// LastKnownMerchantStatusOf returns the merchant's latest successful check
+// of phone (SpeedCash's form), or ErrNotFound: results are kept per phone, so
+// a check of another number never stands for the shop's own status.
+func (d *DB) LastKnownMerchantStatusOf(ctx context.Context, merchantID int64, phone string) (MerchantStatusCheck, error) {
+	c, err := scanMerchantStatusCheck(d.sql.QueryRowContext(ctx,
+		`SELECT `+msColumns+` FROM merchant_status_checks WHERE merchant_id = ? AND phone = ? AND outcome = 'ok'
+		 ORDER BY id DESC LIMIT 1`, merchantID, phone))
+	if err != nil {
+		return MerchantStatusCheck{}, notFound(err, "merchant status of "+phone)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -28,19 +29,35 @@ type QRISCode struct {
 	Label       string
 	CreatedBy   int64
 	CreatedAt   time.Time
+	// AwaitingUntil is set on a converted code shown at the counter: until
+	// then a static-QRIS payment of its amount may be matched to it
+	// (PaymentID). Zero for every other code.
+	AwaitingUntil time.Time
+	PaymentID     int64
 }
 
-const qrisColumns = `id, merchant_id, kind, coalesce(invoice_id, 0), payload, amount_minor, label, coalesce(created_by, 0), created_at`
+const qrisColumns = `id, merchant_id, kind, coalesce(invoice_id, 0), payload, amount_minor, label, coalesce(created_by, 0), created_at,
+	awaiting_until, coalesce(payment_id, 0)`
 
 func scanQRIS(row interface{ Scan(...any) error }) (QRISCode, error) {
 	var q QRISCode
 	var created string
-	if err := row.Scan(&q.ID, &q.MerchantID, &q.Kind, &q.InvoiceID, &q.Payload, &q.AmountMinor, &q.Label, &q.CreatedBy, &created); err != nil {
+	var awaiting sql.NullString
+	if err := row.Scan(&q.ID, &q.MerchantID, &q.Kind, &q.InvoiceID, &q.Payload, &q.AmountMinor, &q.Label, &q.CreatedBy, &created,
+		&awaiting, &q.PaymentID); err != nil {
 		return QRISCode{}, err
 	}
 	t, err := parseTime(created)
+	if err != nil {
+		return QRISCode{}, err
+	}
 	q.CreatedAt = t
-	return q, err
+	if awaiting.Valid {
+		if q.AwaitingUntil, err = parseTime(awaiting.String); err != nil {
+			return QRISCode{}, err
+		}
+	}
+	return q, nil
 }
 
 // AddQRISCode stores a code and its audit entry in one transaction. The
@@ -67,10 +84,10 @@ func (d *DB) AddQRISCode(ctx context.Context, q QRISCode, audit AuditEntry) (QRI
 // same invoice is ErrConflict.
 func (tx *Tx) AddQRISCode(ctx context.Context, q QRISCode) (QRISCode, error) {
 	out, err := scanQRIS(tx.tx.QueryRowContext(ctx,
-		`INSERT INTO qris_codes (merchant_id, kind, invoice_id, payload, amount_minor, label, created_by, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+qrisColumns,
+		`INSERT INTO qris_codes (merchant_id, kind, invoice_id, payload, amount_minor, label, created_by, created_at, awaiting_until)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+qrisColumns,
 		q.MerchantID, string(q.Kind), nullID(q.InvoiceID), q.Payload, q.AmountMinor, q.Label, nullID(q.CreatedBy),
-		formatTime(tx.now)))
+		formatTime(tx.now), nullTime(q.AwaitingUntil)))
 	if isUniqueViolation(err) {
 		return QRISCode{}, fmt.Errorf("db: qris code for invoice %d: %w", q.InvoiceID, ErrConflict)
 	} else if err != nil {

@@ -90,22 +90,33 @@ func (d *DB) StartSplitFee(ctx context.Context, s SplitFee, audit AuditEntry) (S
 
 // FinishSplitFee moves split fee id from unknown to status (with Netzme's
 // code and message for a failure) and writes audit, in one transaction. It
-// reports false when the row was no longer unknown.
+// reports false when the row was no longer unknown. It writes no ledger
+// transaction: money finishes split fees with Tx.FinishSplitFee and books
+// them in the same transaction.
 func (d *DB) FinishSplitFee(ctx context.Context, id int64, status SplitFeeStatus, code, reason string, audit AuditEntry) (bool, error) {
 	var applied bool
 	err := d.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE split_fees SET status = ?, failure_code = ?, failure_reason = ?, updated_at = ?
-			WHERE id = ? AND status = 'unknown'`, string(status), code, reason, formatTime(tx.now), id)
-		if err != nil {
-			return fmt.Errorf("db: split fee %d -> %s: %w", id, status, err)
-		}
-		n, _ := res.RowsAffected()
-		if applied = n == 1; !applied || audit.Action == "" {
-			return nil
-		}
-		return tx.Audit(ctx, audit)
+		var err error
+		applied, err = tx.FinishSplitFee(ctx, id, status, code, reason, audit)
+		return err
 	})
 	return applied, err
+}
+
+// FinishSplitFee is DB.FinishSplitFee inside tx.
+func (tx *Tx) FinishSplitFee(ctx context.Context, id int64, status SplitFeeStatus, code, reason string, audit AuditEntry) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE split_fees SET status = ?, failure_code = ?, failure_reason = ?, updated_at = ?
+		WHERE id = ? AND status = 'unknown'`, string(status), code, reason, formatTime(tx.now), id)
+	if err != nil {
+		return false, fmt.Errorf("db: split fee %d -> %s: %w", id, status, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if audit.Action == "" {
+		return true, nil
+	}
+	return true, tx.Audit(ctx, audit)
 }
 
 // MerchantSplitFee returns split fee id of merchantID, or ErrNotFound.

@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -168,7 +170,7 @@ func (d *DB) ActiveSyncRuns(ctx context.Context) ([]SyncRun, error) {
 	return querySyncRuns(ctx, d.sql, `SELECT `+syncRunColumns+` FROM sync_runs WHERE status IN ('queued', 'running') ORDER BY id`)
 }
 
-func querySyncRuns(ctx context.Context, q queryer, query string, args ...any) ([]SyncRun, error) {
+func querySyncRuns(ctx context.Context, q reader, query string, args ...any) ([]SyncRun, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: sync runs: %w", err)
@@ -192,7 +194,7 @@ func querySyncRuns(ctx context.Context, q queryer, query string, args ...any) ([
 // they are runs whose process stopped (their cursors say where to go on).
 // It returns how many.
 func (d *DB) RequeueSyncRuns(ctx context.Context) (int, error) {
-	res, err := d.sql.ExecContext(ctx, `UPDATE sync_runs SET status = 'queued', updated_at = ? WHERE status = 'running'`, formatTime(d.now()))
+	res, err := d.w.ExecContext(ctx, `UPDATE sync_runs SET status = 'queued', updated_at = ? WHERE status = 'running'`, formatTime(d.now()))
 	if err != nil {
 		return 0, fmt.Errorf("db: requeue sync runs: %w", err)
 	}
@@ -205,7 +207,7 @@ func (d *DB) RequeueSyncRuns(ctx context.Context) (int, error) {
 // days. It returns the run.
 func (d *DB) StartSyncRun(ctx context.Context, id int64) (SyncRun, error) {
 	now := formatTime(d.now())
-	r, err := scanSyncRun(d.sql.QueryRowContext(ctx, `UPDATE sync_runs SET status = 'running', days_done = 0,
+	r, err := scanSyncRun(d.w.QueryRowContext(ctx, `UPDATE sync_runs SET status = 'running', days_done = 0,
 		started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ? RETURNING `+syncRunColumns, now, now, id))
 	if err != nil {
 		return SyncRun{}, notFound(err, fmt.Sprintf("start sync run %d", id))
@@ -217,7 +219,7 @@ func (d *DB) StartSyncRun(ctx context.Context, id int64) (SyncRun, error) {
 // the failure's description ("" when done).
 func (d *DB) FinishSyncRun(ctx context.Context, id int64, status SyncRunStatus, errText string) error {
 	now := formatTime(d.now())
-	_, err := d.sql.ExecContext(ctx, `UPDATE sync_runs SET status = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+	_, err := d.w.ExecContext(ctx, `UPDATE sync_runs SET status = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
 		status, errText, now, now, id)
 	if err != nil {
 		return fmt.Errorf("db: finish sync run %d: %w", id, err)
@@ -227,7 +229,7 @@ func (d *DB) FinishSyncRun(ctx context.Context, id int64, status SyncRunStatus, 
 
 // SyncDaysDone adds n days done to run id (days skipped as already final).
 func (d *DB) SyncDaysDone(ctx context.Context, id int64, n int) error {
-	_, err := d.sql.ExecContext(ctx, `UPDATE sync_runs SET days_done = days_done + ?, updated_at = ? WHERE id = ?`, n, formatTime(d.now()), id)
+	_, err := d.w.ExecContext(ctx, `UPDATE sync_runs SET days_done = days_done + ?, updated_at = ? WHERE id = ?`, n, formatTime(d.now()), id)
 	if err != nil {
 		return fmt.Errorf("db: sync run %d progress: %w", id, err)
 	}
@@ -293,21 +295,24 @@ const (
 	SourceDeposit StatementSource = "deposit" // Get Deposit Transaction (§3.25)
 )
 
-// StatementCursor is where the sync of one list and day stands.
+// StatementCursor is where the sync of one list and day stands
+// (statement_days).
 type StatementCursor struct {
 	MerchantID int64
 	Source     StatementSource
 	Day        string
-	NextPage   int       // the page to ask next; 1 when not started or read through
-	CompleteAt time.Time // when the day was last read to its end; zero: never
-	Reads      int
+	State      string    // "" (never read), pending, done, failed
+	NextPage   int       // the page to ask next
+	SyncedAt   time.Time // when the day was last read to its end; zero: never
+	Attempts   int       // runs that gave up on the day in a row
+	LastError  string
 }
 
 // StatementCursors returns the merchant's cursors of source for the days
 // in [fromDay, toDay], by day; a day never synced is absent.
 func (d *DB) StatementCursors(ctx context.Context, merchantID int64, source StatementSource, fromDay, toDay string) (map[string]StatementCursor, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT day, next_page, coalesce(complete_at, ''), reads FROM statement_cursors
-		WHERE merchant_id = ? AND source = ? AND day BETWEEN ? AND ?`, merchantID, source, fromDay, toDay)
+	rows, err := d.sql.QueryContext(ctx, `SELECT day, state, next_page, coalesce(synced_at, ''), attempts, last_error FROM statement_days
+		WHERE merchant_id = ? AND source = ? AND day BETWEEN ? AND ?`, merchantID, string(source), fromDay, toDay)
 	if err != nil {
 		return nil, fmt.Errorf("db: statement cursors: %w", err)
 	}
@@ -315,11 +320,11 @@ func (d *DB) StatementCursors(ctx context.Context, merchantID int64, source Stat
 	out := map[string]StatementCursor{}
 	for rows.Next() {
 		c := StatementCursor{MerchantID: merchantID, Source: source}
-		var complete string
-		if err := rows.Scan(&c.Day, &c.NextPage, &complete, &c.Reads); err != nil {
+		var synced string
+		if err := rows.Scan(&c.Day, &c.State, &c.NextPage, &synced, &c.Attempts, &c.LastError); err != nil {
 			return nil, fmt.Errorf("db: statement cursors: %w", err)
 		}
-		if c.CompleteAt, err = parseOptionalTime(complete); err != nil {
+		if c.SyncedAt, err = parseOptionalTime(synced); err != nil {
 			return nil, err
 		}
 		out[c.Day] = c
@@ -327,26 +332,40 @@ func (d *DB) StatementCursors(ctx context.Context, merchantID int64, source Stat
 	return out, rows.Err()
 }
 
-// StatementLine is one line of a Netzme list as stored.
+// FailStatementDay records that a run gave up on merchantID's day of
+// source: the reason (netzme.Describe, no secret) and one more attempt. The
+// cursor stays where it was, for the next run to go on from.
+func (d *DB) FailStatementDay(ctx context.Context, merchantID int64, source StatementSource, day, reason string) error {
+	_, err := d.w.ExecContext(ctx, `INSERT INTO statement_days (merchant_id, source, day, state, attempts, last_error)
+		VALUES (?, ?, ?, 'failed', 1, ?)
+		ON CONFLICT (merchant_id, source, day) DO UPDATE SET state = 'failed', attempts = statement_days.attempts + 1,
+			last_error = excluded.last_error`, merchantID, string(source), day, reason)
+	if err != nil {
+		return fmt.Errorf("db: fail statement day %s %s: %w", source, day, err)
+	}
+	return nil
+}
+
+// StatementLine is one version of one line of a Netzme list as stored.
 type StatementLine struct {
 	ID                 int64
 	MerchantID         int64
 	Source             StatementSource
-	NetzmeID           string
+	NetzmeID           string // transactionId, else invoiceId, else "sha256:" + RawSHA256
 	Version            int
-	ContentHash        string // sha256 hex of the line's canonical JSON
-	Day                string
-	OccurredAt         time.Time // zero when Netzme's time did not read
+	Day                string    // the Jakarta day it was listed under
+	OccurredAt         time.Time // createdTs, else tsLong; zero when neither reads
 	PaidAt             time.Time
 	Type, Status       string
+	Method             string // paymentMethod
+	InvoiceID          string
 	AmountMinor        int64
 	FeeMinor           int64
 	ServiceChargeMinor int64
 	TotalMinor         int64
-	InvoiceID          string
-	PaymentMethod      string
 	Description        string
-	Raw                string
+	Raw                string // the entry exactly as Netzme sent it
+	RawSHA256          string // set by RecordStatementPage
 	RunID              int64
 	FetchedAt          time.Time
 }
@@ -363,70 +382,51 @@ type StatementPage struct {
 
 // PageResult is what recording a page added.
 type PageResult struct {
-	NewLines    int // lines never seen before
-	NewVersions int // lines seen before, now different
+	NewLines int // lines new, or new versions of lines seen before
 }
 
-// RecordStatementPage records one page in one transaction: each line that
-// is new, or differs (ContentHash) from its latest version, as a new
-// version; the cursor (next page, or the day read through when the page is
-// empty); and the run's progress (one call, its lines, its new facts; a day
-// done when the page ends the day and dayDone says both lists have). A
-// page recorded twice (a run killed after the commit is resumed from the
-// cursor, so this is only a repeat of a page not committed) adds nothing.
+// RecordStatementPage records one page in one transaction: each line as a
+// new version unless the same raw entry is on record for its Netzme id
+// already; the cursor (the next page, or the day read through when the page
+// is empty; a page 1 starts the day's counters over); and the run's progress
+// (one call, its lines, its new facts, and a day done when the page ends the
+// day and dayDone says both lists have). A page recorded twice adds nothing.
 func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone bool) (PageResult, error) {
 	var res PageResult
 	err := d.InTx(ctx, func(tx *Tx) error {
 		now := formatTime(tx.now)
-		var latest, insert *sql.Stmt
-		if len(p.Lines) > 0 {
-			// Prepared once a page: parsing the SQL per line costs more
-			// than running it.
-			var err error
-			if latest, err = tx.tx.PrepareContext(ctx, `SELECT version, content_hash FROM statement_lines
-				WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version DESC LIMIT 1`); err != nil {
-				return err
-			}
-			defer latest.Close()
-			if insert, err = tx.tx.PrepareContext(ctx, `INSERT INTO statement_lines (merchant_id, source, netzme_id, version, content_hash, day,
-				occurred_at, paid_at, type, status, amount_minor, fee_minor, service_charge_minor, total_minor, invoice_id, payment_method,
-				description, raw, run_id, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
-				return err
-			}
-			defer insert.Close()
-		}
 		for _, l := range p.Lines {
-			var version int
-			var hash string
-			err := latest.QueryRowContext(ctx, p.MerchantID, p.Source, l.NetzmeID).Scan(&version, &hash)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				res.NewLines++
-			case err != nil:
-				return err
-			case hash == l.ContentHash:
-				continue // already known as it is
-			default:
-				res.NewVersions++
-			}
-			if _, err := insert.ExecContext(ctx,
-				p.MerchantID, p.Source, l.NetzmeID, version+1, l.ContentHash, p.Day, optionalTime(l.OccurredAt), optionalTime(l.PaidAt),
-				l.Type, l.Status, l.AmountMinor, l.FeeMinor, l.ServiceChargeMinor, l.TotalMinor, l.InvoiceID, l.PaymentMethod,
-				l.Description, l.Raw, nullID(p.RunID), now); err != nil {
+			sum := sha256.Sum256([]byte(l.Raw))
+			r, err := tx.tx.ExecContext(ctx, `INSERT INTO statement_lines (merchant_id, source, netzme_id, version, day,
+				occurred_at, paid_at, type, status, method, invoice_id, amount_minor, fee_minor, service_charge_minor, total_minor,
+				description, raw, raw_sha256, run_id, fetched_at)
+				SELECT ?, ?, ?, coalesce(max(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+				FROM statement_lines WHERE merchant_id = ? AND source = ? AND netzme_id = ?
+				ON CONFLICT (merchant_id, source, netzme_id, raw_sha256) DO NOTHING`,
+				p.MerchantID, string(p.Source), l.NetzmeID, p.Day, optionalTime(l.OccurredAt), optionalTime(l.PaidAt),
+				l.Type, l.Status, l.Method, l.InvoiceID, l.AmountMinor, l.FeeMinor, l.ServiceChargeMinor, l.TotalMinor,
+				l.Description, l.Raw, hex.EncodeToString(sum[:]), nullID(p.RunID), now,
+				p.MerchantID, string(p.Source), l.NetzmeID)
+			if err != nil {
 				return fmt.Errorf("line %s: %w", l.NetzmeID, err)
 			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				res.NewLines++
+			}
 		}
-		next, complete := p.Page+1, any(nil)
-		reads := 0
+		state, next, synced := "pending", p.Page+1, any(nil)
 		if len(p.Lines) == 0 {
-			next, complete, reads = 1, now, 1
+			state, next, synced = "done", 1, now
 		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO statement_cursors (merchant_id, source, day, next_page, complete_at, reads, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (merchant_id, source, day) DO UPDATE SET next_page = excluded.next_page,
-				complete_at = coalesce(excluded.complete_at, statement_cursors.complete_at),
-				reads = statement_cursors.reads + excluded.reads, updated_at = excluded.updated_at`,
-			p.MerchantID, p.Source, p.Day, next, complete, reads, now); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO statement_days (merchant_id, source, day, state, next_page, lines, new_lines, synced_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (merchant_id, source, day) DO UPDATE SET state = excluded.state, next_page = excluded.next_page,
+				lines = CASE WHEN ? = 1 THEN excluded.lines ELSE statement_days.lines + excluded.lines END,
+				new_lines = CASE WHEN ? = 1 THEN excluded.new_lines ELSE statement_days.new_lines + excluded.new_lines END,
+				attempts = CASE WHEN excluded.state = 'done' THEN 0 ELSE statement_days.attempts END,
+				last_error = CASE WHEN excluded.state = 'done' THEN '' ELSE statement_days.last_error END,
+				retry_at = NULL, synced_at = coalesce(excluded.synced_at, statement_days.synced_at)`,
+			p.MerchantID, string(p.Source), p.Day, state, next, len(p.Lines), res.NewLines, synced, p.Page, p.Page); err != nil {
 			return fmt.Errorf("cursor: %w", err)
 		}
 		if p.RunID != 0 {
@@ -436,7 +436,7 @@ func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone b
 			}
 			if _, err := tx.tx.ExecContext(ctx, `UPDATE sync_runs SET calls = calls + 1, lines = lines + ?, new_lines = new_lines + ?,
 				days_done = days_done + ?, updated_at = ? WHERE id = ?`,
-				len(p.Lines), res.NewLines+res.NewVersions, days, now, p.RunID); err != nil {
+				len(p.Lines), res.NewLines, days, now, p.RunID); err != nil {
 				return fmt.Errorf("run progress: %w", err)
 			}
 		}
@@ -455,16 +455,16 @@ func optionalTime(t time.Time) any {
 	return formatTime(t)
 }
 
-const statementLineColumns = `id, merchant_id, source, netzme_id, version, content_hash, day, coalesce(occurred_at, ''), coalesce(paid_at, ''),
-	type, status, amount_minor, fee_minor, service_charge_minor, total_minor, invoice_id, payment_method, description, raw,
+const statementLineColumns = `id, merchant_id, source, netzme_id, version, day, coalesce(occurred_at, ''), coalesce(paid_at, ''),
+	type, status, method, invoice_id, amount_minor, fee_minor, service_charge_minor, total_minor, description, raw, raw_sha256,
 	coalesce(run_id, 0), fetched_at`
 
 func scanStatementLine(row interface{ Scan(...any) error }) (StatementLine, error) {
 	var l StatementLine
 	var occurred, paid, fetched string
-	err := row.Scan(&l.ID, &l.MerchantID, &l.Source, &l.NetzmeID, &l.Version, &l.ContentHash, &l.Day, &occurred, &paid,
-		&l.Type, &l.Status, &l.AmountMinor, &l.FeeMinor, &l.ServiceChargeMinor, &l.TotalMinor, &l.InvoiceID, &l.PaymentMethod,
-		&l.Description, &l.Raw, &l.RunID, &fetched)
+	err := row.Scan(&l.ID, &l.MerchantID, &l.Source, &l.NetzmeID, &l.Version, &l.Day, &occurred, &paid,
+		&l.Type, &l.Status, &l.Method, &l.InvoiceID, &l.AmountMinor, &l.FeeMinor, &l.ServiceChargeMinor, &l.TotalMinor,
+		&l.Description, &l.Raw, &l.RawSHA256, &l.RunID, &fetched)
 	if err != nil {
 		return l, err
 	}
@@ -481,8 +481,18 @@ func scanStatementLine(row interface{ Scan(...any) error }) (StatementLine, erro
 // StatementLines returns the latest version of the merchant's lines listed
 // under the days [fromDay, toDay], oldest day first, then by time.
 func (d *DB) StatementLines(ctx context.Context, merchantID int64, fromDay, toDay string) ([]StatementLine, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+statementLineColumns+` FROM statement_lines_current
+	return queryStatementLines(ctx, d.sql, `SELECT `+statementLineColumns+` FROM statement_lines_current
 		WHERE merchant_id = ? AND day BETWEEN ? AND ? ORDER BY day, occurred_at, id`, merchantID, fromDay, toDay)
+}
+
+// StatementLineVersions returns every version of one line, oldest first.
+func (d *DB) StatementLineVersions(ctx context.Context, merchantID int64, source StatementSource, netzmeID string) ([]StatementLine, error) {
+	return queryStatementLines(ctx, d.sql, `SELECT `+statementLineColumns+` FROM statement_lines
+		WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version`, merchantID, string(source), netzmeID)
+}
+
+func queryStatementLines(ctx context.Context, q reader, query string, args ...any) ([]StatementLine, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: statement lines: %w", err)
 	}
@@ -492,25 +502,6 @@ func (d *DB) StatementLines(ctx context.Context, merchantID int64, fromDay, toDa
 		l, err := scanStatementLine(rows)
 		if err != nil {
 			return nil, fmt.Errorf("db: statement lines: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
-}
-
-// StatementLineVersions returns every version of one line, oldest first.
-func (d *DB) StatementLineVersions(ctx context.Context, merchantID int64, source StatementSource, netzmeID string) ([]StatementLine, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+statementLineColumns+` FROM statement_lines
-		WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version`, merchantID, source, netzmeID)
-	if err != nil {
-		return nil, fmt.Errorf("db: statement line %s: %w", netzmeID, err)
-	}
-	defer rows.Close()
-	var out []StatementLine
-	for rows.Next() {
-		l, err := scanStatementLine(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: statement line %s: %w", netzmeID, err)
 		}
 		out = append(out, l)
 	}
@@ -609,7 +600,7 @@ type OpeningBalance struct {
 // balance for that Netzme merchant and wallet (the first one is the fact);
 // added says which.
 func (d *DB) RecordOpeningBalance(ctx context.Context, b OpeningBalance) (added bool, err error) {
-	res, err := d.sql.ExecContext(ctx, `INSERT INTO netzme_opening_balances (merchant_id, cust_id, wallet, total_minor, settled_minor, raw, as_of)
+	res, err := d.w.ExecContext(ctx, `INSERT INTO netzme_opening_balances (merchant_id, cust_id, wallet, total_minor, settled_minor, raw, as_of)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id, cust_id, wallet) DO NOTHING`,
 		b.MerchantID, b.CustID, b.Wallet, b.TotalMinor, b.SettledMinor, b.Raw, formatTime(b.AsOf))
 	if err != nil {

@@ -49,7 +49,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 
 // CreateUser inserts a user. It returns ErrConflict when the e-mail is taken.
 func (d *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	return createUser(ctx, d.sql, nu, d.now())
+	return createUser(ctx, d.w, nu, d.now())
 }
 
 // CreateUser is DB.CreateUser inside a transaction.
@@ -138,7 +138,7 @@ func updateUser(ctx context.Context, q queryer, id int64, what, query string, ar
 // SetUserDisabled disables or re-enables a user. A disabled user cannot log in
 // and their sessions stop working at the next request.
 func (d *DB) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
-	return updateUser(ctx, d.sql, id, "disabled", `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), id)
+	return updateUser(ctx, d.w, id, "disabled", `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), id)
 }
 
 // SetUserDisabled is DB.SetUserDisabled inside a transaction, so the audit
@@ -149,10 +149,10 @@ func (tx *Tx) SetUserDisabled(ctx context.Context, id int64, disabled bool) erro
 
 // SetUserPassword replaces a user's password hash.
 func (d *DB) SetUserPassword(ctx context.Context, id int64, hash string) error {
-	return updateUser(ctx, d.sql, id, "password", `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	return updateUser(ctx, d.w, id, "password", `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
 }
 
 // SetUserLocale sets the user's UI language, "id" or "en".
 func (d *DB) SetUserLocale(ctx context.Context, id int64, locale string) error {
-	return updateUser(ctx, d.sql, id, "locale", `UPDATE users SET locale = ? WHERE id = ?`, locale, id)
+	return updateUser(ctx, d.w, id, "locale", `UPDATE users SET locale = ? WHERE id = ?`, locale, id)
 }

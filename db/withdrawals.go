@@ -186,43 +186,53 @@ func scanWithdrawal(row interface{ Scan(...any) error }) (Withdrawal, error) {
 // The new row is 'unknown' (ready to send) or, with needApproval,
 // 'awaiting_approval'. Errors: ErrNotFound (no such quote for merchantID),
 // ErrQuoteUsed (already used or expired at now: a repeat submit), ErrConflict
-// (another withdrawal of this wallet is still open).
+// (another withdrawal of this wallet is still open). It writes no ledger
+// transaction: money starts withdrawals with Tx.StartWithdrawal and books them
+// in the same transaction.
 func (d *DB) StartWithdrawal(ctx context.Context, merchantID int64, token, partnerRef string, requestedBy int64,
 	needApproval bool, now time.Time, audit AuditEntry) (Withdrawal, error) {
 	var w Withdrawal
 	err := d.InTx(ctx, func(tx *Tx) error {
-		q, err := scanQuote(tx.tx.QueryRowContext(ctx, `SELECT `+quoteColumns+` FROM withdraw_quotes WHERE token = ? AND merchant_id = ?`,
-			token, merchantID))
-		if err != nil {
-			return notFound(err, "withdraw quote")
-		}
-		if q.Status != "open" || !now.Before(q.ExpiresAt) {
-			return fmt.Errorf("db: withdraw quote %d: %w", q.ID, ErrQuoteUsed)
-		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE withdraw_quotes SET status = 'used' WHERE id = ? AND status = 'open'`, q.ID); err != nil {
-			return fmt.Errorf("db: withdraw quote %d: %w", q.ID, err)
-		}
-		status := WithdrawalUnknown
-		if needApproval {
-			status = WithdrawalAwaitingApproval
-		}
-		ts := formatTime(now)
-		w, err = scanWithdrawal(tx.tx.QueryRowContext(ctx, `INSERT INTO withdrawals (merchant_id, wallet, quote_id,
-			partner_reference_no, amount_minor, account_name, account_number, bank_name, bank_code, status,
-			requested_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+withdrawalColumns,
-			merchantID, string(q.Wallet), q.ID, partnerRef, q.AmountMinor, q.AccountName, q.AccountNumber, q.BankName,
-			q.BankCode, string(status), nullID(requestedBy), ts, ts))
-		if isUniqueViolation(err) {
-			return fmt.Errorf("db: withdrawal for merchant %d: %w", merchantID, ErrConflict)
-		} else if err != nil {
-			return fmt.Errorf("db: withdrawal for merchant %d: %w", merchantID, err)
-		}
-		if audit.MerchantID == 0 {
-			audit.MerchantID = merchantID
-		}
-		return tx.Audit(ctx, audit)
+		var err error
+		w, err = tx.StartWithdrawal(ctx, merchantID, token, partnerRef, requestedBy, needApproval, now, audit)
+		return err
 	})
 	return w, err
+}
+
+// StartWithdrawal is DB.StartWithdrawal inside tx.
+func (tx *Tx) StartWithdrawal(ctx context.Context, merchantID int64, token, partnerRef string, requestedBy int64,
+	needApproval bool, now time.Time, audit AuditEntry) (Withdrawal, error) {
+	q, err := scanQuote(tx.tx.QueryRowContext(ctx, `SELECT `+quoteColumns+` FROM withdraw_quotes WHERE token = ? AND merchant_id = ?`,
+		token, merchantID))
+	if err != nil {
+		return Withdrawal{}, notFound(err, "withdraw quote")
+	}
+	if q.Status != "open" || !now.Before(q.ExpiresAt) {
+		return Withdrawal{}, fmt.Errorf("db: withdraw quote %d: %w", q.ID, ErrQuoteUsed)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE withdraw_quotes SET status = 'used' WHERE id = ? AND status = 'open'`, q.ID); err != nil {
+		return Withdrawal{}, fmt.Errorf("db: withdraw quote %d: %w", q.ID, err)
+	}
+	status := WithdrawalUnknown
+	if needApproval {
+		status = WithdrawalAwaitingApproval
+	}
+	ts := formatTime(now)
+	w, err := scanWithdrawal(tx.tx.QueryRowContext(ctx, `INSERT INTO withdrawals (merchant_id, wallet, quote_id,
+		partner_reference_no, amount_minor, account_name, account_number, bank_name, bank_code, status,
+		requested_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+withdrawalColumns,
+		merchantID, string(q.Wallet), q.ID, partnerRef, q.AmountMinor, q.AccountName, q.AccountNumber, q.BankName,
+		q.BankCode, string(status), nullID(requestedBy), ts, ts))
+	if isUniqueViolation(err) {
+		return Withdrawal{}, fmt.Errorf("db: withdrawal for merchant %d: %w", merchantID, ErrConflict)
+	} else if err != nil {
+		return Withdrawal{}, fmt.Errorf("db: withdrawal for merchant %d: %w", merchantID, err)
+	}
+	if audit.MerchantID == 0 {
+		audit.MerchantID = merchantID
+	}
+	return w, tx.Audit(ctx, audit)
 }
 
 // QuoteWithdrawal returns the newest withdrawal started from quote token of
@@ -307,7 +317,9 @@ func (tx *Tx) ChangeWithdrawal(ctx context.Context, id int64, ch WithdrawalChang
 }
 
 // ChangeWithdrawal is Tx.ChangeWithdrawal in a transaction of its own, with
-// an audit entry when audit.Action is set and the change applied.
+// an audit entry when audit.Action is set and the change applied. It writes
+// no ledger transaction: money changes withdrawals inside its own
+// transactions and books them there.
 func (d *DB) ChangeWithdrawal(ctx context.Context, id int64, ch WithdrawalChange, audit AuditEntry) (bool, error) {
 	var applied bool
 	err := d.InTx(ctx, func(tx *Tx) error {
@@ -394,7 +406,7 @@ func notFoundOrNil(err error, what string) error {
 	return notFound(err, what)
 }
 
-func queryWithdrawals(ctx context.Context, q queryer, query string, args ...any) ([]Withdrawal, error) {
+func queryWithdrawals(ctx context.Context, q reader, query string, args ...any) ([]Withdrawal, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: withdrawals: %w", err)

@@ -91,7 +91,9 @@ func (h *Handler) merchantOptions(r *http.Request) ([]views.MerchantOption, erro
 }
 
 func (h *Handler) showAdminUsers(w http.ResponseWriter, r *http.Request) {
-	h.renderAdminUsers(w, r, http.StatusOK, views.UserForm{Role: string(db.RoleOwner)})
+	// No shop and no role preselected: the administrator chooses both
+	// (issue 13 §9; the form used to default to Pemilik).
+	h.renderAdminUsers(w, r, http.StatusOK, views.UserForm{})
 }
 
 func (h *Handler) renderAdminUsers(w http.ResponseWriter, r *http.Request, status int, form views.UserForm) {
@@ -139,8 +141,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 	in := readUserInput(r.PostForm, errs)
 	checkNewUser(in, errs)
 	isAdmin := r.PostForm.Get("is_admin") == "1"
-	mid, _ := strconv.ParseInt(r.PostForm.Get("merchant_id"), 10, 64)
-	if mid == 0 {
+	choice := strings.TrimSpace(r.PostForm.Get("merchant_id"))
+	mid, _ := strconv.ParseInt(choice, 10, 64)
+	if choice == "" {
+		// Neither a shop nor "no shop" chosen: ask, and for the role too.
+		errs["merchant_id"] = "err.choose"
+	} else if mid == 0 {
 		// Without a merchant the role means nothing; do not fail on it.
 		delete(errs, "role")
 	} else if _, err := h.db.Merchant(ctx, mid); isNotFound(err) {
@@ -149,7 +155,8 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	form := views.UserForm{Email: in.Email, Name: in.Name, MerchantID: mid, Role: string(in.Role), IsAdmin: isAdmin, Errors: errs}
+	form := views.UserForm{Email: in.Email, Name: in.Name, MerchantID: mid, MerchantChosen: choice != "", Role: string(in.Role),
+		IsAdmin: isAdmin, Errors: errs}
 	if len(errs) > 0 {
 		h.renderAdminUsers(w, r, http.StatusUnprocessableEntity, form)
 		return

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"lapak/db"
 )
 
@@ -24,8 +26,10 @@ func TestAuditLogPages(t *testing.T) {
 		"merchant_id": {itoa(int(other.ID))}, "role": {"owner"}}).wantStatus(t, http.StatusSeeOther)
 
 	res := auditor.get("/audit").wantStatus(t, http.StatusOK)
-	if got := res.text("audit-action"); got != "user.create" {
-		t.Errorf("auditor sees actions %q, want only this merchant's user.create", got)
+	if got := res.doc.Find(`[data-testid=audit-action]`).Map(func(_ int, s *goquery.Selection) string {
+		return s.AttrOr("data-action", "") + "=" + s.Text()
+	}); len(got) != 1 || got[0] != "user.create=Menambah pengguna" {
+		t.Errorf("auditor sees actions %q, want only this merchant's user.create, as a sentence", got)
 	}
 	if strings.Contains(res.Body, "lain@rahasia.test") {
 		t.Error("merchant audit log shows another merchant's entry")

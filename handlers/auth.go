@@ -163,11 +163,18 @@ func (h *Handler) loginAudit(r *http.Request, action string, u db.User, email st
 // logout ends the session: data cleared and a new token, so the old cookie
 // is worthless even if it was copied.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	if err := h.audit(r, "user.logout", 0, nil); err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	h.endSession(w, r, "flash.loggedout")
+}
+
+// endSession clears the session and renews its token, so the old cookie is
+// worthless even if it was copied, then sends the browser to the login page
+// with the flash message flashKey.
+func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, flashKey string) {
+	ctx := r.Context()
 	if err := h.sessions.Clear(ctx); err != nil {
 		h.serverError(w, r, err)
 		return
@@ -176,7 +183,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	h.setFlash(ctx, "ok", "flash.loggedout", "")
+	h.setFlash(ctx, "ok", flashKey, "")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -270,7 +270,7 @@ func TestReadySectionsAnswer(t *testing.T) {
 	}
 	admin, _ := app.loginAdmin(t)
 	for _, s := range sections {
-		if !s.Ready {
+		if !app.handler.ready(s) {
 			continue
 		}
 		c := clients[db.RoleOwner]

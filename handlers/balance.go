@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -55,46 +54,46 @@ func (h *Handler) balanceSummary(r *http.Request, m db.Merchant) (views.BalanceV
 		})
 		wg.Wait()
 	}
-	// "Today" is the Jakarta calendar day.
+	// Our own figures come from the books, never from a scan: today's sales
+	// and the chart from the daily totals the ledger keeps in the same
+	// transaction as each payment (sales only — invoices, static QRIS and CVS
+	// bills, never the owner's deposit top-ups), the last payments from an
+	// index of the journal. "Today" is the Jakarta calendar day.
 	now := h.now().In(views.Jakarta)
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, views.Jakarta)
-	end := start.AddDate(0, 0, 1)
-	today, err := h.db.PaidBetween(ctx, m.ID, start, end)
+	today := now.Format(time.DateOnly)
+	sums, err := h.db.DailySums(ctx, m.ID, db.KindSale, now.AddDate(0, 0, -(chartDays-1)).Format(time.DateOnly), today)
 	if err != nil {
 		return v, err
 	}
-	_, static, err := h.db.MerchantPayments(ctx, m.ID, db.PaymentFilter{From: start, To: end, Limit: 1})
-	if err != nil {
-		return v, err
+	days := make([]views.DaySales, 0, len(sums))
+	for _, s := range sums {
+		days = append(days, views.DaySales{Day: s.Day, Count: s.Count, AmountMinor: s.AmountMinor})
+		if s.Day == today {
+			v.TodayCount, v.TodayMinor = s.Count, s.AmountMinor
+		}
 	}
-	v.TodayCount, v.TodayMinor = today.Count+static.Count, today.TotalMinor+static.AmountMinor
+	v.Chart = views.NewSalesChart(now, chartDays, days)
 
-	recent, err := h.db.RecentPaid(ctx, m.ID, balanceRecent)
+	recent, err := h.db.RecentMoneyIn(ctx, m.ID, balanceRecent)
 	if err != nil {
 		return v, err
 	}
-	for _, iv := range recent {
-		row := views.InvoiceRow{ID: iv.ID, Reference: iv.PartnerReferenceNo, Method: iv.Method, Description: iv.Description,
-			Status: string(iv.Status), AmountMinor: iv.PaidAmountMinor.Int64}
-		if iv.PaidAt.Valid {
-			row.CreatedAt = iv.PaidAt.Time
+	for _, tr := range recent {
+		row := views.InvoiceRow{Reference: tr.Reference, Method: tr.Method, Description: tr.Memo,
+			Status: string(db.InvoicePaid), AmountMinor: tr.AmountMinor, CreatedAt: tr.OccurredAt}
+		if tr.SourceTable == db.SourceInvoices {
+			row.ID = tr.SourceID
+		}
+		if tr.Kind == db.KindTopup {
+			row.Description = views.T(ctx, "deposits.topup")
 		}
 		v.Recent = append(v.Recent, row)
 	}
-	payments, _, err := h.db.MerchantPayments(ctx, m.ID, db.PaymentFilter{Limit: balanceRecent})
-	if err != nil {
-		return v, err
-	}
-	for _, p := range payments {
-		v.Recent = append(v.Recent, views.InvoiceRow{Reference: p.RRN, Method: "QRIS", Description: staticPaymentNote(p),
-			Status: string(db.InvoicePaid), AmountMinor: p.AmountMinor, CreatedAt: p.PaidAt})
-	}
-	sort.SliceStable(v.Recent, func(i, j int) bool { return v.Recent[i].CreatedAt.After(v.Recent[j].CreatedAt) })
-	if len(v.Recent) > balanceRecent {
-		v.Recent = v.Recent[:balanceRecent]
-	}
 	return v, nil
 }
+
+// chartDays is how many days the sales chart shows, today included.
+const chartDays = 30
 
 // staticPaymentNote describes a static-QRIS payment for lists: who paid, with what.
 func staticPaymentNote(p db.Payment) string {

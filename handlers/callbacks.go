@@ -38,9 +38,9 @@ func (h *Handler) callbackRoutes(r chi.Router) {
 	r.Post("/withdraw", h.callbackHandler(db.CallbackWithdraw))
 }
 
-// callbackHandler serves one callback endpoint: authenticate, store raw,
-// commit, apply in one transaction (money.ApplyCallback), and only then
-// answer 2000000.
+// callbackHandler serves one callback endpoint: authenticate, then store
+// raw and apply in one group-commit transaction (money.IngestCallback), and
+// only once it has committed answer 2000000.
 func (h *Handler) callbackHandler(kind db.CallbackKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -87,14 +87,9 @@ func (h *Handler) callbackHandler(kind db.CallbackKind) http.HandlerFunc {
 			h.rejectCallback(w, r, base, "malformed", http.StatusBadRequest, "01", "Invalid Field Format")
 			return
 		}
-		facts.Fill(&base)
-		// Inbox first: committed before anything is applied.
-		id, err := h.db.InsertCallback(ctx, base)
-		if err != nil {
-			h.callbackFailed(w, r, kind, err)
-			return
-		}
-		if _, err := h.money.ApplyCallback(ctx, money.Actor{ClientAddr: base.RemoteAddr, RequestID: base.RequestID}, id); err != nil {
+		// Raw row and its effect in one group-commit transaction; the
+		// acknowledgement only once that has committed.
+		if _, err := h.money.IngestCallback(ctx, money.Actor{ClientAddr: base.RemoteAddr, RequestID: base.RequestID}, base, facts); err != nil {
 			h.callbackFailed(w, r, kind, err)
 			return
 		}
@@ -141,8 +136,7 @@ func (h *Handler) rejectCallback(w http.ResponseWriter, r *http.Request, nc db.N
 	h.writeSNAP(w, status, snapError(status, caseCode, msg))
 }
 
-// callbackFailed answers 500 so that Netzme retries; the inbox row (if
-// written) stays "received" for re-apply.
+// callbackFailed answers 500 so that Netzme retries: nothing was stored.
 func (h *Handler) callbackFailed(w http.ResponseWriter, r *http.Request, kind db.CallbackKind, err error) {
 	h.log.LogAttrs(r.Context(), slog.LevelError, "callback failed", slog.String("kind", string(kind)),
 		slog.String("err", err.Error()), slog.String("request_id", middleware.GetReqID(r.Context())))

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"database/sql"
@@ -237,12 +238,24 @@ func TestEmptyConfiguredTokenRefusesEverything(t *testing.T) {
 
 func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
 	t.Parallel()
+	concurrentIdenticalCallbacksCreditOnce(t, 100)
+}
+
+func TestFiveHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
+	t.Parallel()
+	concurrentIdenticalCallbacksCreditOnce(t, 500)
+}
+
+// concurrentIdenticalCallbacksCreditOnce sends n identical invoice callbacks
+// at once: every one is acknowledged and stored, one credits the invoice,
+// the other n-1 are duplicates.
+func concurrentIdenticalCallbacksCreditOnce(t *testing.T, n int) {
 	a := callbackApp(t)
 	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-0100", "trx-0100", 2_000_000, "")
 	body := invoiceBody("trx-0100", "LPK-0100", "M_TOKO0001", 2_000_000, 14_000, a.clock())
 	var wg sync.WaitGroup
-	codes := make([]int, 100)
-	for i := range 100 {
+	codes := make([]int, n)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -257,8 +270,9 @@ func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
 		}
 	}
 	cbs := a.callbacks(t)
-	if len(cbs) != 100 || countStatus(cbs, db.CallbackApplied) != 1 || countStatus(cbs, db.CallbackDuplicate) != 99 {
-		t.Fatalf("%d rows: %d applied, %d duplicate; want 100 = 1 + 99", len(cbs), countStatus(cbs, db.CallbackApplied), countStatus(cbs, db.CallbackDuplicate))
+	if len(cbs) != n || countStatus(cbs, db.CallbackApplied) != 1 || countStatus(cbs, db.CallbackDuplicate) != n-1 {
+		t.Fatalf("%d rows: %d applied, %d duplicate; want %d = 1 + %d", len(cbs), countStatus(cbs, db.CallbackApplied),
+			countStatus(cbs, db.CallbackDuplicate), n, n-1)
 	}
 	evs, err := a.DB.InvoiceEvents(t.Context(), iv.ID)
 	if err != nil {
@@ -272,6 +286,160 @@ func TestHundredConcurrentIdenticalCallbacksCreditOnce(t *testing.T) {
 	}
 	if paid != 1 {
 		t.Errorf("invoice timeline has %d paid steps, want 1", paid)
+	}
+	// The books: one ledger transaction for the payment, balanced, and the
+	// merchant's balance credited once.
+	ts, err := a.DB.LedgerTransactionsOf(t.Context(), db.SourceInvoices, iv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Key != "invoice-paid:LPK-0100" {
+		t.Fatalf("%d ledger transactions for the invoice, want 1: %+v", len(ts), ts)
+	}
+	if b, err := a.DB.LedgerBalance(t.Context(), a.merchant.ID, db.AccountNetzmeBalance); err != nil || b != 2_000_000-14_000 {
+		t.Errorf("netzme:balance = %d %v, want %d (credited once)", b, err, 2_000_000-14_000)
+	}
+	if chk, err := a.DB.VerifyLedger(t.Context()); err != nil || !chk.OK() || chk.Transactions != 1 {
+		t.Errorf("ledger verify: %+v %v", chk, err)
+	}
+}
+
+// holdWriter keeps the database's writer busy with an open transaction
+// until release is called, so that callbacks arriving meanwhile queue up
+// and are committed as one batch.
+func holdWriter(t *testing.T, d *db.DB) (release func()) {
+	t.Helper()
+	held, stop, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- d.InTx(context.Background(), func(*db.Tx) error { close(held); <-stop; return nil })
+	}()
+	<-held
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(stop)
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// A callback whose application fails (here a database trigger refuses to
+// mark its invoice paid) in a batch of 50: the other 49 are applied, the
+// poisoned one is stored with its raw body for review, and all 50 are
+// acknowledged — each is on record.
+func TestPoisonedCallbackInABatchOfFifty(t *testing.T) {
+	a := callbackApp(t)
+	ivs := make([]db.Invoice, 50)
+	bodies := make([]string, 50)
+	for i := range 50 {
+		ref, trx := fmt.Sprintf("LPK-B%02d", i), fmt.Sprintf("trx-b%02d", i)
+		ivs[i] = a.pendingInvoice(t, a.merchant.ID, ref, trx, 1_000_000+int64(i)*100, "")
+		bodies[i] = invoiceBody(trx, ref, "M_TOKO0001", 1_000_000+int64(i)*100, 7_000, a.clock())
+	}
+	const poisoned = 31
+	if _, err := a.DB.SQL().Exec(`CREATE TRIGGER poison BEFORE UPDATE OF status ON invoices
+		WHEN NEW.partner_reference_no = 'LPK-B31' BEGIN SELECT raise(ABORT, 'poisoned invoice'); END`); err != nil {
+		t.Fatal(err)
+	}
+	release := holdWriter(t, a.DB)
+	res := make([]cbResponse, 50)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = a.sendCallback("invoice", bodies[i])
+		}()
+	}
+	// All 50 wait: the batcher holds one, 49 are queued behind it.
+	for i := 0; a.DB.WriterStats().Waiting != 50 || a.DB.WriterStats().Queued != 49; i++ {
+		if i > 2000 {
+			t.Fatalf("writer stats = %+v, want 50 callbacks waiting", a.DB.WriterStats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	release()
+	wg.Wait()
+	if s := a.DB.WriterStats(); s.LastBatch != 50 || s.Failed != 0 {
+		t.Fatalf("writer stats = %+v, want the 50 callbacks in one batch", s)
+	}
+	for i, r := range res {
+		if r.Code != 200 || r.Ack.ResponseCode != "2000000" {
+			t.Errorf("callback %d answered %d %s, want 200 2000000", i, r.Code, r.Body)
+		}
+	}
+	for i, iv := range ivs {
+		got := a.invoice(t, a.merchant.ID, iv.ID)
+		if want := db.InvoicePaid; i == poisoned {
+			if got.Status != db.InvoicePending {
+				t.Errorf("poisoned invoice became %s", got.Status)
+			}
+		} else if got.Status != want {
+			t.Errorf("invoice %d is %s, want paid", i, got.Status)
+		}
+	}
+	cbs := a.callbacks(t)
+	if len(cbs) != 50 || countStatus(cbs, db.CallbackApplied) != 49 || countStatus(cbs, db.CallbackNeedsReview) != 1 {
+		t.Fatalf("%d callbacks: %d applied, %d needs review; want 50 = 49 + 1", len(cbs),
+			countStatus(cbs, db.CallbackApplied), countStatus(cbs, db.CallbackNeedsReview))
+	}
+	for _, c := range cbs {
+		if c.Status != db.CallbackNeedsReview {
+			continue
+		}
+		if c.Reason != "apply_failed" || c.PartnerRefNo != "LPK-B31" || c.Body != bodies[poisoned] ||
+			!strings.Contains(c.Note, "poisoned invoice") {
+			t.Errorf("kept callback = %s/%s %q ref %s, want needs_review/apply_failed with the raw body of LPK-B31",
+				c.Status, c.Reason, c.Note, c.PartnerRefNo)
+		}
+	}
+	if !strings.Contains(a.logs.String(), "kept for review") {
+		t.Error("the failed application was not logged")
+	}
+	// Once the cause is gone, an administrator's re-apply pays it.
+	if _, err := a.DB.SQL().Exec(`DROP TRIGGER poison`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cbs {
+		if c.Status == db.CallbackNeedsReview {
+			if _, err := a.handler.money.ApplyCallback(t.Context(), money.Actor{UserID: 1}, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := a.invoice(t, a.merchant.ID, ivs[poisoned].ID); got.Status != db.InvoicePaid {
+		t.Errorf("after re-apply the invoice is %s, want paid", got.Status)
+	}
+}
+
+// A callback stored but never applied (left "received", as a crash of an
+// older version could leave it) is applied by the start-up pass.
+func TestReceivedCallbacksAreAppliedAtStartUp(t *testing.T) {
+	a := callbackApp(t)
+	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-S1", "trx-s1", 500_000, "")
+	body := invoiceBody("trx-s1", "LPK-S1", "M_TOKO0001", 500_000, 3_500, a.clock())
+	facts, err := money.ReadCallback(db.CallbackInvoice, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := db.NewCallback{Kind: db.CallbackInvoice, Body: body}
+	facts.Fill(&nc)
+	if _, err := a.DB.InsertCallback(t.Context(), nc); err != nil {
+		t.Fatal(err)
+	}
+	n, err := a.handler.money.ApplyReceivedCallbacks(t.Context())
+	if err != nil || n != 1 {
+		t.Fatalf("start-up pass applied %d, %v; want 1", n, err)
+	}
+	if got := a.invoice(t, a.merchant.ID, iv.ID); got.Status != db.InvoicePaid {
+		t.Errorf("invoice is %s, want paid", got.Status)
+	}
+	if n, err := a.handler.money.ApplyReceivedCallbacks(t.Context()); err != nil || n != 0 {
+		t.Errorf("second pass applied %d, %v; want 0", n, err)
 	}
 }
 

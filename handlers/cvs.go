@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
+	"lapak/money"
 	"lapak/snap"
 	"lapak/snap/nicepay"
 	"lapak/views"
@@ -21,22 +22,18 @@ import (
 // cvsPageSize is how many bills the list shows.
 const cvsPageSize = 100
 
-// cvsMaxAmountMinor caps one bill: Rp 50.000.000, far above what a store
-// counter takes (guess: NICEPAY publishes no CVS limit in our spec).
-const cvsMaxAmountMinor = 50_000_000 * 100
-
 // otherSNAPRoutes registers issue 7's pages inside the signed-in group:
 // convenience-store bills for owners and cashiers, SpeedCash merchant status
 // for owners.
 func (h *Handler) otherSNAPRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(h.requireRole(db.RoleOwner, db.RoleCashier))
-		r.Get("/cvs", h.showCVSBills)
-		r.Post("/cvs", h.createCVSBill)
-		r.Get("/cvs/{id}", h.showCVSBill)
-		r.Get("/cvs/{id}/slip", h.showCVSSlip)
-		r.Post("/cvs/{id}/simulate", h.simulateCVS)
-	})
+	// Auditors read bills (issue 13 §9); only sellers issue them.
+	readers := h.requireRole(db.RoleOwner, db.RoleCashier, db.RoleAuditor)
+	sellers := h.requireRole(db.RoleOwner, db.RoleCashier)
+	r.With(readers).Get("/cvs", h.showCVSBills)
+	r.With(sellers).Post("/cvs", h.createCVSBill)
+	r.With(readers).Get("/cvs/{id}", h.showCVSBill)
+	r.With(readers).Get("/cvs/{id}/slip", h.showCVSSlip)
+	r.With(sellers).Post("/cvs/{id}/simulate", h.simulateCVS)
 	r.Group(func(r chi.Router) {
 		r.Use(h.requireRole(db.RoleOwner))
 		r.Get("/merchant-status", h.showMerchantStatus)
@@ -60,7 +57,7 @@ func (h *Handler) renderCVSBills(w http.ResponseWriter, r *http.Request, status 
 		h.serverError(w, r, err)
 		return
 	}
-	v := views.CVSListView{Form: form}
+	v := views.CVSListView{Form: form, ReadOnly: !a.hasRole(db.RoleOwner, db.RoleCashier)}
 	for _, b := range bills {
 		v.Bills = append(v.Bills, h.cvsRow(b))
 	}
@@ -68,11 +65,12 @@ func (h *Handler) renderCVSBills(w http.ResponseWriter, r *http.Request, status 
 }
 
 // parseCVSAmount reads an amount as typed (parseRupiah: "25000", "25.000",
-// "Rp 25.000") into sen, and accepts it only in whole rupiah (a store counter
-// takes no sen) up to the CVS limit.
+// "Rp 25.000") into sen, and accepts it under the rules every form shares
+// (money.CheckAmount: whole rupiah, Rp 1 up to the one upper limit; NICEPAY
+// publishes no CVS limit of its own in our spec).
 func parseCVSAmount(s string) (int64, bool) {
 	minor, key := parseRupiah(s)
-	return minor, key == "" && minor%100 == 0 && minor <= cvsMaxAmountMinor
+	return minor, key == "" && money.CheckAmount("amount", minor, false) == nil
 }
 
 // createCVSBill issues a payment number for a new bill. No provider is
@@ -153,7 +151,7 @@ func (h *Handler) cvsBillView(r *http.Request) (views.CVSBillView, error) {
 	v := views.CVSBillView{Bill: h.cvsRow(b), PartnerServiceID: b.PartnerServiceID, CustomerNo: b.CustomerNo,
 		PartnerReferenceNo: b.PartnerReferenceNo, Phone: b.CustomerPhone, Email: b.CustomerEmail,
 		Paid: b.Status == db.CVSPaid, PaidAmountMinor: b.PaidAmountMinor.Int64, PaidAt: b.PaidAt.Time, MitraCd: b.MitraCd,
-		Simulator: h.other.NICEPAYStore != nil}
+		Simulator: h.other.NICEPAYStore != nil && a.hasRole(db.RoleOwner, db.RoleCashier)}
 	for _, q := range reqs {
 		v.Requests = append(v.Requests, views.CVSRequestRow{At: q.At, Kind: q.Kind, MitraCd: q.MitraCd, RequestID: q.RequestID,
 			HTTPStatus: q.HTTPStatus, ResponseCode: q.ResponseCode, Recipe: q.SignatureRecipe})
@@ -165,6 +163,15 @@ func (h *Handler) showCVSBill(w http.ResponseWriter, r *http.Request) {
 	v, err := h.cvsBillView(r)
 	if err != nil {
 		h.dbError(w, r, err)
+		return
+	}
+	m, err := h.currentMerchant(r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if v.Share, err = h.share(r, db.PayTarget{CVSBillID: v.Bill.ID}, v.Bill.AmountMinor, m.Name, v.Bill.State == db.CVSOpen); err != nil {
+		h.serverError(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, views.CVSBillPage(h.page(r, views.T(r.Context(), "cvs.bill")+" "+v.Bill.PayNo), v))

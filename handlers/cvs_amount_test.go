@@ -3,12 +3,13 @@ package handlers
 import "testing"
 
 // CVS bills read amounts with the same rules as every other form, in whole
-// rupiah only and within the store network's limit.
+// rupiah only and within the one upper limit every form shares.
 func TestParseCVSAmount(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int64{
 		"25000": 2_500_000, "25.000": 2_500_000, "Rp 25.000": 2_500_000, "Rp25.000": 2_500_000, "25000,00": 2_500_000,
-		"": -1, "0": -1, "2.5.000": -1, "25.000,50": -1, "abc": -1, "-5000": -1, "50.000.001": -1,
+		"": -1, "0": -1, "2.5.000": -1, "25.000,50": -1, "abc": -1, "-5000": -1, "100.000.001": -1,
+		"50.000.001": 5_000_000_100, "0,01": -1,
 	} {
 		got, ok := parseCVSAmount(in)
 		if want < 0 && ok {

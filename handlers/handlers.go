@@ -78,6 +78,15 @@ type Handler struct {
 	other OtherSNAP // issue 7: NICEPAY CVS and SpeedCash
 
 	publicURL string // base of password reset links ("" = from the request)
+
+	// stickerSlots holds one token per sticker image being decoded (at most
+	// stickerDecoders, see sticker.go).
+	stickerSlots chan struct{}
+
+	// routable lists the IfRoute sections the router serves (nav.go).
+	routable map[string]bool
+
+	payLimits payLimits // issue 13: the public pay page's limits per address
 }
 
 // New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
@@ -102,8 +111,11 @@ func New(d Deps) *Handler {
 		secure:        d.SecureCookies,
 		netzme:        d.Netzme,
 		callbackToken: d.CallbackToken,
-		assets:        views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js")},
-		publicURL:     d.PublicURL,
+		assets: views.Assets{CSS: static.URL("app.css"), JS: static.URL("app.js"),
+			KasirCSS: static.URL("kasir.css"), KasirJS: static.URL("kasir.js")},
+		publicURL:    d.PublicURL,
+		stickerSlots: make(chan struct{}, stickerDecoders),
+		payLimits:    newPayLimits(),
 	}
 	h.money = d.Money
 	if h.money == nil {
@@ -133,6 +145,8 @@ func (h *Handler) Routes() http.Handler {
 	r.Route("/callbacks/netzme", h.callbackRoutes)
 	// NICEPAY calls Lapak (issue 7): SNAP token and signature, no session/CSRF.
 	h.nicepayAPIRoutes(r)
+	// The customer's public pay page (issue 13): no session, rate limited.
+	h.payRoutes(r)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +187,9 @@ func (h *Handler) Routes() http.Handler {
 			// Money in (issue 4): invoices, QRIS, PIN, link, balance, history.
 			h.moneyInRoutes(r)
 
+			// The counter (issue 13): counter mode, receipts, shifts.
+			h.counterRoutes(r)
+
 			// The other SNAP services (issue 7): CVS bills, SpeedCash status.
 			h.otherSNAPRoutes(r)
 
@@ -201,6 +218,7 @@ func (h *Handler) Routes() http.Handler {
 			})
 		})
 	})
+	h.markRoutable(r)
 	return r
 }
 

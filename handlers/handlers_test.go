@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/sqlite3store"
 
 	"lapak/db"
 	"lapak/db/dbtest"
@@ -72,8 +71,8 @@ func newTestApp(t testing.TB, opts ...testOption) *testApp {
 	t.Helper()
 	a := &testApp{now: clocktest.Base(t), logs: &syncBuffer{}}
 	a.DB = dbtest.New(t, a.clock)
-	// No cleanup goroutine: it would outlive the test's database.
-	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
+	// No sweeping goroutine: the test's database is short-lived.
+	sessions := newSessionManager(db.NewSessionStore(a.DB, 0), false)
 	d := Deps{
 		DB:       a.DB,
 		Sessions: sessions,

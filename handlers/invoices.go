@@ -36,10 +36,13 @@ var (
 )
 
 // parseRupiah reads an amount as users type it — "20000", "20.000",
-// "Rp 20.000", "Rp20.000,50", "25000.00" — into sen. It returns the catalogue
+// "Rp 20.000", "20.000,00", "25000.00" — into sen. It returns the catalogue
 // key of the problem ("" when fine). A dot followed by exactly three digits
 // groups thousands (Indonesian style); a dot with one or two digits at the end
-// is the decimal point of the CSV form. No floating point anywhere.
+// is the decimal point of the CSV form. Amounts are whole rupiah (issue 13
+// §9: "0,01" must not become a 1-sen invoice): sen other than zero are
+// refused (err.amount.whole), so is anything below Rp 1. No floating point
+// anywhere.
 func parseRupiah(s string) (int64, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -72,18 +75,13 @@ func parseRupiah(s string) (int64, string) {
 			return 0, "err.amount"
 		}
 	}
-	var sen int64
-	if frac != "" {
-		if len(frac) == 1 {
-			frac += "0"
-		}
-		sen, _ = strconv.ParseInt(frac, 10, 64)
+	if strings.Trim(frac, "0") != "" {
+		return 0, "err.amount.whole"
 	}
-	minor := rp*100 + sen
-	if minor <= 0 {
+	if rp <= 0 {
 		return 0, "err.amount.zero"
 	}
-	return minor, ""
+	return rp * 100, ""
 }
 
 // readInvoiceInput parses the create-invoice form (the stable interface in
@@ -186,6 +184,7 @@ func (h *Handler) renderInvoices(w http.ResponseWriter, r *http.Request, status 
 	a := accountFrom(ctx)
 	f, page := invoiceFilter(r.URL.Query())
 	f.Limit, f.Offset = invoicePageSize, (page-1)*invoicePageSize
+	f.Purpose = string(salesOnly(a))
 	ivs, total, err := h.db.Invoices(ctx, a.Current.MerchantID, f)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -275,8 +274,30 @@ func (h *Handler) currentInvoice(r *http.Request) (db.Invoice, error) {
 	if !ok {
 		return db.Invoice{}, db.ErrNotFound
 	}
-	return h.db.MerchantInvoice(r.Context(), accountFrom(r.Context()).Current.MerchantID, id)
+	a := accountFrom(r.Context())
+	iv, err := h.db.MerchantInvoice(r.Context(), a.Current.MerchantID, id)
+	if err == nil && !salesOnly(a).allows(iv) {
+		return db.Invoice{}, db.ErrNotFound
+	}
+	return iv, err
 }
+
+// invoiceScope is which invoices the current role reads: cashiers only sales
+// (deposit top-ups are the owner's money, issue 13 §9), others all.
+type invoiceScope string
+
+func salesOnly(a *account) invoiceScope {
+	if a.Current.Role == db.RoleCashier {
+		return invoiceScope(money.PurposeSale)
+	}
+	return ""
+}
+
+func (s invoiceScope) allows(iv db.Invoice) bool { return s == "" || iv.Purpose == string(s) }
+
+// showsFees reports whether the current role sees Netzme's fee and the net
+// amount (cashiers do not: they see what the customer paid).
+func showsFees(a *account) bool { return a.Current.Role != db.RoleCashier }
 
 // autoRefreshSeconds is how often a pending invoice page reloads itself
 // (static/app.js, data-refresh: the CSP forbids inline script).
@@ -309,10 +330,10 @@ func (h *Handler) showInvoice(w http.ResponseWriter, r *http.Request) {
 	if iv.PaidAmountMinor.Valid {
 		v.HasPaid, v.PaidMinor = true, iv.PaidAmountMinor.Int64
 	}
-	if iv.FeeMinor.Valid {
+	if iv.FeeMinor.Valid && showsFees(a) {
 		v.HasFee, v.FeeMinor = true, iv.FeeMinor.Int64
 	}
-	if iv.NetMinor.Valid {
+	if iv.NetMinor.Valid && showsFees(a) {
 		v.HasNet, v.NetMinor = true, iv.NetMinor.Int64
 	}
 	if iv.PaidAt.Valid {
@@ -342,6 +363,20 @@ func (h *Handler) showInvoice(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range evs {
 		v.Events = append(v.Events, views.InvoiceEventRow{At: e.At, Status: string(e.Status), Source: e.Source, Note: e.Note})
+	}
+	if iv.Status == db.InvoicePaid {
+		v.ReceiptURL = "/invoices/" + strconv.FormatInt(iv.ID, 10) + "/receipt"
+	}
+	if iv.Purpose == string(money.PurposeSale) {
+		m, err := h.currentMerchant(r)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if v.Share, err = h.share(r, db.PayTarget{InvoiceID: iv.ID}, iv.AmountMinor, m.Name, payable(iv, h.now())); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, views.InvoicePage(h.page(r, iv.PartnerReferenceNo), v))
 }

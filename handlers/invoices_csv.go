@@ -19,13 +19,15 @@ var invoiceCSVHeader = []string{
 }
 
 // exportInvoices is GET /invoices.csv: the current merchant's invoices with
-// the list's filters (status, q, method), every page. UTF-8, comma
+// the list's filters (status, q, method), every page; for cashiers only
+// sales, without the fee and net columns. UTF-8, comma
 // separated; amounts plain rupiah decimals ("25000.00"); times ISO-8601 with
 // the Jakarta offset; statuses lowercase.
 func (h *Handler) exportInvoices(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := accountFrom(ctx)
 	f, _ := invoiceFilter(r.URL.Query())
+	f.Purpose = string(salesOnly(a))
 	ivs, _, err := h.db.Invoices(ctx, a.Current.MerchantID, f)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -35,11 +37,27 @@ func (h *Handler) exportInvoices(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="invoices-`+h.now().In(views.Jakarta).Format("20060102")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cw.Write(invoiceCSVHeader)
+	// Cashiers get the columns without Netzme's fee and the net amount.
+	keep := func(row []string) []string { return row }
+	if !showsFees(a) {
+		keep = withoutFeeColumns
+	}
+	cw.Write(keep(invoiceCSVHeader))
 	for _, iv := range ivs {
-		cw.Write(invoiceCSVRow(iv))
+		cw.Write(keep(invoiceCSVRow(iv)))
 	}
 	cw.Flush()
+}
+
+// withoutFeeColumns drops the "fee" and "net" columns from a CSV row.
+func withoutFeeColumns(row []string) []string {
+	out := make([]string, 0, len(row))
+	for i, c := range row {
+		if name := invoiceCSVHeader[i]; name != "fee" && name != "net" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func invoiceCSVRow(iv db.Invoice) []string {

@@ -119,10 +119,14 @@ func TestParseRupiah(t *testing.T) {
 		{"Rp20.000", 2_000_000, ""},
 		{"rp. 20.000", 2_000_000, ""},
 		{" 1.250.000 ", 125_000_000, ""},
-		{"20.000,50", 2_000_050, ""},
-		{"20000,5", 2_000_050, ""},
+		{"20.000,00", 2_000_000, ""},
+		{"20000,0", 2_000_000, ""},
 		{"25000.00", 2_500_000, ""},
-		{"15.5", 1_550, ""},
+		// Whole rupiah only (issue 13 §9): no sen, nothing below Rp 1.
+		{"20.000,50", 0, "err.amount.whole"},
+		{"20000,5", 0, "err.amount.whole"},
+		{"15.5", 0, "err.amount.whole"},
+		{"0,01", 0, "err.amount.whole"},
 		{"", 0, "err.required"},
 		{"0", 0, "err.amount.zero"},
 		{"Rp 0", 0, "err.amount.zero"},
@@ -272,8 +276,15 @@ func TestQRISInvoicePaidThroughRefresh(t *testing.T) {
 	if paid.PaidAmountMinor.Int64 != 2_500_000 || !paid.FeeMinor.Valid || paid.NetMinor.Int64 != 2_500_000-paid.FeeMinor.Int64 {
 		t.Errorf("paid amounts = %+v / %+v / %+v", paid.PaidAmountMinor, paid.FeeMinor, paid.NetMinor)
 	}
-	if res.text("invoice-paid") != "Rp 25.000" || res.text("invoice-net") == "" {
-		t.Errorf("page amounts: paid %q net %q", res.text("invoice-paid"), res.text("invoice-net"))
+	// The cashier sees what the customer paid, not Netzme's fee or the net
+	// (issue 13 §9); the owner sees both.
+	if res.text("invoice-paid") != "Rp 25.000" || res.count("invoice-net") != 0 || res.count("invoice-fee") != 0 {
+		t.Errorf("cashier's page amounts: paid %q, net shown %d, fee shown %d", res.text("invoice-paid"),
+			res.count("invoice-net"), res.count("invoice-fee"))
+	}
+	owner, _, _ := m.loginAs(t, db.RoleOwner)
+	if res := owner.get("/invoices/" + itoa(int(iv.ID))); res.text("invoice-net") == "" || res.text("invoice-fee") == "" {
+		t.Errorf("owner's page lacks net %q / fee %q", res.text("invoice-net"), res.text("invoice-fee"))
 	}
 	if n := res.count("invoice-event"); n < 3 {
 		t.Errorf("timeline has %d steps, want intent, created, paid", n)
@@ -498,7 +509,7 @@ func TestInvoicesCSV(t *testing.T) {
 	t.Parallel()
 	m := newMoneyApp(t)
 	c, _, _ := m.loginAs(t, db.RoleOwner)
-	iv := m.createInvoice(t, c, invoiceForm("amount", "25.000,50", "description", "=HYPERLINK(\"x\")"))
+	iv := m.createInvoice(t, c, invoiceForm("amount", "25.000", "description", "=HYPERLINK(\"x\")"))
 	if _, err := m.sb.Sandbox.PayInvoice(t.Context(), iv.NetzmeTrxID, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +545,7 @@ func TestInvoicesCSV(t *testing.T) {
 	if paid == nil {
 		t.Fatal("paid invoice not exported")
 	}
-	if paid[col["amount"]] != "25000.50" || paid[col["paid_amount"]] != "25000.50" || paid[col["status"]] != "paid" ||
+	if paid[col["amount"]] != "25000.00" || paid[col["paid_amount"]] != "25000.00" || paid[col["status"]] != "paid" ||
 		paid[col["netzme_trx_id"]] != iv.NetzmeTrxID {
 		t.Errorf("row = %v", paid)
 	}

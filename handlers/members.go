@@ -17,7 +17,8 @@ import (
 // merchant is 404 here, whatever id the URL carries.
 
 func (h *Handler) showMembers(w http.ResponseWriter, r *http.Request) {
-	h.renderMembers(w, r, http.StatusOK, views.UserForm{Role: string(db.RoleCashier)})
+	// The role is chosen, never defaulted (issue 13 §9).
+	h.renderMembers(w, r, http.StatusOK, views.UserForm{})
 }
 
 func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, status int, form views.UserForm) {

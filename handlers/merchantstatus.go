@@ -44,17 +44,31 @@ func (h *Handler) renderMerchantStatus(w http.ResponseWriter, r *http.Request, s
 	ctx := r.Context()
 	mid := accountFrom(ctx).Current.MerchantID
 	v := views.MerchantStatusView{Phone: phone, Errors: errs, Simulated: h.other.SpeedCashSimulated}
-	last, err := h.db.LastKnownMerchantStatus(ctx, mid)
-	switch {
-	case err == nil:
-		row := msRow(last)
-		v.Last = &row
-		if v.Phone == "" {
-			v.Phone = last.Phone
-		}
-	case !errors.Is(err, db.ErrNotFound):
+	m, err := h.currentMerchant(r)
+	if err != nil {
 		h.serverError(w, r, err)
 		return
+	}
+	// The shop's own status comes only from the shop's own number (issue 13
+	// §9): a check of any other number is listed, never taken for it.
+	if m.Phone != "" {
+		if p, err := snap.ParsePhone(m.Phone); err == nil {
+			v.ShopPhone = p.International()
+		}
+	}
+	if v.ShopPhone != "" {
+		last, err := h.db.LastKnownMerchantStatusOf(ctx, mid, v.ShopPhone)
+		switch {
+		case err == nil:
+			row := msRow(last)
+			v.Last = &row
+		case !errors.Is(err, db.ErrNotFound):
+			h.serverError(w, r, err)
+			return
+		}
+		if v.Phone == "" {
+			v.Phone = v.ShopPhone
+		}
 	}
 	checks, err := h.db.MerchantStatusChecks(ctx, mid, 20)
 	if err != nil {
@@ -62,7 +76,9 @@ func (h *Handler) renderMerchantStatus(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	for _, c := range checks {
-		v.Checks = append(v.Checks, msRow(c))
+		row := msRow(c)
+		row.OtherPhone = c.Phone != v.ShopPhone
+		v.Checks = append(v.Checks, row)
 	}
 	h.render(w, r, status, views.MerchantStatusPage(h.page(r, views.T(ctx, "ms.title")), v))
 }

@@ -14,6 +14,11 @@ func TestMerchantStatusCheckRecordsAndShowsLastKnown(t *testing.T) {
 	t.Parallel()
 	o := newOtherSNAPApp(t, nicepay.VariantDocumented)
 	owner, _, m := o.loginAs(t, db.RoleOwner)
+	// The shop's own number (as linking stores it): only its checks are the
+	// shop's status.
+	if _, err := o.DB.SQL().ExecContext(t.Context(), `UPDATE merchants SET phone = '6281200261231' WHERE id = ?`, m.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	page := owner.get("/merchant-status")
 	if page.Code != 200 || page.doc.Find(`[data-testid="empty"]`).Length() != 1 {

@@ -341,8 +341,12 @@ func TestCVSPagesRolesAndIsolation(t *testing.T) {
 	auditor, _, _ := o.loginAs(t, db.RoleAuditor)
 	owner, _, _ := o.loginAs(t, db.RoleOwner)
 
-	if res := auditor.get("/cvs"); res.Code != http.StatusForbidden {
-		t.Errorf("auditor /cvs = %d, want 403", res.Code)
+	// Auditors read bills but issue none (issue 13 §9).
+	if res := auditor.get("/cvs"); res.Code != http.StatusOK || res.count("cvs-form") != 0 || res.count("cvs-readonly") != 1 {
+		t.Errorf("auditor /cvs = %d with %d forms, want 200 read-only", res.Code, res.count("cvs-form"))
+	}
+	if res := auditor.post("/cvs", url.Values{"name": {"Budi"}}); res.Code != http.StatusForbidden {
+		t.Errorf("auditor POST /cvs = %d, want 403", res.Code)
 	}
 	if res := cashier.get("/merchant-status"); res.Code != http.StatusForbidden {
 		t.Errorf("cashier /merchant-status = %d, want 403", res.Code)
@@ -409,7 +413,7 @@ func TestCVSPagesRolesAndIsolation(t *testing.T) {
 		t.Errorf("state after simulated payment = %q", s)
 	}
 	kinds := page.doc.Find(`[data-testid="cvs-log-kind"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
-	if strings.Join(kinds, ",") != "Pembayaran,Inquiry,Inquiry" {
+	if strings.Join(kinds, ",") != "Pembayaran,Cek tagihan,Cek tagihan" {
 		t.Errorf("log kinds = %v", kinds)
 	}
 }

@@ -24,7 +24,9 @@ func (h *Handler) notificationRoutes(r chi.Router) {
 	r.Get("/", h.showNotifications)
 	r.Get("/{id}", h.showNotification)
 	r.With(h.requireAdmin).Post("/{id}/reapply", h.reapplyNotification)
-	r.With(h.requireAdmin).Post("/{id}/resolve", h.resolveNotification)
+	// Administrators resolve any callback under review; owners acknowledge
+	// their own shop's static-QRIS payments (issue 13 §9).
+	r.With(h.requireRoleOrAdmin(db.RoleOwner)).Post("/{id}/resolve", h.resolveNotification)
 }
 
 // requireRoleOrAdmin lets through administrators and users whose current
@@ -196,7 +198,16 @@ func (h *Handler) renderNotification(w http.ResponseWriter, r *http.Request, sta
 	}
 	v.CanReapply = a.User.IsAdmin && reappliable(c)
 	v.CanResolve = a.User.IsAdmin && c.Status == db.CallbackNeedsReview
+	v.CanAcknowledge = !a.User.IsAdmin && ownerAcknowledges(a, c)
 	h.render(w, r, status, views.NotificationPage(h.page(r, views.T(ctx, "notif.detail", c.ID)), v))
+}
+
+// ownerAcknowledges reports whether a, an owner of c's shop, may close c:
+// a static-QRIS payment waiting for review. Everything else under review
+// stays the administrators'.
+func ownerAcknowledges(a *account, c db.Callback) bool {
+	return a.hasRole(db.RoleOwner) && c.MerchantID == a.Current.MerchantID && c.MerchantID != 0 &&
+		c.Status == db.CallbackNeedsReview && c.Reason == "static_qris"
 }
 
 // reappliable reports whether re-applying c can change anything: rows that
@@ -268,20 +279,28 @@ func (h *Handler) resolveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errs := views.FieldErrors{}
+	a := accountFrom(ctx)
 	note := trimmed(errs, "note", r.PostFormValue("note"), 500)
-	if note == "" {
-		errs["note"] = "err.required"
-	}
-	c, err := h.db.Callback(ctx, 0, id)
+	c, err := h.db.Callback(ctx, notificationScope(a), id)
 	if err != nil {
 		h.dbError(w, r, err)
 		return
+	}
+	switch {
+	case a.User.IsAdmin:
+		if note == "" {
+			errs["note"] = "err.required"
+		}
+	case !ownerAcknowledges(a, c):
+		h.forbidden(w, r)
+		return
+	case note == "":
+		note = views.T(views.WithLang(ctx, views.LangID), "notif.ack.note")
 	}
 	if len(errs) > 0 {
 		h.renderNotification(w, r, http.StatusUnprocessableEntity, errs, note)
 		return
 	}
-	a := accountFrom(ctx)
 	done, err := h.db.ResolveCallback(ctx, id, a.User.ID, note, h.auditEntry(r, "callback.resolve", c.MerchantID,
 		map[string]any{"callback_id": id, "reason": c.Reason, "note": note}))
 	if err != nil {

@@ -29,7 +29,12 @@ func (h *Handler) renderPIN(w http.ResponseWriter, r *http.Request, status int, 
 		h.serverError(w, r, err)
 		return
 	}
-	v := views.PINView{Linked: m.NetzmeCustID != "", Errors: errs}
+	state, err := h.money.PINState(r.Context(), h.actor(r))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v := views.PINView{Linked: m.NetzmeCustID != "", Errors: errs, State: state}
 	for _, a := range acts {
 		if a.Kind == "pin.create" || a.Kind == "pin.forgot" {
 			v.Actions = append(v.Actions, views.ActionRow{Kind: a.Kind, Status: string(a.Status), At: a.CreatedAt})

@@ -192,18 +192,21 @@ func (h *Handler) qrisCodeView(r *http.Request, c db.QRISCode) (views.QRISCodeVi
 		return v, err
 	}
 	v.SVG = string(svg)
+	m, err := h.db.Merchant(r.Context(), c.MerchantID)
+	if err != nil {
+		return v, err
+	}
+	v.MerchantName = m.Name
 	if c.InvoiceID != 0 {
 		iv, err := h.db.MerchantInvoice(r.Context(), c.MerchantID, c.InvoiceID)
 		if err != nil {
 			return v, err
 		}
 		v.InvoiceStatus, v.InvoiceReference = string(iv.Status), iv.PartnerReferenceNo
+		if v.Share, err = h.share(r, db.PayTarget{InvoiceID: iv.ID}, iv.AmountMinor, m.Name, payable(iv, h.now())); err != nil {
+			return v, err
+		}
 	}
-	m, err := h.db.Merchant(r.Context(), c.MerchantID)
-	if err != nil {
-		return v, err
-	}
-	v.MerchantName = m.Name
 	return v, nil
 }
 
@@ -301,9 +304,32 @@ func (h *Handler) checkSticker(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	text, err := qris.DecodeImage(f)
+	// The header first: a tiny file may declare a huge image.
+	var tooLarge *stickerTooLarge
+	if _, err := stickerImageSize(f); errors.As(err, &tooLarge) {
+		errs["image"] = "err.image.toolarge"
+		v.ImageTooLarge = &views.ImageSize{Width: tooLarge.Width, Height: tooLarge.Height, LimitMP: tooLarge.LimitMP}
+		h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
+		return
+	} else if err != nil {
+		errs["image"] = "err.image"
+		h.renderQRIS(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	select {
+	case h.stickerSlots <- struct{}{}:
+	default:
+		// Two photos are being read already: say so at once rather than
+		// queue another image's worth of memory.
+		errs["image"] = "err.image.busy"
+		w.Header().Set("Retry-After", "5")
+		h.renderQRIS(w, r, http.StatusServiceUnavailable, v)
+		return
+	}
+	text, err := readSticker(f)
+	<-h.stickerSlots
 	if err != nil {
-		if errors.Is(err, qris.ErrNoQRCode) {
+		if errors.Is(err, errStickerNoQR) {
 			errs["image"] = "err.image.noqr"
 		} else {
 			errs["image"] = "err.image"

@@ -185,14 +185,5 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// Whoever was signed in in this browser is not any more: the reset was
 	// for u, and a session must never outlive a password it was not made for.
-	if err := h.sessions.Clear(ctx); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.setFlash(ctx, "ok", "flash.password.reset", "")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	h.endSession(w, r, "flash.password.reset")
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
 	"lapak/db"
@@ -28,13 +27,15 @@ const (
 )
 
 // NewSessionManager returns the session manager Lapak uses: sessions stored
-// in d's `sessions` table (scs sqlite3store, expired rows swept every 5
-// minutes), cookie "lapak_session", HttpOnly, SameSite=Lax, Secure when
-// secure is true, 12 hours at most and 1 hour idle — a counter shift, not a
-// week.
+// in d's `sessions` table (db.SessionStore: looked up on the read pool, saved
+// through the group-commit writer, expired rows swept every 5 minutes),
+// cookie "lapak_session", HttpOnly, SameSite=Lax, Secure when secure is
+// true, 12 hours at most and 1 hour idle — a counter shift, not a week.
 func NewSessionManager(d *db.DB, secure bool) *scs.SessionManager {
-	return newSessionManager(sqlite3store.New(d.SQL()), secure)
+	return newSessionManager(db.NewSessionStore(d, 5*time.Minute), secure)
 }
+
+var _ scs.CtxStore = (*db.SessionStore)(nil)
 
 func newSessionManager(store scs.Store, secure bool) *scs.SessionManager {
 	s := scs.New()

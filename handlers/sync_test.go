@@ -81,9 +81,15 @@ func TestSyncRoles(t *testing.T) {
 	if len(runs) != 1 || runs[0].Trigger != "manual" || runs[0].DaysTotal != 4 || runs[0].RequestedBy == 0 {
 		t.Fatalf("runs = %+v", runs)
 	}
-	// The auditor now sees it running.
+	// The auditor now sees it running. Watching never asks Netzme anything:
+	// the pages read Lapak's tables.
+	asked := len(m.sb.Sandbox.Requests())
 	if st := syncStatus(t, auditor, "/sync/status"); st["running"] != true || st["days_total"] != 4.0 {
 		t.Errorf("status of the queued run = %v", st)
+	}
+	auditor.get("/sync").wantStatus(t, http.StatusOK)
+	if n := len(m.sb.Sandbox.Requests()) - asked; n != 0 {
+		t.Errorf("watching the sync made %d Netzme calls", n)
 	}
 
 	// Administrators act for any merchant by naming it; without one there
@@ -219,7 +225,7 @@ func TestSyncRunsInTheBackgroundAndShowsProgress(t *testing.T) {
 	}
 	found := false
 	for _, e := range m.auditActions(t) {
-		found = found || e.Action == "statements.sync"
+		found = found || e.Action == "statement.sync"
 	}
 	if !found {
 		t.Error("the request is not audited")

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
-	"rsc.io/qr"
-
 	"lapak/db"
+	"lapak/netzme/qris"
 	"lapak/views"
 )
 
@@ -359,31 +357,12 @@ func DisableTwoFactor(ctx context.Context, d *db.DB, u db.User, e db.AuditEntry)
 	})
 }
 
-// qrSVG draws text as a QR code (error correction M) in one SVG path, with
-// the 4-module quiet zone readers need; the viewBox unit is one module.
+// qrSVG draws the otpauth:// URI as a QR code with the same drawing as the
+// QRIS pages (a mask chosen so the code reads back, see qris.SVG).
 func qrSVG(text string) (string, error) {
-	c, err := qr.Encode(text, qr.M)
+	svg, err := qris.SVG(text)
 	if err != nil {
 		return "", fmt.Errorf("handlers: qr: %w", err)
 	}
-	const quiet = 4
-	n := c.Size + 2*quiet
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" shape-rendering="crispEdges" role="img" aria-label="QR">`, n, n, n*6, n*6)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
-	for y := range c.Size {
-		for x := 0; x < c.Size; {
-			if !c.Black(x, y) {
-				x++
-				continue
-			}
-			start := x
-			for x < c.Size && c.Black(x, y) {
-				x++
-			}
-			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", start+quiet, y+quiet, x-start, x-start)
-		}
-	}
-	b.WriteString(`"/></svg>`)
-	return b.String(), nil
+	return string(svg), nil
 }

@@ -17,12 +17,14 @@ import (
 // fees are for owners (and administrators working in the merchant).
 func (h *Handler) moneyOutRoutes(r chi.Router) {
 	owner := h.requireRole(db.RoleOwner)
-	r.With(owner).Get("/withdrawals", h.showWithdrawals)
+	// Auditors read withdrawals (issue 13 §9); only owners act on them.
+	readers := h.requireRole(db.RoleOwner, db.RoleAuditor)
+	r.With(readers).Get("/withdrawals", h.showWithdrawals)
 	r.With(owner).Post("/withdrawals/inquiry", h.withdrawInquiry(db.WalletSales))
 	r.With(owner).Post("/withdrawals/settings", h.updateWithdrawSettings)
 	r.With(owner).Get("/withdrawals/confirm/{token}", h.showWithdrawConfirm)
 	r.With(owner).Post("/withdrawals/confirm/{token}", h.confirmWithdrawal)
-	r.With(owner).Get("/withdrawals/{id}", h.showWithdrawal)
+	r.With(readers).Get("/withdrawals/{id}", h.showWithdrawal)
 	r.With(owner).Post("/withdrawals/{id}/refresh", h.refreshWithdrawal)
 	r.With(owner).Post("/withdrawals/{id}/approve", h.approveWithdrawal)
 	r.With(owner).Post("/withdrawals/{id}/cancel", h.cancelWithdrawal)
@@ -91,7 +93,8 @@ func (h *Handler) renderWithdrawals(w http.ResponseWriter, r *http.Request, stat
 		h.serverError(w, r, err)
 		return
 	}
-	v := views.WithdrawalsView{Linked: m.NetzmeCustID != "", SecondApprover: second, Error: errKey}
+	v := views.WithdrawalsView{Linked: m.NetzmeCustID != "", SecondApprover: second, Error: errKey,
+		ReadOnly: !accountFrom(ctx).hasRole(db.RoleOwner)}
 	for _, x := range ws {
 		row := withdrawalView(x)
 		if x.Status.Open() {
@@ -165,9 +168,40 @@ func (h *Handler) confirmWithdrawal(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if h.wrongPINAgain(w, r, res, token) {
+		return
+	}
 	kind, key := withdrawalFlash(res)
 	h.setFlash(ctx, kind, key, "")
 	http.Redirect(w, r, "/withdrawals/"+strconv.FormatInt(res.Withdrawal.ID, 10), http.StatusSeeOther)
+}
+
+// wrongPINAgain handles a withdrawal Netzme refused for a wrong PIN while
+// the form is still usable (money reopens it, issue 13 §9): back to the same
+// form with how many tries are left before Netzme blocks the PIN. It
+// reports whether it answered.
+func (h *Handler) wrongPINAgain(w http.ResponseWriter, r *http.Request, res money.WithdrawalResult, token string) bool {
+	ctx := r.Context()
+	wd := res.Withdrawal
+	if res.Repeat || wd.Status != db.WithdrawalFailed || wd.FailureCode != money.FailurePINWrong {
+		return false
+	}
+	q, err := h.db.MerchantWithdrawQuote(ctx, wd.MerchantID, token)
+	if err != nil || q.Status != "open" || !h.now().Before(q.ExpiresAt) {
+		return false // the withdrawal page explains
+	}
+	left, err := h.money.PINTriesLeft(ctx, h.actor(r))
+	if err != nil {
+		h.serverError(w, r, err)
+		return true
+	}
+	if left <= 1 {
+		h.setFlash(ctx, "error", "withdraw.pin.lasttry", "")
+	} else {
+		h.setFlash(ctx, "error", "withdraw.pin.tries", strconv.Itoa(left))
+	}
+	http.Redirect(w, r, "/withdrawals/confirm/"+token, http.StatusSeeOther)
+	return true
 }
 
 func walletHome(w db.Wallet) string {
@@ -242,16 +276,17 @@ func (h *Handler) showWithdrawal(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderWithdrawal(w http.ResponseWriter, r *http.Request, status int, wd db.Withdrawal, errs views.FieldErrors) {
 	ctx := r.Context()
 	a := accountFrom(ctx)
+	owner := a.hasRole(db.RoleOwner) // auditors only read
 	v := views.WithdrawalView{Row: withdrawalView(wd), Errors: errs,
-		CanApprove: wd.Status == db.WithdrawalAwaitingApproval && wd.RequestedBy != a.User.ID,
+		CanApprove: owner && wd.Status == db.WithdrawalAwaitingApproval && wd.RequestedBy != a.User.ID,
 		OwnRequest: wd.Status == db.WithdrawalAwaitingApproval && wd.RequestedBy == a.User.ID,
-		CanRefresh: wd.Status == db.WithdrawalUnknown || wd.Status == db.WithdrawalPending,
-		CanCancel:  wd.Status == db.WithdrawalAwaitingApproval,
+		CanRefresh: owner && (wd.Status == db.WithdrawalUnknown || wd.Status == db.WithdrawalPending),
+		CanCancel:  owner && wd.Status == db.WithdrawalAwaitingApproval,
 	}
-	if v.CanRefresh {
+	if wd.Status == db.WithdrawalUnknown || wd.Status == db.WithdrawalPending {
 		v.AutoRefresh = autoRefreshSeconds
 	}
-	if wd.Status == db.WithdrawalFailed && wd.FailureCode == money.FailurePINWrong {
+	if owner && wd.Status == db.WithdrawalFailed && wd.FailureCode == money.FailurePINWrong {
 		if q, err := h.db.WithdrawQuoteByID(ctx, wd.MerchantID, wd.QuoteID); err == nil && q.Status == "open" && h.now().Before(q.ExpiresAt) {
 			v.RetryToken = q.Token
 		}

@@ -173,13 +173,26 @@ func TestPINErrorsAreClearAndMoveNoMoney(t *testing.T) {
 	confirm := inquire(t, c, "/withdrawals/inquiry")
 	c.post(confirm, pinForm("12ab")).wantStatus(t, http.StatusUnprocessableEntity)
 	res := c.post(confirm, pinForm("111111")).wantStatus(t, http.StatusSeeOther)
-	w := m.withdrawalAt(t, res)
-	if w.Status != db.WithdrawalFailed || w.FailureCode != "pin_wrong" {
-		t.Fatalf("wrong PIN: %+v", w)
+	// A wrong PIN keeps the form: back to it, told how many tries are left
+	// (issue 13 §9); Netzme's refusal is on record as a failed withdrawal.
+	if loc := res.Header.Get("Location"); loc != confirm {
+		t.Fatalf("wrong PIN redirects to %q, want the same form %q", loc, confirm)
 	}
-	page := c.get("/withdrawals/" + strconv.FormatInt(w.ID, 10))
-	if !strings.Contains(page.text("withdrawal-failure"), "PIN salah") || page.doc.Find(`[data-testid="withdraw-retry"]`).Length() != 1 {
-		t.Errorf("wrong-PIN page: %q", page.text("withdrawal-failure"))
+	ws, err := m.DB.Withdrawals(t.Context(), m.merchant.ID, db.WalletSales, 10)
+	if err != nil || len(ws) != 1 || ws[0].Status != db.WithdrawalFailed || ws[0].FailureCode != "pin_wrong" {
+		t.Fatalf("wrong PIN recorded as %+v, %v", ws, err)
+	}
+	page := c.get(confirm).wantStatus(t, http.StatusOK)
+	if f := page.text("flash"); !strings.Contains(f, "PIN salah") || !strings.Contains(f, "Sisa 2 kali") {
+		t.Errorf("flash after a wrong PIN = %q, want the tries left (2)", f)
+	}
+	if page.count("withdraw-confirm-form") != 1 {
+		t.Error("the confirmation form is gone after a wrong PIN")
+	}
+	// The wrong withdrawal's own page offers the same form again too.
+	w := ws[0]
+	if p := c.get("/withdrawals/" + strconv.FormatInt(w.ID, 10)); p.count("withdraw-retry") != 1 {
+		t.Errorf("wrong-PIN page offers no retry: %q", p.text("withdrawal-failure"))
 	}
 	// The same form may be retried with the right PIN.
 	res = c.post(confirm, pinForm(testPIN)).wantStatus(t, http.StatusSeeOther)
@@ -204,14 +217,22 @@ func TestBlockedPINAndChangedBalance(t *testing.T) {
 	if w.Status != db.WithdrawalFailed || w.FailureCode != "balance_changed" {
 		t.Fatalf("changed balance: %+v", w)
 	}
-	// Wrong PIN until blocked.
+	// Wrong PIN until blocked: the form comes back with the tries left, the
+	// last one says so, then Netzme blocks the PIN.
 	var last db.Withdrawal
+	var flashes []string
+	confirm = inquire(t, c, "/withdrawals/inquiry")
 	for range 5 {
-		confirm = inquire(t, c, "/withdrawals/inquiry")
-		last = m.withdrawalAt(t, c.post(confirm, pinForm("000000")))
-		if last.FailureCode == "pin_blocked" {
-			break
+		res := c.post(confirm, pinForm("000000")).wantStatus(t, http.StatusSeeOther)
+		if res.Header.Get("Location") == confirm {
+			flashes = append(flashes, c.get(confirm).text("flash"))
+			continue
 		}
+		last = m.withdrawalAt(t, res)
+		break
+	}
+	if len(flashes) != 2 || !strings.Contains(flashes[0], "Sisa 2") || !strings.Contains(flashes[1], "terakhir") {
+		t.Errorf("messages before the block = %q, want 2 tries left, then the last one", flashes)
 	}
 	if last.FailureCode != "pin_blocked" {
 		t.Fatalf("PIN never blocked: %+v", last)
@@ -390,13 +411,34 @@ func TestWithdrawalRolesAndIsolation(t *testing.T) {
 	for _, role := range []db.Role{db.RoleCashier, db.RoleAuditor} {
 		c, _, _ := m.loginAs(t, role)
 		for _, p := range []string{"/withdrawals", "/withdrawals/" + strconv.FormatInt(w.ID, 10)} {
-			c.get(p).wantStatus(t, http.StatusForbidden)
+			// Auditors read withdrawals (issue 13 §9); cashiers do not.
+			want := http.StatusForbidden
+			if role == db.RoleAuditor {
+				want = http.StatusOK
+			}
+			c.get(p).wantStatus(t, want)
 		}
 		c.post("/withdrawals/inquiry", nil).wantStatus(t, http.StatusForbidden)
 		c.post("/deposits/withdraw", nil).wantStatus(t, http.StatusForbidden)
+		c.post("/withdrawals/settings", nil).wantStatus(t, http.StatusForbidden)
+		c.post("/withdrawals/"+strconv.FormatInt(w.ID, 10)+"/refresh", nil).wantStatus(t, http.StatusForbidden)
 	}
 	aud, _, _ := m.loginAs(t, db.RoleAuditor)
 	aud.get("/deposits").wantStatus(t, http.StatusOK)
+	if dash := aud.get("/"); dash.count("nav-withdrawals") != 1 || dash.count("nav-cvs") != 1 {
+		t.Error("the auditor's menu lacks withdrawals or CVS bills")
+	}
+	list := aud.get("/withdrawals")
+	if list.count("withdraw-inquiry-form") != 0 || list.count("withdraw-settings") != 0 || list.count("withdrawals-readonly") != 1 {
+		t.Error("the auditor's withdrawals page offers forms")
+	}
+	if !strings.Contains(list.Body, w.PartnerReferenceNo) && list.count("withdrawal-row") == 0 {
+		t.Error("the auditor's withdrawals page does not list the withdrawal")
+	}
+	if one := aud.get("/withdrawals/" + strconv.FormatInt(w.ID, 10)); one.text("withdrawal-amount") == "" ||
+		one.count("withdrawal-refresh") != 0 || one.count("withdraw-approve-form") != 0 {
+		t.Error("the auditor's withdrawal page lacks the amount or offers actions")
+	}
 	other, _ := m.otherMerchant(t)
 	other.get("/withdrawals/"+strconv.FormatInt(w.ID, 10)).wantStatus(t, http.StatusNotFound)
 	other.post("/withdrawals/"+strconv.FormatInt(w.ID, 10)+"/refresh", nil).wantStatus(t, http.StatusNotFound)

@@ -3,10 +3,10 @@
 -- merchant, pulled into local tables by a background job, so that pages and
 -- the reconciliation read them here and never wait for Netzme.
 --
--- Facts are append-only (as audit_log): a statement line, a withdrawal
--- answer and an opening balance are what Netzme said at a time, and are
--- never updated or deleted. A line Netzme later reports differently (a
--- status that moved on) is recorded as a new version of that line; an
+-- Facts are append-only (as audit_log): a statement line (00008), a
+-- withdrawal answer and an opening balance are what Netzme said at a time,
+-- and are never updated or deleted. A line Netzme later reports differently
+-- (a status that moved on) is recorded as a new version of that line; an
 -- identical re-read records nothing.
 
 -- One sync: a range of Jakarta days of one merchant, asked by a person
@@ -51,70 +51,25 @@ CREATE TABLE sync_faults (
 ) STRICT;
 CREATE INDEX sync_faults_run ON sync_faults (run_id, id);
 
--- Where the sync stands per merchant, list and Jakarta day: the page to ask
--- next, and when the day was last read through to its empty page. A day is
--- final (never asked again) once it was read completely at least
--- StatementSync.LateDays after it ended; before that every sync reads it
--- again from page 1, for lines Netzme adds late.
-CREATE TABLE statement_cursors (
-    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
-    source      TEXT    NOT NULL CHECK (source IN ('sales', 'deposit')), -- §3.4 / §3.25
-    day         TEXT    NOT NULL,
-    next_page   INTEGER NOT NULL DEFAULT 1 CHECK (next_page >= 1),
-    complete_at TEXT,
-    reads       INTEGER NOT NULL DEFAULT 0 CHECK (reads >= 0), -- complete reads
-    updated_at  TEXT    NOT NULL,
-    PRIMARY KEY (merchant_id, source, day)
-) STRICT, WITHOUT ROWID;
-
--- One line of Netzme's transaction list (§3.4, source 'sales') or deposit
--- transactions (§3.25, source 'deposit'), as Netzme sent it (raw) with the
--- fields the reconciliation reads taken out. netzme_id is Netzme's
--- transactionId, or 'sha256:' + the hash of the line when it has none.
--- version 1 is the first sighting; a re-read that differs in anything adds
--- version n+1 (statement_lines_current is the latest of each line).
-CREATE TABLE statement_lines (
-    id                   INTEGER PRIMARY KEY,
-    merchant_id          INTEGER NOT NULL REFERENCES merchants (id),
-    source               TEXT    NOT NULL CHECK (source IN ('sales', 'deposit')),
-    netzme_id            TEXT    NOT NULL CHECK (length(netzme_id) BETWEEN 1 AND 200),
-    version              INTEGER NOT NULL CHECK (version >= 1),
-    content_hash         TEXT    NOT NULL CHECK (length(content_hash) = 64),
-    day                  TEXT    NOT NULL, -- the Jakarta day it was listed under
-    occurred_at          TEXT,             -- createdTs (else tsLong), UTC; NULL when unreadable
-    paid_at              TEXT,             -- paidTs, UTC
-    type                 TEXT    NOT NULL, -- PAYMENT, TOP_UP, … as sent
-    status               TEXT    NOT NULL,
-    -- Amounts as Netzme sent them, in sen; not checked for sign: a fact is
-    -- kept even when it surprises us.
-    amount_minor         INTEGER NOT NULL,
-    fee_minor            INTEGER NOT NULL,
-    service_charge_minor INTEGER NOT NULL,
-    total_minor          INTEGER NOT NULL,
-    invoice_id           TEXT    NOT NULL,
-    payment_method       TEXT    NOT NULL,
-    description          TEXT    NOT NULL,
-    raw                  TEXT    NOT NULL CHECK (json_valid(raw)),
-    run_id               INTEGER REFERENCES sync_runs (id),
-    fetched_at           TEXT    NOT NULL,
-    UNIQUE (merchant_id, source, netzme_id, version)
-) STRICT;
-CREATE INDEX statement_lines_day ON statement_lines (merchant_id, day);
+-- Netzme's lines and the cursor per merchant, list and Jakarta day are
+-- statement_lines and statement_days of 00008. What the sync reads there:
+-- a line is new, or a new version, unless the same raw entry is on record
+-- for that Netzme id (raw_sha256); statement_days.next_page is the page to
+-- ask next, state 'done' with synced_at when the day was read through to
+-- its empty page, 'failed' with last_error and attempts when a run gave up
+-- on it. A day is final (never asked again) once it was read through at
+-- least SyncOptions.LateDays after it ended; before that every sync reads it
+-- again from page 1, for lines Netzme adds late. retry_at is left empty:
+-- the sync backs off within a run and records each failure in sync_faults.
+-- The fields below are taken out of the raw entry too; run_id is the sync
+-- run that recorded the line (a sync_runs id; no constraint, so the column
+-- can be dropped again).
+ALTER TABLE statement_lines ADD COLUMN paid_at TEXT;                                    -- paidTs, UTC
+ALTER TABLE statement_lines ADD COLUMN service_charge_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE statement_lines ADD COLUMN description TEXT NOT NULL DEFAULT '';            -- desc
+ALTER TABLE statement_lines ADD COLUMN run_id INTEGER;
 CREATE INDEX statement_lines_occurred ON statement_lines (merchant_id, occurred_at);
 CREATE INDEX statement_lines_invoice ON statement_lines (merchant_id, invoice_id) WHERE invoice_id <> '';
-
--- +goose StatementBegin
-CREATE TRIGGER statement_lines_no_update BEFORE UPDATE ON statement_lines
-BEGIN
-    SELECT RAISE(ABORT, 'statement_lines is append-only');
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER statement_lines_no_delete BEFORE DELETE ON statement_lines
-BEGIN
-    SELECT RAISE(ABORT, 'statement_lines is append-only');
-END;
--- +goose StatementEnd
 
 -- The latest version of every line.
 CREATE VIEW statement_lines_current AS
@@ -194,9 +149,11 @@ DROP TRIGGER withdrawal_answers_no_delete;
 DROP TRIGGER withdrawal_answers_no_update;
 DROP TABLE withdrawal_answers;
 DROP VIEW statement_lines_current;
-DROP TRIGGER statement_lines_no_delete;
-DROP TRIGGER statement_lines_no_update;
-DROP TABLE statement_lines;
-DROP TABLE statement_cursors;
+DROP INDEX statement_lines_invoice;
+DROP INDEX statement_lines_occurred;
+ALTER TABLE statement_lines DROP COLUMN run_id;
+ALTER TABLE statement_lines DROP COLUMN description;
+ALTER TABLE statement_lines DROP COLUMN service_charge_minor;
+ALTER TABLE statement_lines DROP COLUMN paid_at;
 DROP TABLE sync_faults;
 DROP TABLE sync_runs;

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"lapak/db"
@@ -27,6 +28,11 @@ type CallbackFacts struct {
 	ReferenceNo, PartnerReferenceNo string
 	CustIDMerchant                  string
 	AmountMinor, FeeMinor, NetMinor sql.NullInt64
+
+	// The typed callback the facts were read from, so that applying it
+	// does not decode the body again (nil for a withdrawal).
+	invoice *netzme.InvoiceCallback
+	qris    *netzme.QRISCallback
 }
 
 // Fill copies f into the inbox row nc.
@@ -57,6 +63,18 @@ func ReadCallback(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 	return f, f.check()
 }
 
+// decodedAs reports whether f carries the typed callback applying a
+// callback of kind needs.
+func (f CallbackFacts) decodedAs(kind db.CallbackKind) bool {
+	switch kind {
+	case db.CallbackInvoice:
+		return f.invoice != nil
+	case db.CallbackQRIS, db.CallbackSNAPQRIS:
+		return f.qris != nil
+	}
+	return true
+}
+
 func known(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: true} }
 
 // withdrawExtra is what DecodeWithdrawCallback does not extract. guess,
@@ -84,7 +102,7 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 		}
 		return CallbackFacts{DedupeKey: "invoice:" + id + ":" + c.LatestTransactionStatus, ReferenceNo: c.OriginalReferenceNo,
 			PartnerReferenceNo: c.OriginalPartnerReferenceNo, CustIDMerchant: c.CustIDMerchant,
-			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor), invoice: &c}, nil
 	case db.CallbackQRIS, db.CallbackSNAPQRIS:
 		c, err := netzme.DecodeQRISCallback(body)
 		if err != nil {
@@ -93,7 +111,7 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 		// One key for both QRIS endpoints: a payment announced through both
 		// (§3.18 and §3.19) counts once.
 		return CallbackFacts{DedupeKey: "qris:" + c.DedupKey(), ReferenceNo: c.OriginalReferenceNo, CustIDMerchant: c.CustIDMerchant,
-			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor)}, nil
+			AmountMinor: known(c.AmountMinor), FeeMinor: known(c.FeeMinor), NetMinor: known(c.NetAmountMinor), qris: &c}, nil
 	case db.CallbackWithdraw:
 		c, err := netzme.DecodeWithdrawCallback(body)
 		if err != nil {
@@ -112,6 +130,101 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 	return CallbackFacts{}, fmt.Errorf("unknown callback kind %q", kind)
 }
 
+// IngestCallback stores an authenticated callback nc with its facts (what
+// ReadCallback returned for nc.Body) and applies it, in the writer's group-commit
+// transaction (db.InBatch): the raw row, its effect on the books and the
+// audit line commit together, sharing one fsync with the callbacks that
+// arrived meanwhile, and IngestCallback returns only once they are durable.
+// If applying fails, what it did is rolled back and the raw row is kept
+// anyway, as needs_review/apply_failed (for an administrator to re-apply):
+// nothing authenticated is lost, and the error is logged, not returned. An
+// error means nothing was stored: answer so that Netzme sends it again. It
+// returns the callback as stored.
+func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback, facts CallbackFacts) (db.Callback, error) {
+	if !facts.decodedAs(nc.Kind) {
+		f, err := ReadCallback(nc.Kind, []byte(nc.Body))
+		if err != nil {
+			return db.Callback{}, fmt.Errorf("money: ingest %s callback: %w", nc.Kind, err)
+		}
+		facts = f
+	}
+	facts.Fill(&nc)
+	var out db.Callback
+	err := s.db.InBatch(ctx, func(ctx context.Context, tx *db.Tx) error {
+		cb, err := tx.InsertCallback(ctx, nc)
+		if err != nil {
+			return err
+		}
+		var o db.CallbackOutcome
+		err = tx.Savepoint(ctx, func() (err error) {
+			o, _, err = s.apply(ctx, tx, a, cb, &facts)
+			return err
+		})
+		if err != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "callback not applied: kept for review", slog.Int64("callback_id", cb.ID),
+				slog.String("kind", string(cb.Kind)), slog.String("request_id", a.RequestID), slog.String("err", err.Error()))
+			o = review("apply_failed", err.Error(), 0)
+			switch err := tx.FinishCallback(ctx, cb.ID, o); {
+			case errors.Is(err, db.ErrConflict):
+				// Another row took the event meanwhile: leave this one
+				// received; the start-up pass settles it.
+				o = db.CallbackOutcome{Status: db.CallbackReceived}
+			case err != nil:
+				return err
+			default:
+				e := s.audit(a, "callback.needs_review", map[string]any{"callback_id": cb.ID, "kind": cb.Kind,
+					"status": o.Status, "reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
+				if err := tx.Audit(ctx, e); err != nil {
+					return err
+				}
+			}
+		}
+		out = withOutcome(cb, o)
+		return nil
+	})
+	return out, err
+}
+
+// withOutcome is cb as FinishCallback leaves it after outcome o.
+func withOutcome(cb db.Callback, o db.CallbackOutcome) db.Callback {
+	if o.Status == "" {
+		return cb
+	}
+	cb.Status, cb.Reason, cb.Note = o.Status, o.Reason, o.Note
+	cb.MerchantID, cb.InvoiceID, cb.PaymentID = o.MerchantID, o.InvoiceID, o.PaymentID
+	if o.Effect != "" {
+		cb.Effect = o.Effect
+	}
+	if o.Status != db.CallbackReceived {
+		cb.Attempts++
+	}
+	return cb
+}
+
+// ApplyReceivedCallbacks applies, at start-up, every callback left
+// "received": stored but never applied (a crash of an older version between
+// the two, or an apply whose failure could not be recorded). It returns how
+// many it applied; one that fails again is logged and left for review.
+func (s *Service) ApplyReceivedCallbacks(ctx context.Context) (int, error) {
+	n := 0
+	var after int64
+	for {
+		ids, err := s.db.ReceivedCallbacks(ctx, after, 100)
+		if err != nil || len(ids) == 0 {
+			return n, err
+		}
+		for _, id := range ids {
+			after = id
+			if _, err := s.ApplyCallback(ctx, Actor{RequestID: "startup"}, id); err != nil {
+				s.log.LogAttrs(ctx, slog.LevelError, "start-up: callback not applied", slog.Int64("callback_id", id),
+					slog.String("err", err.Error()))
+				continue
+			}
+			n++
+		}
+	}
+}
+
 // ApplyCallback applies stored callback id in ONE transaction: the outcome
 // (applied, duplicate, needs_review…), the change to the books and the audit
 // line commit together or not at all. It is idempotent: a callback already
@@ -128,31 +241,9 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 		if err != nil {
 			return err
 		}
-		switch cb.Status {
-		case db.CallbackApplied, db.CallbackStored, db.CallbackResolved:
+		_, changed, err := s.apply(ctx, tx, a, cb, nil)
+		if err != nil || !changed {
 			out = cb
-			return nil
-		case db.CallbackRejected:
-			if cb.Reason == "unauthenticated" {
-				out = cb // never apply what Netzme did not sign for
-				return nil
-			}
-		}
-		o, err := s.outcome(ctx, tx, cb)
-		if err != nil {
-			return err
-		}
-		if err := tx.FinishCallback(ctx, id, o); err != nil {
-			return err
-		}
-		action := "callback." + string(o.Status)
-		if a.UserID != 0 {
-			action = "callback.reapply"
-		}
-		e := s.audit(a, action, map[string]any{"callback_id": id, "kind": cb.Kind, "status": o.Status,
-			"reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
-		e.MerchantID = o.MerchantID
-		if err := tx.Audit(ctx, e); err != nil {
 			return err
 		}
 		out, err = tx.Callback(ctx, id)
@@ -161,12 +252,50 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 	return out, err
 }
 
+// apply applies stored callback cb inside tx (see ApplyCallback); changed
+// is false when cb is left as it is. facts are cb's, or nil to read them
+// from its body.
+func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback, facts *CallbackFacts) (o db.CallbackOutcome, changed bool, err error) {
+	switch cb.Status {
+	case db.CallbackApplied, db.CallbackStored, db.CallbackResolved:
+		return db.CallbackOutcome{}, false, nil
+	case db.CallbackRejected:
+		if cb.Reason == "unauthenticated" {
+			return db.CallbackOutcome{}, false, nil // never apply what Netzme did not sign for
+		}
+	}
+	if o, err = s.outcome(ctx, tx, cb, facts); err != nil {
+		return o, false, err
+	}
+	if err := tx.FinishCallback(ctx, cb.ID, o); err != nil {
+		return o, false, err
+	}
+	action := "callback." + string(o.Status)
+	if a.UserID != 0 {
+		action = "callback.reapply"
+	}
+	e := s.audit(a, action, map[string]any{"callback_id": cb.ID, "kind": cb.Kind, "status": o.Status,
+		"reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
+	e.MerchantID = o.MerchantID
+	if err := tx.Audit(ctx, e); err != nil {
+		return o, false, err
+	}
+	return o, true, nil
+}
+
 // outcome decides what callback cb means for the books, and makes the change
 // (invoice paid, payment recorded) inside tx.
-func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.CallbackOutcome, error) {
-	facts, err := ReadCallback(cb.Kind, []byte(cb.Body))
-	if err != nil {
-		return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
+func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback, known *CallbackFacts) (db.CallbackOutcome, error) {
+	if known == nil {
+		f, err := ReadCallback(cb.Kind, []byte(cb.Body))
+		if err != nil {
+			return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
+		}
+		known = &f
+	}
+	facts := *known
+	if !facts.decodedAs(cb.Kind) {
+		return db.CallbackOutcome{}, fmt.Errorf("money: callback %d: facts of another kind", cb.ID)
 	}
 	if taker, err := tx.CallbackTaking(ctx, facts.DedupeKey, cb.ID); err != nil {
 		return db.CallbackOutcome{}, err
@@ -190,11 +319,9 @@ func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback) (db.Ca
 	}
 	switch cb.Kind {
 	case db.CallbackInvoice:
-		c, _ := netzme.DecodeInvoiceCallback([]byte(cb.Body))
-		return s.invoiceOutcome(ctx, tx, cb, c, merchantID)
+		return s.invoiceOutcome(ctx, tx, cb, *facts.invoice, merchantID)
 	case db.CallbackQRIS, db.CallbackSNAPQRIS:
-		c, _ := netzme.DecodeQRISCallback([]byte(cb.Body))
-		return s.qrisOutcome(ctx, tx, cb, c, merchantID)
+		return s.qrisOutcome(ctx, tx, cb, *facts.qris, merchantID)
 	default: // withdraw: applied to the withdrawals of issue 6.
 		return s.ApplyWithdrawNotification(ctx, tx, cb, merchantID)
 	}
@@ -264,7 +391,8 @@ func (s *Service) invoiceOutcome(ctx context.Context, tx *db.Tx, cb db.Callback,
 		return withInvoice(review("paid_after_expiry", "paid at "+paidAt.UTC().Format(time.RFC3339)+
 			", expired at "+iv.ExpiresAt.UTC().Format(time.RFC3339), merchantID))
 	}
-	applied, err := tx.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{
+	// The payment is booked in this transaction (changeInvoice).
+	applied, err := s.changeInvoice(ctx, tx, byNetzme, iv.ID, db.InvoiceChange{
 		From: []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}, To: db.InvoicePaid,
 		Source: "callback", Note: fmt.Sprintf("Netzme callback #%d", cb.ID),
 		Paid: &db.InvoicePayment{PaidAmountMinor: c.AmountMinor, FeeMinor: known(c.FeeMinor),
@@ -346,9 +474,26 @@ func (s *Service) qrisOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c 
 		return db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "same_event",
 			Note: fmt.Sprintf("payment #%d already recorded", p.ID), MerchantID: merchantID, PaymentID: p.ID}, nil
 	}
-	effect, _ := json.Marshal(map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
-		"net_minor": p.NetMinor, "rrn": p.RRN})
-	o := review("static_qris", "QRIS payment without a Lapak invoice (rrn "+rrn+")", merchantID)
+	// The sale is booked with the payment, in this transaction (its QRIS key
+	// makes a second booking a no-op).
+	if _, err := book(ctx, tx, byNetzme, paymentEntries(p)); err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	// A fixed-amount code shown at the counter may be waiting for exactly
+	// this payment (issue 13 §1): tie them, so the counter shows LUNAS.
+	codeID, err := matchCounterCode(ctx, tx, p)
+	if err != nil {
+		return db.CallbackOutcome{}, err
+	}
+	fx := map[string]any{"payment_id": p.ID, "amount_minor": p.AmountMinor, "fee_minor": p.FeeMinor,
+		"net_minor": p.NetMinor, "rrn": p.RRN}
+	note := "QRIS payment without a Lapak invoice (rrn " + rrn + ")"
+	if codeID != 0 {
+		fx["qris_code_id"] = codeID
+		note += fmt.Sprintf("; matched by amount to counter code #%d", codeID)
+	}
+	effect, _ := json.Marshal(fx)
+	o := review("static_qris", note, merchantID)
 	o.PaymentID, o.Effect = p.ID, string(effect)
 	return o, nil
 }

@@ -65,6 +65,12 @@ func (s *Service) ApplyCVSPayment(ctx context.Context, a Actor, p db.CVSPayment,
 			refuse(nicepay.ErrBillPaid)
 			return tx.FinishCVSPayment(ctx, p.ID, "rejected", bill.ID, ans.Status, nicepay.ErrBillPaid.Code, string(ans.Body))
 		}
+		// The sale is booked with the bill's change, in this transaction.
+		if paid, err := tx.CVSBillByPayNo(ctx, p.PayNo); err != nil {
+			return err
+		} else if _, err := book(ctx, tx, byNicepay, cvsEntries(paid)); err != nil {
+			return err
+		}
 		res := nicepay.PaymentResponse{ResponseCode: snap.MakeCode(statusOK, nicepay.ServiceCVS, "00"), ResponseMessage: "Successful",
 			PayNoData: &nicepay.PaymentPayNoData{PartnerServiceID: bill.PartnerServiceID, CustomerNo: bill.CustomerNo,
 				PayNo: bill.PayNo, PayNoName: bill.CustomerName, PaymentRequestID: p.PaymentRequestID,

@@ -37,7 +37,7 @@ const (
 )
 
 // Amount limits in sen. QRIS payments are capped at Rp 10.000.000 per
-// transaction (qris.md §2); other methods at Rp 100.000.000 (guess, §3.12: no
+// transaction (qris §2); other methods at Rp 100.000.000 (guess, §3.12: no
 // limit documented; a back-office invoice above that is a typo).
 const (
 	MaxQRISMinor    = 10_000_000_00
@@ -146,12 +146,8 @@ func (in InvoiceInput) Check() error {
 	if !slices.Contains(methods, in.Method) {
 		errs = append(errs, invalid("method", ErrMethod))
 	}
-	switch {
-	case in.AmountMinor <= 0:
-		errs = append(errs, invalid("amount", ErrAmountZero))
-	case in.Method == netzme.PayQRIS && in.AmountMinor > MaxQRISMinor,
-		in.AmountMinor > MaxInvoiceMinor:
-		errs = append(errs, invalid("amount", ErrAmountTooLarge))
+	if err := CheckAmount("amount", in.AmountMinor, in.Method == netzme.PayQRIS); err != nil {
+		errs = append(errs, err)
 	}
 	if in.FeeType != netzme.FeeOnSeller && in.FeeType != netzme.FeeOnBuyer {
 		errs = append(errs, invalid("fee_type", ErrFeeType))
@@ -284,7 +280,7 @@ func (s *Service) recordInvoiceAnswer(ctx context.Context, a Actor, flow invoice
 	audit := s.audit(a, flow.answer, map[string]any{"partner_reference_no": iv.PartnerReferenceNo, "status": ch.To})
 	var code db.QRISCode
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		applied, err := tx.ChangeInvoice(ctx, iv.ID, ch)
+		applied, err := s.changeInvoice(ctx, tx, bookedBy(a, db.ActorSystem), iv.ID, ch)
 		if err != nil || !applied {
 			return err
 		}

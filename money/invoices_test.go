@@ -217,12 +217,19 @@ func TestCreateInvoiceRules(t *testing.T) {
 		in     money.InvoiceInput
 		fields map[string]error
 	}{
-		{"QRIS cap is inclusive", money.InvoiceInput{AmountMinor: money.MaxQRISMinor + 1, Description: "x"},
+		{"QRIS cap is inclusive", money.InvoiceInput{AmountMinor: money.MaxQRISMinor + 100, Description: "x"},
 			map[string]error{"amount": money.ErrAmountTooLarge}},
-		{"other methods", money.InvoiceInput{AmountMinor: money.MaxInvoiceMinor + 1, Method: netzme.PayBankTransfer, Description: "x"},
+		{"other methods", money.InvoiceInput{AmountMinor: money.MaxInvoiceMinor + 100, Method: netzme.PayBankTransfer, Description: "x"},
 			map[string]error{"amount": money.ErrAmountTooLarge}},
-		{"a top-up follows the same caps", money.InvoiceInput{Purpose: money.PurposeTopup, AmountMinor: money.MaxQRISMinor + 1},
+		{"a top-up follows the same caps", money.InvoiceInput{Purpose: money.PurposeTopup, AmountMinor: money.MaxQRISMinor + 100},
 			map[string]error{"amount": money.ErrAmountTooLarge}},
+		{"a top-up by transfer has the one upper limit too", money.InvoiceInput{Purpose: money.PurposeTopup,
+			AmountMinor: money.MaxAmountMinor + 100, Method: netzme.PayBankTransfer},
+			map[string]error{"amount": money.ErrAmountTooLarge}},
+		{"whole rupiah only: 0,01 is no 1-sen invoice", money.InvoiceInput{AmountMinor: 1, Description: "x"},
+			map[string]error{"amount": money.ErrAmountZero}},
+		{"whole rupiah only: sen refused", money.InvoiceInput{AmountMinor: 2_000_050, Description: "x"},
+			map[string]error{"amount": money.ErrNotWholeRupiah}},
 		{"top-up methods", money.InvoiceInput{Purpose: money.PurposeTopup, AmountMinor: 100, Method: netzme.PayOVO},
 			map[string]error{"method": money.ErrMethod}},
 		{"everything at once", money.InvoiceInput{AmountMinor: 0, Method: "BITCOIN", FeeType: "on_netzme",

@@ -38,7 +38,8 @@ type MerchantFound struct {
 // with phone (the "62…" form), with an intent row (netzme_actions
 // "merchant.link") and an audit line "merchant.lookup". Errors:
 // netzme.ErrMerchantInactive when Netzme knows no active merchant with that
-// number; other Netzme failures by kind.
+// number; ErrMerchantTaken (and nothing of it) when another Lapak merchant is
+// linked to it; other Netzme failures by kind.
 func (s *Service) LookupMerchant(ctx context.Context, a Actor, phone string) (MerchantFound, error) {
 	ref := NewReference(s.now())
 	var act db.NetzmeAction
@@ -73,6 +74,13 @@ func (s *Service) LookupMerchant(ctx context.Context, a Actor, phone string) (Me
 		return MerchantFound{}, ans.Err
 	}
 	d := ans.Value
+	// A Netzme merchant another Lapak shop is linked to is that shop's:
+	// its name, phone and code are not shown here (issue 13 §9).
+	if other, err := s.db.MerchantByNetzmeCustID(ctx, d.CustIDMerchant); err == nil && other.ID != a.MerchantID {
+		return MerchantFound{}, ErrMerchantTaken
+	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return MerchantFound{}, err
+	}
 	f := MerchantFound{Name: d.AccountName, CustID: d.CustIDMerchant, Phone: d.AccountNo}
 	if d.QRStatic != "" {
 		if p, err := qris.Parse(d.QRStatic); err == nil {

@@ -37,6 +37,10 @@ func (s *Service) CreatePIN(ctx context.Context, a Actor, pin, pin2 string) erro
 	_, err = pinExchange(ctx, s, a, m, "pin.create", func(ctx context.Context, ref string) (netzme.PINResult, error) {
 		return s.netzme.CreatePIN(ctx, netzme.CreatePINRequest{PartnerReferenceNo: ref, CustIDMerchant: m.NetzmeCustID, PIN: pin})
 	})
+	if err == nil || errors.Is(err, netzme.ErrPINExists) {
+		// Created now, or one existed already: either way there is a PIN.
+		s.learnPIN(ctx, m.ID, db.PINSet)
+	}
 	return err
 }
 
@@ -53,7 +57,39 @@ func (s *Service) ForgotPIN(ctx context.Context, a Actor) (time.Duration, error)
 	res, err := pinExchange(ctx, s, a, m, "pin.forgot", func(ctx context.Context, ref string) (netzme.ForgotPINResult, error) {
 		return s.netzme.ForgotPIN(ctx, netzme.ForgotPINRequest{PartnerReferenceNo: ref, CustIDMerchant: m.NetzmeCustID})
 	})
+	switch {
+	case err == nil, errors.Is(err, netzme.ErrTooSoon):
+		s.learnPIN(ctx, m.ID, db.PINSet)
+	case errors.Is(err, netzme.ErrPINMissing):
+		s.learnPIN(ctx, m.ID, db.PINMissing)
+	}
 	return res.Cooldown, err
+}
+
+// PINTries is how many wrong PINs in a row Netzme takes before it blocks
+// the PIN (guess, §3.7: not documented; the sandbox blocks at the third).
+const PINTries = 3
+
+// PINState is what Lapak knows of a's merchant's withdrawal PIN (db.PINSet,
+// db.PINMissing or db.PINUnknown).
+func (s *Service) PINState(ctx context.Context, a Actor) (string, error) {
+	return s.db.PINState(ctx, a.MerchantID)
+}
+
+// PINTriesLeft is how many more wrong PINs a's merchant may type before
+// Netzme blocks the PIN, counting the wrong ones since Netzme last accepted
+// it (or it was created or reset).
+func (s *Service) PINTriesLeft(ctx context.Context, a Actor) (int, error) {
+	n, err := s.db.WrongPINsInARow(ctx, a.MerchantID)
+	return max(PINTries-n, 0), err
+}
+
+// learnPIN records what Netzme's answer told about the merchant's PIN. It is
+// a hint for the PIN page: a failure to record it is logged, not returned.
+func (s *Service) learnPIN(ctx context.Context, merchantID int64, state string) {
+	if err := s.db.SetPINState(context.WithoutCancel(ctx), merchantID, state); err != nil {
+		s.log.Error("record pin state", "merchant", merchantID, "err", err)
+	}
 }
 
 // linkedMerchant loads a's merchant; ErrNotLinked without a Netzme identity.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"lapak/db"
@@ -15,7 +16,7 @@ import (
 // QRIS codes a merchant can print: its static code (from Get Merchant
 // Detail, kept on the merchant), dynamic codes — each a QRIS invoice at
 // Netzme (§3.12 payMethod QRIS), made by CreateInvoice — and fixed-amount
-// codes converted from the static one (qris.md §7), which no invoice stands
+// codes converted from the static one (qris §7), which no invoice stands
 // behind. Codes are stored as payloads; callers draw them.
 
 // MaxQRISLabel is the longest label of a code, in characters.
@@ -25,7 +26,7 @@ const MaxQRISLabel = 60
 var (
 	// ErrNoStaticQRIS: the merchant has no valid static code to convert.
 	ErrNoStaticQRIS = errors.New("no valid static QRIS")
-	// ErrNotWholeRupiah: a converted code carries whole rupiah only (qris.md §7).
+	// ErrNotWholeRupiah: a converted code carries whole rupiah only (qris §7).
 	ErrNotWholeRupiah = errors.New("whole rupiah only")
 )
 
@@ -35,16 +36,13 @@ type QRISInput struct {
 	Label       string // printed with the code; at most MaxQRISLabel characters
 }
 
-// Check applies the rules every code for an amount follows (amount within
-// the QRIS cap, label length), without creating anything: nil, or
+// Check applies the rules every code for an amount follows (CheckAmount
+// with the QRIS cap, label length), without creating anything: nil, or
 // FieldErrors (fields amount, label) joined. ConvertStaticQRIS adds its own.
 func (in QRISInput) Check() error {
 	var errs []error
-	switch {
-	case in.AmountMinor <= 0:
-		errs = append(errs, invalid("amount", ErrAmountZero))
-	case in.AmountMinor > MaxQRISMinor:
-		errs = append(errs, invalid("amount", ErrAmountTooLarge))
+	if err := CheckAmount("amount", in.AmountMinor, true); err != nil {
+		errs = append(errs, err)
 	}
 	if utf8.RuneCountInString(strings.TrimSpace(in.Label)) > MaxQRISLabel {
 		errs = append(errs, invalid("label", ErrTooLong))
@@ -95,17 +93,20 @@ func (s *Service) CreateQRISInvoice(ctx context.Context, a Actor, in QRISInput) 
 }
 
 // ConvertStaticQRIS stores a fixed-amount code made from the merchant's
-// static code (qris.md §7): no invoice stands behind it and Netzme is not
+// static code (qris §7): no invoice stands behind it and Netzme is not
 // called, so a payment to it is only seen in Netzme's history. FieldErrors
 // (amount, label) for invalid input; the amount field also carries
 // ErrNoStaticQRIS and the parser's kinds (qris.Err*) when the static code
 // cannot be converted.
 func (s *Service) ConvertStaticQRIS(ctx context.Context, a Actor, in QRISInput) (db.QRISCode, error) {
+	return s.convertStaticQRIS(ctx, a, in, time.Time{})
+}
+
+// convertStaticQRIS is ConvertStaticQRIS; a non-zero awaitUntil makes the
+// code wait for its payment at the counter until then.
+func (s *Service) convertStaticQRIS(ctx context.Context, a Actor, in QRISInput, awaitUntil time.Time) (db.QRISCode, error) {
 	in.Label = strings.TrimSpace(in.Label)
 	errs := []error{in.Check()}
-	if in.AmountMinor > 0 && in.AmountMinor%100 != 0 {
-		errs = append(errs, invalid("amount", ErrNotWholeRupiah))
-	}
 	m, err := s.db.Merchant(ctx, a.MerchantID)
 	if err != nil {
 		return db.QRISCode{}, err
@@ -123,7 +124,11 @@ func (s *Service) ConvertStaticQRIS(ctx context.Context, a Actor, in QRISInput) 
 	if err != nil {
 		return db.QRISCode{}, invalid("amount", err)
 	}
+	detail := map[string]any{"amount": snap.FormatAmount(in.AmountMinor), "label": in.Label}
+	if !awaitUntil.IsZero() {
+		detail["counter"] = true
+	}
 	return s.db.AddQRISCode(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISConverted, Payload: payload,
-		AmountMinor: in.AmountMinor, Label: in.Label, CreatedBy: a.UserID},
-		s.audit(a, "qris.convert", map[string]any{"amount": snap.FormatAmount(in.AmountMinor), "label": in.Label}))
+		AmountMinor: in.AmountMinor, Label: in.Label, CreatedBy: a.UserID, AwaitingUntil: awaitUntil},
+		s.audit(a, "qris.convert", detail))
 }

@@ -154,7 +154,7 @@ func (s *Service) ResolveWithdrawal(ctx context.Context, a Actor, w db.Withdrawa
 		if w.Status == db.WithdrawalUnknown && s.neverArrived(ans.Err, w.UpdatedAt) {
 			// Netzme has no such withdrawal, long after we sent it: it never
 			// arrived, nothing was paid out, the balance is untouched.
-			if _, err := s.db.ChangeWithdrawal(ctx, w.ID, db.WithdrawalChange{From: []db.WithdrawalStatus{db.WithdrawalUnknown},
+			if _, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), w.ID, db.WithdrawalChange{From: []db.WithdrawalStatus{db.WithdrawalUnknown},
 				To: db.WithdrawalFailed, FailureCode: "not_received", FailureReason: netzme.Describe(ans.Err), At: s.now()},
 				detail("failed: not received")); err != nil {
 				return w.Status, err
@@ -189,7 +189,7 @@ func (s *Service) ResolveWithdrawal(ctx context.Context, a Actor, w db.Withdrawa
 		}
 		ch.To = db.WithdrawalPending
 	}
-	applied, err := s.db.ChangeWithdrawal(ctx, w.ID, ch, detail(string(ch.To)))
+	applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), w.ID, ch, detail(string(ch.To)))
 	if err != nil {
 		return w.Status, err
 	}
@@ -259,7 +259,7 @@ func (s *Service) ResolveInvoice(ctx context.Context, a Actor, iv db.Invoice) (I
 		if iv.Status == db.InvoiceUnknown && s.neverArrived(ans.Err, iv.UpdatedAt) {
 			// Netzme has no such transaction, long after we asked for it: the
 			// creation never took effect.
-			applied, err := s.db.ChangeInvoice(ctx, iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown},
+			applied, err := s.changeInvoiceTx(ctx, bookedBy(a, db.ActorSystem), iv.ID, db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown},
 				To: db.InvoiceFailed, Source: "refresh", Note: "Netzme has no such transaction",
 				Failure: netzme.Describe(ans.Err), UserID: a.UserID}, audit("failed"))
 			if err != nil {
@@ -317,7 +317,7 @@ func (s *Service) ResolveInvoice(ctx context.Context, a Actor, iv db.Invoice) (I
 		ch = db.InvoiceChange{From: []db.InvoiceStatus{db.InvoiceUnknown}, To: db.InvoicePending, Created: created}
 	}
 	ch.Source, ch.UserID, ch.Note = "refresh", a.UserID, "Get Invoice Transaction: "+st.Status
-	applied, err := s.db.ChangeInvoice(ctx, iv.ID, ch, audit(string(ch.To)))
+	applied, err := s.changeInvoiceTx(ctx, bookedBy(a, db.ActorSystem), iv.ID, ch, audit(string(ch.To)))
 	if err != nil {
 		return res, err
 	}

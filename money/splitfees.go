@@ -173,7 +173,7 @@ func (s *Service) sendSplitFee(ctx context.Context, a Actor, custID string, iv d
 				return s.db.Audit(ctx, s.audit(a, "splitfee.answer", map[string]any{"invoice": iv.PartnerReferenceNo, "status": db.SplitFeeUnknown}))
 			}
 			status, code, reason := splitFeeAnswer(ans.Err)
-			applied, err := s.db.FinishSplitFee(ctx, sf.ID, status, code, reason, s.audit(a, "splitfee.answer",
+			applied, err := s.finishSplitFee(ctx, bookedBy(a, db.ActorSystem), sf.ID, status, code, reason, s.audit(a, "splitfee.answer",
 				map[string]any{"invoice": iv.PartnerReferenceNo, "status": status, "code": code}))
 			if err != nil {
 				return err

@@ -1,7 +1,6 @@
 package money
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -253,7 +252,7 @@ func trigger(a Actor) string {
 // RequestSync asks the background runner to sync a's merchant's statements
 // for the Jakarta days of from through to (both included, clamped to
 // today) and returns at once with the queued run: the page that asked shows
-// its progress (SyncStatus). Audited "statements.sync". When a run of the
+// its progress (SyncStatus). Audited "statement.sync". When a run of the
 // merchant is queued or running already, that run is returned with
 // ErrSyncRunning and nothing is added. Errors: ErrNotLinked; FieldError
 // (ErrRequired, ErrSyncRange); ErrSyncRunning.
@@ -275,7 +274,7 @@ func (s *Service) RequestSync(ctx context.Context, a Actor, from, to time.Time) 
 		return run, ErrSyncRunning
 	}
 	s.syncer().poke()
-	return run, s.db.Audit(ctx, s.audit(a, "statements.sync", map[string]any{"run": run.ID, "from": run.FromDay, "to": run.ToDay}))
+	return run, s.db.Audit(ctx, s.audit(a, "statement.sync", map[string]any{"run": run.ID, "from": run.FromDay, "to": run.ToDay}))
 }
 
 // SyncProgress is what a page shows of a merchant's sync.
@@ -562,10 +561,10 @@ days:
 // settled reports whether day needs no reading in run: read through since
 // the run was asked for, or final (read through LateDays after it ended).
 func settled(c db.StatementCursor, day time.Time, run db.SyncRun, lateDays int) bool {
-	if c.CompleteAt.IsZero() || c.NextPage != 1 {
+	if c.State != "done" || c.SyncedAt.IsZero() {
 		return false
 	}
-	return !c.CompleteAt.Before(run.CreatedAt) || !c.CompleteAt.Before(day.AddDate(0, 0, 1+lateDays))
+	return !c.SyncedAt.Before(run.CreatedAt) || !c.SyncedAt.Before(day.AddDate(0, 0, 1+lateDays))
 }
 
 // readDay reads one list of one day from its cursor to the empty page,
@@ -574,8 +573,8 @@ func settled(c db.StatementCursor, day time.Time, run db.SyncRun, lateDays int) 
 func (s *Service) readDay(ctx context.Context, a Actor, run db.SyncRun, m db.Merchant, src db.StatementSource, day time.Time,
 	c db.StatementCursor, last bool) error {
 	page := 1
-	if c.NextPage > 1 {
-		page = c.NextPage
+	if c.State != "done" && c.NextPage > 1 {
+		page = c.NextPage // a read a kill or a fault stopped: go on from its page
 	}
 	o := s.syncOpts()
 	key := dayKey(day)
@@ -584,6 +583,14 @@ func (s *Service) readDay(ctx context.Context, a Actor, run db.SyncRun, m db.Mer
 			return &runError{fmt.Sprintf("%s %s: more than %d pages", src, key, o.MaxPages), nil}
 		}
 		tp, err := s.fetchPage(ctx, a, run, m, src, day, page)
+		var re *runError
+		if errors.As(err, &re) {
+			// The run gives up on this day: the day says why, and its
+			// cursor stays for the next run.
+			if ferr := s.db.FailStatementDay(context.WithoutCancel(ctx), m.ID, src, key, re.desc); ferr != nil {
+				return errors.Join(err, ferr)
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -667,43 +674,34 @@ func withRetries[T any](ctx context.Context, s *Service, run db.SyncRun, endpoin
 func statementLines(ts []netzme.Transaction) ([]db.StatementLine, error) {
 	out := make([]db.StatementLine, 0, len(ts))
 	for _, t := range ts {
-		hash, err := contentHash(t.Raw)
-		if err != nil {
-			return nil, err
+		if !json.Valid(t.Raw) {
+			return nil, errors.New("line is not JSON")
 		}
+		// guess, §3.4: transactionId is documented but not said to be
+		// always present; else the invoice, else the line's own content.
 		id := t.TransactionID
 		if id == "" {
-			// guess, §3.4: transactionId is documented but not said to be
-			// always present; a line without one is known by its content.
-			id = "sha256:" + hash
+			id = t.InvoiceID
+		}
+		if id == "" {
+			id = "sha256:" + rawHash(t.Raw)
 		}
 		at := ParseNetzmeTime(t.CreatedTs)
 		if at.IsZero() && t.TsLong > 0 {
 			at = time.UnixMilli(t.TsLong)
 		}
-		out = append(out, db.StatementLine{NetzmeID: id, ContentHash: hash, OccurredAt: at, PaidAt: ParseNetzmeTime(t.PaidTs),
+		out = append(out, db.StatementLine{NetzmeID: id, OccurredAt: at, PaidAt: ParseNetzmeTime(t.PaidTs),
 			Type: t.Type, Status: t.Status, AmountMinor: t.AmountMinor, FeeMinor: t.FeeMinor, ServiceChargeMinor: t.ServiceChargeMinor,
-			TotalMinor: t.TotalMinor, InvoiceID: t.InvoiceID, PaymentMethod: t.PaymentMethod, Description: t.Desc, Raw: string(t.Raw)})
+			TotalMinor: t.TotalMinor, InvoiceID: t.InvoiceID, Method: t.PaymentMethod, Description: t.Desc, Raw: string(t.Raw)})
 	}
 	return out, nil
 }
 
-// contentHash is the sha256 of raw's canonical form (keys sorted, no
-// spaces, numbers as written): two reads of the same line hash alike
-// whatever order or spacing Netzme sent.
-func contentHash(raw []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", fmt.Errorf("line is not JSON: %w", err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+// rawHash is the sha256 of a raw answer, in hex: two reads of the same
+// record hash alike when Netzme sent the same bytes.
+func rawHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // syncWithdrawals asks Get Information Withdraw (§3.8, §3.24 for the
@@ -743,13 +741,9 @@ func (s *Service) syncWithdrawals(ctx context.Context, a Actor, run db.SyncRun, 
 		if err != nil {
 			return err
 		}
-		hash, err := contentHash(st.Raw)
-		if err != nil {
-			return &runError{"withdrawal status: " + err.Error(), err}
-		}
 		if _, err := s.db.RecordWithdrawalAnswer(context.WithoutCancel(ctx), db.WithdrawalAnswer{MerchantID: m.ID, WithdrawalID: w.ID,
 			AskedReferenceNo: key, NetzmeReferenceNo: st.ReferenceNo, PartnerReferenceNo: st.PartnerReferenceNo, Status: st.Status,
-			AmountMinor: st.AmountMinor, ContentHash: hash, Raw: string(st.Raw), RunID: run.ID}); err != nil {
+			AmountMinor: st.AmountMinor, ContentHash: rawHash(st.Raw), Raw: string(st.Raw), RunID: run.ID}); err != nil {
 			return err
 		}
 	}

@@ -194,7 +194,7 @@ func (s *Service) SubmitWithdrawal(ctx context.Context, a Actor, in SubmitInput)
 	ref := NewReference(s.now())
 	var prev db.Withdrawal
 	start := func(ctx context.Context) (db.Withdrawal, error) {
-		wd, err := s.db.StartWithdrawal(ctx, m.ID, in.Token, ref, a.UserID, second, s.now(),
+		wd, err := s.startWithdrawal(ctx, bookedBy(a, db.ActorSystem), m.ID, in.Token, ref, a.UserID, second,
 			s.audit(a, "withdrawal.request", map[string]any{"partner_reference_no": ref, "wallet": q.Wallet,
 				"amount": snap.FormatAmount(q.AmountMinor), "needs_approval": second}))
 		switch {
@@ -224,7 +224,23 @@ func (s *Service) SubmitWithdrawal(ctx context.Context, a Actor, in SubmitInput)
 	if errors.Is(err, errRepeat) {
 		return WithdrawalResult{Withdrawal: prev, Repeat: true}, nil
 	}
+	if err == nil && !second {
+		s.learnPINFrom(ctx, m.ID, wd)
+	}
 	return WithdrawalResult{Withdrawal: wd}, err
+}
+
+// learnPINFrom records what a sent withdrawal's answer told about the PIN:
+// refused as wrong or blocked, or accepted — a PIN exists; refused as
+// missing — none does.
+func (s *Service) learnPINFrom(ctx context.Context, merchantID int64, wd db.Withdrawal) {
+	switch {
+	case wd.FailureCode == FailurePINMissing:
+		s.learnPIN(ctx, merchantID, db.PINMissing)
+	case wd.FailureCode == FailurePINWrong, wd.FailureCode == FailurePINBlocked,
+		wd.Status == db.WithdrawalPending, wd.Status == db.WithdrawalSuccess:
+		s.learnPIN(ctx, merchantID, db.PINSet)
+	}
 }
 
 // errRepeat: the intent was already written by an earlier request; nothing
@@ -261,7 +277,7 @@ func (s *Service) sendWithdrawal(ctx context.Context, a Actor, q db.WithdrawQuot
 		Record: func(ctx context.Context, ans Answer[netzme.WithdrawResult]) error {
 			ch := withdrawAnswer(ans)
 			ch.At = s.now()
-			applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, ch, s.audit(a, "withdrawal.answer",
+			applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, ch, s.audit(a, "withdrawal.answer",
 				map[string]any{"partner_reference_no": wd.PartnerReferenceNo, "wallet": wd.Wallet, "status": ch.To, "failure": ch.FailureCode}))
 			if err != nil {
 				return err
@@ -370,7 +386,7 @@ func (s *Service) ApproveWithdrawal(ctx context.Context, a Actor, in ApproveInpu
 		return WithdrawalResult{}, err
 	}
 	approve := func(ctx context.Context) (db.Withdrawal, error) {
-		applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
+		applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, db.WithdrawalChange{
 			From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalUnknown, ApprovedBy: a.UserID, At: s.now(),
 		}, s.audit(a, "withdrawal.approve", map[string]any{"partner_reference_no": wd.PartnerReferenceNo}))
 		if err != nil {
@@ -388,6 +404,9 @@ func (s *Service) ApproveWithdrawal(ctx context.Context, a Actor, in ApproveInpu
 		cur, err := s.db.MerchantWithdrawal(ctx, a.MerchantID, wd.ID)
 		return WithdrawalResult{Withdrawal: cur, Repeat: true}, err
 	}
+	if err == nil {
+		s.learnPINFrom(ctx, m.ID, sent)
+	}
 	return WithdrawalResult{Withdrawal: sent}, err
 }
 
@@ -401,7 +420,7 @@ func (s *Service) CancelWithdrawal(ctx context.Context, a Actor, id int64) (db.W
 		return wd, err
 	}
 	now := s.now()
-	applied, err := s.db.ChangeWithdrawal(ctx, wd.ID, db.WithdrawalChange{
+	applied, err := s.changeWithdrawalTx(ctx, bookedBy(a, db.ActorSystem), wd.ID, db.WithdrawalChange{
 		From: []db.WithdrawalStatus{db.WithdrawalAwaitingApproval}, To: db.WithdrawalCancelled, At: now,
 	}, s.audit(a, "withdrawal.cancel", map[string]any{"partner_reference_no": wd.PartnerReferenceNo}))
 	if err != nil {

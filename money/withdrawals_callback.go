@@ -68,7 +68,7 @@ func (s *Service) ApplyWithdrawNotification(ctx context.Context, tx *db.Tx, cb d
 	if to == db.WithdrawalFailed {
 		ch.FailureCode, ch.FailureReason = FailureBankFailed, "withdraw notification: "+c.Status+" "+c.TransactionStatusDesc
 	}
-	applied, err := tx.ChangeWithdrawal(ctx, wd.ID, ch)
+	applied, err := s.changeWithdrawal(ctx, tx, byNetzme, wd.ID, ch) // booked in this transaction
 	if err != nil {
 		return db.CallbackOutcome{}, err
 	}

@@ -210,17 +210,16 @@ type Transaction struct {
 	Ts                 string
 	TsLong             int64 // epoch milliseconds (inferred, §3.4)
 	URLInvoice         string
-	// Raw is the detailData entry exactly as Netzme sent it, fields this
-	// type does not know included (the documented list is cut off, §3.4).
-	Raw json.RawMessage
+	Raw                json.RawMessage // the detailData entry exactly as Netzme sent it
 }
 
 type transactionListWire struct {
 	PartnerReferenceNo string            `json:"partnerReferenceNo"`
 	ReferenceNo        string            `json:"referenceNo"`
-	DetailData         []json.RawMessage `json:"detailData"`
+	DetailData         []transactionWire `json:"detailData"`
 }
 
+// transactionWire is one detailData entry, keeping the entry as sent.
 type transactionWire struct {
 	Amount         money  `json:"amount"`
 	Status         string `json:"status"`
@@ -241,6 +240,16 @@ type transactionWire struct {
 		TsLong        flexString `json:"tsLong"`
 		URLInvoice    string     `json:"urlInvoice"`
 	} `json:"additionalInfo"`
+	raw json.RawMessage
+}
+
+func (t *transactionWire) UnmarshalJSON(b []byte) error {
+	type plain transactionWire
+	if err := json.Unmarshal(b, (*plain)(t)); err != nil {
+		return err
+	}
+	t.raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionListRequest) (TransactionPage, error) {
@@ -268,11 +277,7 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 		return TransactionPage{}, err
 	}
 	out := TransactionPage{PartnerReferenceNo: res.PartnerReferenceNo, ReferenceNo: res.ReferenceNo}
-	for i, raw := range res.DetailData {
-		var d transactionWire
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return TransactionPage{}, fmt.Errorf("netzme: %s %s: detailData[%d]: %w", ep, in.PartnerReferenceNo, i, err)
-		}
+	for _, d := range res.DetailData {
 		a := d.AdditionalInfo
 		tsLong, _ := strconv.ParseInt(string(a.TsLong), 10, 64)
 		out.Transactions = append(out.Transactions, Transaction{
@@ -281,7 +286,7 @@ func (c *Client) transactions(ctx context.Context, ep Endpoint, in TransactionLi
 			FeeMinor: a.FeeAmount.minor, ServiceChargeMinor: a.ServiceCharge.minor, TotalMinor: a.TotalAmount.minor,
 			InvoiceID: a.InvoiceID, InvoiceType: a.InvoiceType, MerchantID: a.MerchantID,
 			PaymentMethod: a.PaymentMethod, TransactionID: a.TransactionID,
-			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice, Raw: raw,
+			Ts: string(a.Ts), TsLong: tsLong, URLInvoice: a.URLInvoice, Raw: d.raw,
 		})
 	}
 	return out, nil

@@ -12,7 +12,7 @@ import (
 
 // FS holds the assets, served under /static/.
 //
-//go:embed app.css app.js
+//go:embed app.css app.js kasir.css kasir.js
 var FS embed.FS
 
 var (

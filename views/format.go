@@ -90,3 +90,42 @@ func WIBDate(t time.Time) string {
 	j := t.In(Jakarta)
 	return strconv.Itoa(j.Day()) + " " + months[j.Month()-1] + " " + strconv.Itoa(j.Year())
 }
+
+// Form fields get the input type and keyboard their content needs, by name:
+// a phone shows digits for amounts and phone numbers and "@" for e-mail.
+// Amounts stay type=text (with a numeric keyboard): "Rp 20.000" is valid
+// input and type=number would refuse the dots.
+var (
+	amountFields = map[string]bool{"amount": true, "fee": true, "expiry_minutes": true}
+	phoneFields  = map[string]bool{"phone": true, "customer_phone": true}
+	emailFields  = map[string]bool{"email": true, "customer_email": true}
+)
+
+func fieldType(name string) string {
+	switch {
+	case phoneFields[name]:
+		return "tel"
+	case emailFields[name]:
+		return "email"
+	}
+	return "text"
+}
+
+func fieldInputMode(name string) string {
+	if amountFields[name] {
+		return "numeric"
+	}
+	return ""
+}
+
+func fieldAutocomplete(name string) string {
+	switch {
+	case amountFields[name]:
+		return "off"
+	case name == "customer_phone", emailFields[name]:
+		return "off" // someone else's: a buyer's, a new user's
+	case phoneFields[name]:
+		return "tel"
+	}
+	return ""
+}

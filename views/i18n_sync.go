@@ -28,6 +28,8 @@ func init() {
 		"sync.trigger.schedule":   {"terjadwal", "scheduled"},
 		"flash.sync.started":      {"Sinkronisasi dimulai.", "Sync started."},
 		"flash.sync.running":      {"Sinkronisasi sedang berjalan; tunggu sampai selesai.", "A sync is already running; wait until it ends."},
-		"err.sync.range":          {"Rentang tanggal tidak valid: tanggal akhir sebelum tanggal awal, atau tanggal awal di masa depan.", "Invalid date range: the end is before the start, or the start is in the future."},
+		// The sandbox lists manual adjustments (spec §3.4 documents no such type).
+		"txtype.ADJUSTMENT": {"Penyesuaian", "Adjustment"},
+		"err.sync.range":    {"Rentang tanggal tidak valid: tanggal akhir sebelum tanggal awal, atau tanggal awal di masa depan.", "Invalid date range: the end is before the start, or the start is in the future."},
 	})
 }

@@ -296,7 +296,7 @@ func MembersPage(p Page, v MembersView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = roleSelect("role", v.Form.Role, "member-role-select").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = roleChoice("role", v.Form.Role, "member-role-select").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -25,9 +25,9 @@ type Page struct {
 	Role         string
 	// Merchants lists every merchant the user may switch to.
 	Merchants []MerchantOption
-	// Nav lists the navigation items this user may see, already gated by
-	// role and by whether the section's pages exist.
-	Nav []NavItem
+	// Nav lists the navigation groups and items this user may see, already
+	// gated by role and by whether the section's pages exist.
+	Nav []NavGroup
 	// Flash is a one-time message from the previous request (zero = none).
 	Flash Flash
 	// SandboxURL links the embedded Netzme sandbox; "" hides the link.
@@ -36,7 +36,7 @@ type Page struct {
 
 // Assets holds the URLs of the embedded static files, with a content hash so
 // browsers may cache them forever.
-type Assets struct{ CSS, JS string }
+type Assets struct{ CSS, JS, KasirCSS, KasirJS string }
 
 // MerchantOption is one entry of the merchant switcher.
 type MerchantOption struct {
@@ -46,10 +46,33 @@ type MerchantOption struct {
 }
 
 // NavItem is one navigation link. Key is a catalogue key; ID is used for
-// data-testid="nav-<ID>".
+// data-testid="nav-<ID>". Hint is the catalogue key of a one-line
+// description (dashboard tiles; "" = none).
 type NavItem struct {
 	ID, Key, Href string
+	Hint          string
 	Active        bool
+}
+
+// NavGroup is one group of the menu ("Jualan", "Uang", …). A group without
+// Key holds links that stand in the bar on their own (the dashboard).
+// Active says the current page is one of its items.
+type NavGroup struct {
+	ID, Key string
+	Items   []NavItem
+	Active  bool
+}
+
+// currentNav returns the item of the current page, if the menu has it.
+func currentNav(groups []NavGroup) (NavItem, bool) {
+	for _, g := range groups {
+		for _, n := range g.Items {
+			if n.Active {
+				return n, true
+			}
+		}
+	}
+	return NavItem{}, false
 }
 
 // Flash is a one-time message. Kind is "ok" or "error"; Key is a catalogue
@@ -114,9 +137,12 @@ type UserRow struct {
 type UserForm struct {
 	Email, Name string
 	MerchantID  int64
-	Role        string
-	IsAdmin     bool
-	Errors      FieldErrors
+	// MerchantChosen: the administrator picked a shop or "no shop"
+	// (MerchantID 0); false shows "— pilih —" selected.
+	MerchantChosen bool
+	Role           string
+	IsAdmin        bool
+	Errors         FieldErrors
 }
 
 // AdminUsersView is the administrator's users page.

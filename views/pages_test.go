@@ -45,7 +45,7 @@ func TestLayoutNavAndLanguage(t *testing.T) {
 		Title: "Dasbor", Path: "/", Signed: true, UserName: "Sari", UserEmail: "sari@example.com",
 		MerchantID: 2, MerchantName: "Toko Sari", Role: "cashier",
 		Merchants: []MerchantOption{{ID: 1, Name: "Toko A"}, {ID: 2, Name: "Toko Sari"}},
-		Nav:       []NavItem{{ID: "dashboard", Key: "nav.dashboard", Href: "/", Active: true}},
+		Nav:       []NavGroup{{Items: []NavItem{{ID: "dashboard", Key: "nav.dashboard", Href: "/", Active: true}}, Active: true}},
 		Flash:     Flash{Kind: "ok", Key: "flash.merchant.switch", Arg: "Toko Sari"},
 		Assets:    Assets{CSS: "/static/app.css?v=1", JS: "/static/app.js?v=1"},
 	}

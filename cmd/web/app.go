@@ -108,6 +108,18 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 		return nil, err
 	}
 	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: a.now, Logger: logger})
+	// A database made before the ledger existed gets its journal filled from
+	// its records once, before anything is served (idempotent).
+	if _, _, err := a.money.StartLedger(ctx); err != nil {
+		return nil, fmt.Errorf("ledger backfill: %w", err)
+	}
+	// Callbacks stored but never applied (left "received") are applied
+	// before serving, so none waits for an administrator.
+	if n, err := a.money.ApplyReceivedCallbacks(ctx); err != nil {
+		return nil, fmt.Errorf("apply stored callbacks: %w", err)
+	} else if n > 0 {
+		logger.Info("applied callbacks left received", "count", n)
+	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	a.handler = handlers.New(handlers.Deps{
 		DB:              a.db,

@@ -92,6 +92,16 @@ func login(email, password string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// menu opens a menu group and follows one of its links, as a person does:
+// on a wide window the group is a drop-down ("Jualan", "Uang", "Toko").
+func menu(group, item string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(chromedp.CSS(`[data-testid=navgroup-`+group+`] > summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=nav-`+item+`]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=nav-`+item+`]`)),
+	)
+}
+
 // screenshot saves the page as docs material when LAPAK_SCREENSHOTS names a
 // folder; the README's pictures are made this way.
 func screenshot(t *testing.T, ctx context.Context, name string) {

@@ -29,10 +29,13 @@ func main() {
 // run starts Lapak and blocks until ctx is cancelled (SIGINT/SIGTERM), then
 // shuts down gracefully: the HTTP server drains, the sandbox stops, the
 // database closes last. `admin …` runs an administrator command instead
-// (admincli.go).
+// (admincli.go), `ledger …` a command on the books (ledger.go).
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 1 && args[1] == "admin" {
 		return runAdmin(ctx, args, getenv, time.Now, os.Stdout, os.Stderr)
+	}
+	if len(args) > 1 && args[1] == "ledger" {
+		return runLedger(ctx, args, getenv, time.Now, os.Stdout, os.Stderr)
 	}
 	cfg, err := parseConfig(args, getenv, os.Stderr)
 	if err != nil {

@@ -14,10 +14,10 @@ import (
 )
 
 // TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes walks the cashier's
-// day as a new user would: create a QRIS invoice for Rp 25.000, pay it on
-// the sandbox page, watch the invoice page turn paid by itself, print its QR
-// and read the printed code back to the exact payload; then the balance and
-// history pages show the payment.
+// day as a new user would: create a QRIS invoice for Rp 25.000, print its
+// QR and read the printed code back to the exact payload, pay it on the
+// sandbox page, watch the invoice page turn paid by itself (its QR now
+// stamped LUNAS); then the balance and history pages show the payment.
 func TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes(t *testing.T) {
 	a := startTestApp(t, nil)
 	ctx := newBrowser(t)
@@ -29,7 +29,7 @@ func TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid=dashboard-heading]`)),
 	)
 	within(t, ctx, "create invoice", 30*time.Second,
-		chromedp.Click(css(`[data-testid=nav-invoices]`)),
+		menu("sales", "invoices"),
 		chromedp.WaitVisible(css(`[data-testid=invoice-form]`)),
 		chromedp.SendKeys(css(`#amount`), "Rp 25.000"),
 		chromedp.SendKeys(css(`#description`), "Kopi susu 2 gelas"),
@@ -49,31 +49,11 @@ func TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes(t *testing.T) {
 	}
 	screenshot(t, ctx, "invoice-pending")
 
-	// The payer pays on the sandbox's own page ("Bayar").
-	payOpenInvoiceInSandbox(t, ctx, a)
-	// Back at the counter: the page refreshes itself until the callback has
-	// marked it paid. Press "Perbarui status" only if that has not happened.
-	within(t, ctx, "open invoice again", 20*time.Second, chromedp.Navigate(invoiceURL),
-		chromedp.WaitVisible(css(`[data-testid=invoice-status]`)))
-	deadline := time.Now().Add(25 * time.Second)
-	for status(t, ctx) != "paid" && time.Now().Before(deadline) {
-		time.Sleep(time.Second)
-	}
-	if st := status(t, ctx); st != "paid" {
-		t.Logf("not paid by callback within 25 s (status %s); using Perbarui status", st)
-		within(t, ctx, "refresh status", 20*time.Second,
-			chromedp.Click(css(`[data-testid=invoice-refresh]`)),
-			chromedp.WaitVisible(css(`[data-testid=invoice-status][data-status=paid]`)),
-		)
-	}
-	if paid := text(t, ctx, `[data-testid=invoice-paid]`); paid != "Rp 25.000" {
-		t.Errorf("paid amount %q", paid)
-	}
-	screenshot(t, ctx, "invoice-paid")
-
-	// Print the QR (print media, A6 sheet) and decode the printed image.
+	// While it waits, print the QR (print media, A6 sheet) for the buyer and
+	// decode the printed image.
 	within(t, ctx, "print page", 20*time.Second,
 		chromedp.Click(css(`[data-testid=invoice-print]`)),
+		chromedp.WaitVisible(css(`[data-testid=print-a6][aria-current=page]`)),
 		chromedp.WaitVisible(css(`[data-testid=print-qr] svg`)),
 	)
 	media(t, ctx, "print")
@@ -104,6 +84,8 @@ func TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes(t *testing.T) {
 	within(t, ctx, "58 mm variant", 20*time.Second,
 		chromedp.Navigate(printURL+"?size=58mm"),
 		chromedp.WaitVisible(css(`[data-testid=qris-sheet][data-size="58mm"] svg`)),
+		// print media hides the tools; the link is there, marked
+		chromedp.WaitReady(css(`[data-testid=print-58][aria-current=page]`)),
 	)
 	png, err = chromedp.Run(ctx, chromedp.Screenshot(css(`[data-testid=qris-sheet]`)))
 	if err != nil {
@@ -114,6 +96,41 @@ func TestBrowserInvoicePaidInSandboxAndPrintedQRDecodes(t *testing.T) {
 	}
 	screenshot(t, ctx, "qris-print-58mm")
 	media(t, ctx, "")
+
+	// The payer pays on the sandbox's own page ("Bayar").
+	payOpenInvoiceInSandbox(t, ctx, a)
+	// Back at the counter: the page refreshes itself until the callback has
+	// marked it paid. Press "Perbarui status" only if that has not happened.
+	within(t, ctx, "open invoice again", 20*time.Second, chromedp.Navigate(invoiceURL),
+		chromedp.WaitVisible(css(`[data-testid=invoice-status]`)))
+	deadline := time.Now().Add(25 * time.Second)
+	for status(t, ctx) != "paid" && time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+	}
+	if st := status(t, ctx); st != "paid" {
+		t.Logf("not paid by callback within 25 s (status %s); using Perbarui status", st)
+		within(t, ctx, "refresh status", 20*time.Second,
+			chromedp.Click(css(`[data-testid=invoice-refresh]`)),
+			chromedp.WaitVisible(css(`[data-testid=invoice-status][data-status=paid]`)),
+		)
+	}
+	if paid := text(t, ctx, `[data-testid=invoice-paid]`); paid != "Rp 25.000" {
+		t.Errorf("paid amount %q", paid)
+	}
+	screenshot(t, ctx, "invoice-paid")
+
+	// Paid: the QR now prints greyed under a LUNAS stamp, with a warning.
+	within(t, ctx, "print the paid QR", 20*time.Second,
+		chromedp.Navigate(printURL),
+		chromedp.WaitVisible(css(`[data-testid=print-qr] [data-testid=qr-stamp]`)),
+	)
+	if stamp := text(t, ctx, `[data-testid=print-qr] [data-testid=qr-stamp]`); stamp != "LUNAS" {
+		t.Errorf("stamp over the paid QR %q, want LUNAS", stamp)
+	}
+	if w := attr(t, ctx, `[data-testid=print-button]`, "data-print-warn"); !strings.Contains(w, "LUNAS") {
+		t.Errorf("the Cetak button does not warn: %q", w)
+	}
+	screenshot(t, ctx, "qris-print-paid")
 
 	within(t, ctx, "balance", 20*time.Second,
 		chromedp.Navigate(a.URL+"/balance"),

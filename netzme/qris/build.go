@@ -20,7 +20,7 @@ type Merchant struct {
 }
 
 // terminalLabel is what tag 62 sub 07 carries on nearly every QRIS code and
-// Netzme's default terminalId (qris.md §4, netzme-vsnap.md terminalId).
+// Netzme's default terminalId (qris §4, §3.12 terminalId).
 const terminalLabel = "A01"
 
 // Static builds the merchant's static QRIS payload (01=11, no amount). It
@@ -126,7 +126,7 @@ func (m Merchant) validate() error {
 	return nil
 }
 
-// checkText enforces a length range and printable ASCII (qris.md §1).
+// checkText enforces a length range and printable ASCII (qris §1).
 func checkText(tag, v string, min, max int) error {
 	if len(v) < min || len(v) > max {
 		return &Error{Err: ErrInvalid, Tag: tag, Offset: -1, Msg: fmt.Sprintf("must be %d–%d characters, got %d", min, max, len(v))}
@@ -162,7 +162,7 @@ type Fee struct {
 }
 
 // ToDynamic turns a static QRIS into a fixed-amount one for amountMinor sen
-// following qris.md §7: parse and check the input, refuse codes that are not
+// following qris §7: parse and check the input, refuse codes that are not
 // static merchant codes (ErrNotStatic), set 01=12, drop any 54–57, insert 54
 // before the first tag above 57, and re-encode with a new CRC. Merchant
 // identity (26–51, 52, 58–61) and tag 62 are copied unchanged. The amount
@@ -170,13 +170,13 @@ type Fee struct {
 // and is the caller's to enforce.
 //
 // The result still pays the merchant's static account: it carries no
-// invoice reference (qris.md §7, product caveat).
+// invoice reference (qris §7, product caveat).
 func ToDynamic(static string, amountMinor int64) (string, error) {
 	return ToDynamicWithFee(static, amountMinor, Fee{})
 }
 
 // ToDynamicWithFee is ToDynamic with a convenience fee the payer's app adds
-// on top of the amount (qris.md §7 step 6). A zero Fee adds none.
+// on top of the amount (qris §7 step 6). A zero Fee adds none.
 func ToDynamicWithFee(static string, amountMinor int64, fee Fee) (string, error) {
 	p, err := Parse(static)
 	if err != nil {
@@ -187,7 +187,7 @@ func ToDynamicWithFee(static string, amountMinor int64, fee Fee) (string, error)
 	}
 	for _, o := range p.objs {
 		if o.id == "40" {
-			// Observed transfer codes use tag 40 (qris.md §2); they are not merchant codes.
+			// Observed transfer codes use tag 40 (qris §2); they are not merchant codes.
 			return "", &Error{Err: ErrNotStatic, Tag: "40", Offset: o.off, Msg: "code is a transfer code, not a merchant payment code"}
 		}
 	}
@@ -240,7 +240,7 @@ func ToDynamicWithFee(static string, amountMinor int64, fee Fee) (string, error)
 }
 
 // formatPercent writes hundredths of a percent without trailing zeros, as
-// converters do ("2.5" for 250, qris.md §7 example).
+// converters do ("2.5" for 250, qris §7 example).
 func formatPercent(h int64) string {
 	s := strconv.FormatInt(h/100, 10)
 	if f := h % 100; f != 0 {

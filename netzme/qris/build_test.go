@@ -135,7 +135,7 @@ func TestToDynamicSpecVectors(t *testing.T) {
 		fee    Fee
 		insert string
 		crc    string
-	}{ // qris.md §7
+	}{ // qris §7
 		{"amount only", 2_500_000, Fee{}, "540525000", "998D"},
 		{"fixed fee", 2_500_000, Fee{FixedMinor: 100_000}, "54052500055020256041000", "FF06"},
 		{"percent fee", 2_500_000, Fee{PercentHundredths: 250}, "54052500055020357032.5", "6D33"},
@@ -163,7 +163,7 @@ func TestToDynamicSpecVectors(t *testing.T) {
 func TestToDynamicKeepsMerchantData(t *testing.T) {
 	t.Parallel()
 	// A name containing "5802ID" and a tag 62-99 containing "6304" break
-	// string-replacing converters (qris.md §7, known mistakes).
+	// string-replacing converters (qris §7, known mistakes).
 	m := exampleMerchant
 	m.Name = "TOKO 5802ID 010211"
 	static, err := Static(m)

@@ -123,7 +123,8 @@ func TestSVGMatchesPNG(t *testing.T) {
 			if strings.Contains(string(svg), "<image") {
 				t.Error("SVG embeds a raster image")
 			}
-			b, err := PNG(payload, 1)
+			// The PNG drawn at the size SVG checks its mask at: same modules.
+			b, err := PNG(payload, svgCheckModule)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +132,7 @@ func TestSVGMatchesPNG(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := pngGrid(t, img, 1)
+			want := pngGrid(t, img, svgCheckModule)
 			n := len(want)
 			if doc.ViewBox != fmt.Sprintf("0 0 %d %d", n, n) {
 				t.Errorf("viewBox = %q, want the %d-module grid including quiet zone", doc.ViewBox, n)

@@ -1,6 +1,6 @@
 // Package qris reads, checks, builds and draws QRIS payloads: the EMVCo
 // Merchant-Presented-Mode strings inside Indonesian payment QR codes
-// (/work/shared/spec/qris.md). It imports nothing else of Lapak's, so the
+// (QRIS MPM, see docs/protocol.md). It imports nothing else of Lapak's, so the
 // Netzme simulator and the web pages can both use it.
 package qris
 
@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// MaxLen is the longest payload accepted or produced (qris.md §1, the EMVCo
+// MaxLen is the longest payload accepted or produced (qris §1, the EMVCo
 // limit as commonly cited).
 const MaxLen = 512
 
@@ -75,17 +75,17 @@ var tagNames = map[string]string{
 }
 
 // Account is one domestic merchant account template (root tags 26–45,
-// qris.md §3.1): who acquires payments for the merchant.
+// qris §3.1): who acquires payments for the merchant.
 type Account struct {
 	Tag        string // root tag, "26" on almost every code
 	GUID       string // sub 00, reverse domain of the acquirer, e.g. "ID.NETZME.WWW"
-	PAN        string // sub 01, merchant PAN; not checked for a check digit (qris.md §3.1)
+	PAN        string // sub 01, merchant PAN; not checked for a check digit (qris §3.1)
 	MerchantID string // sub 02, merchant ID at the acquirer
 	Criteria   string // sub 03, UMI/UKE/UME/UBE/URE
 }
 
 // Payload is a parsed QRIS string that passed the validation policy of
-// qris.md §8. Fields hold values exactly as encoded (names are not trimmed).
+// qris §8. Fields hold values exactly as encoded (names are not trimmed).
 type Payload struct {
 	Raw               string            // the payload as parsed, outer whitespace trimmed
 	PointOfInitiation string            // "11" static, "12" dynamic
@@ -102,7 +102,7 @@ type Payload struct {
 	Additional        map[string]string // tag 62 sub-tags by id ("01" bill number, "05" reference label, "07" terminal …); never nil
 	CRC               string            // tag 63 as encoded (may be lowercase, see Warnings)
 
-	// Warnings lists accepted oddities staff may want to see (qris.md §8):
+	// Warnings lists accepted oddities staff may want to see (qris §8):
 	// no tag 51, lowercase CRC, long merchant name, dynamic code without amount.
 	Warnings []string
 
@@ -120,7 +120,7 @@ func (p *Payload) Encode() string {
 }
 
 // Parse trims outer whitespace from s, walks its TLV structure and applies the
-// hard checks of qris.md §8. Any refusal is an *Error naming the tag and
+// hard checks of qris §8. Any refusal is an *Error naming the tag and
 // offset; the first problem found is reported. Structural problems and the
 // CRC are checked before field values, so a tampered payload reports ErrCRC.
 func Parse(s string) (*Payload, error) {
@@ -150,7 +150,7 @@ func Parse(s string) (*Payload, error) {
 	if len(last.value) != 4 || !isHex(last.value) {
 		return nil, &Error{Err: ErrCRC, Tag: "63", Offset: last.off, Msg: fmt.Sprintf("CRC %q is not 4 hex digits", last.value)}
 	}
-	// By position, never by searching for "6304" (qris.md §6).
+	// By position, never by searching for "6304" (qris §6).
 	want := crcHex(CRC16([]byte(s[:len(s)-4])))
 	if !strings.EqualFold(want, last.value) {
 		return nil, &Error{Err: ErrCRC, Tag: "63", Offset: last.off + 4, Msg: fmt.Sprintf("CRC is %s but the payload computes to %s; the code is damaged or was altered", last.value, want)}
@@ -302,7 +302,7 @@ func (p *Payload) field(o object) error {
 }
 
 // subObjects parses a template's value; a template whose inside does not
-// parse is refused even when the outer CRC is right (qris.md §8).
+// parse is refused even when the outer CRC is right (qris §8).
 func subObjects(o object) (map[string]string, error) {
 	objs, err := decodeTLV(o.value, o.off+4, o.id)
 	if err != nil {
@@ -315,7 +315,7 @@ func subObjects(o object) (map[string]string, error) {
 	return m, nil
 }
 
-// additionalMax is the EMVCo length limit of a tag 62 sub-tag (qris.md §4),
+// additionalMax is the EMVCo length limit of a tag 62 sub-tag (qris §4),
 // 0 for sub-tags without one.
 func additionalMax(id string) int {
 	switch id {
@@ -329,7 +329,7 @@ func additionalMax(id string) int {
 	return 0
 }
 
-// checkFee applies the 55/56/57 rules of qris.md §2.
+// checkFee applies the 55/56/57 rules of qris §2.
 func checkFee(present map[string]object) error {
 	ind, has55 := present["55"]
 	_, has56 := present["56"]

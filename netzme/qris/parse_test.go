@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// example is the worked example of qris.md §6 (synthetic Netzme merchant).
+// example is the worked example of qris §6 (synthetic Netzme merchant).
 const example = "00020101021126580013ID.NETZME.WWW01189360081400000000170208ABCD12340303UMI51440014ID.CO.QRIS.WWW0215ID10000000000010303UMI5204541153033605802ID5911TOKO CONTOH6007JAKARTA61051011062070703A016304E95D"
 
 // exampleMerchant is what example encodes.
@@ -23,9 +23,9 @@ func TestCRC16Vectors(t *testing.T) {
 		in   string
 		want uint16
 	}{
-		{"123456789", 0x29B1}, // catalogue check value, qris.md §6
+		{"123456789", 0x29B1}, // catalogue check value, qris §6
 		{"", 0xFFFF},
-		{"HELLO", 0x49D6}, // fyvri/go-qris vectors, qris.md §9
+		{"HELLO", 0x49D6}, // fyvri/go-qris vectors, qris §9
 		{"abcdef", 0x34ED},
 		{example[:len(example)-4], 0xE95D},
 	}
@@ -80,11 +80,11 @@ func TestParseWorkedExample(t *testing.T) {
 		t.Errorf("Warnings = %q, want none", p.Warnings)
 	}
 	if len(p.Raw) != 197 {
-		t.Errorf("len = %d, want 197 (qris.md §6)", len(p.Raw))
+		t.Errorf("len = %d, want 197 (qris §6)", len(p.Raw))
 	}
 }
 
-// The converted forms given in qris.md §7 are valid dynamic codes too.
+// The converted forms given in qris §7 are valid dynamic codes too.
 func TestParseSpecDynamicExamples(t *testing.T) {
 	t.Parallel()
 	head := example[:strings.Index(example, "5802ID")]

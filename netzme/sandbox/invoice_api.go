@@ -206,6 +206,8 @@ func (s *Sandbox) createInvoiceTransaction(c *call) *reply {
 		// Bill number (tag 62-01) is at most 25 chars: the 20-digit invoice number fits, the trxId does not.
 		payload, err = qris.Dynamic(m.qrisMerchant(), total, invoiceNumber)
 		if err == nil {
+			// DataURI reads its PNG back before returning it (choosing another
+			// mask if need be), so every qrImage decodes to payload.
 			qrImage, err = qris.DataURI(payload)
 		}
 		if err != nil {

@@ -1,0 +1,347 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Lapak talks to SQLite through two pools. The writer is one connection:
+// SQLite has one writer at a time anyway, and with a single connection every
+// write (InTx, InBatch, the single-statement writes) queues in Go instead of
+// spinning on SQLITE_BUSY. The read pool is several read-only connections
+// (query_only): in WAL mode a reader works on the last committed snapshot and
+// never waits for the writer, nor for another reader, so a page is never held
+// up by a callback batch or by a long export.
+//
+// Both pools keep the statements they run prepared (stmtCache): SQLite's
+// parser was a quarter of the CPU of a callback when every statement was
+// parsed again. modernc.org/sqlite v1.60.1 has no statement-cache DSN option
+// (unlike mattn's _stmt_cache_size), so the cache is here, keyed by the
+// query text, which every call site writes as a constant.
+
+// readPoolSize is how many read-only connections to keep: enough that a slow
+// export or report leaves room for pages, few enough that idle memory stays
+// small (each connection has its own page cache).
+func readPoolSize() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
+
+// maxCachedStmts bounds each statement cache: the queries built from list
+// filters have a few variants each, and a pathological caller must not make
+// the cache grow without end. Past it, statements run unprepared.
+const maxCachedStmts = 256
+
+// stmtCache holds prepared statements of one *sql.DB by query text. A
+// statement prepared on a *sql.DB is prepared again, once, on each pooled
+// connection it runs on, and reused afterwards.
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+	// wanted are statements first seen inside a transaction, where they
+	// cannot be prepared on the *sql.DB (the writer's only connection is the
+	// transaction's): prepareWanted prepares them once the connection is
+	// free, so their next run is prepared.
+	wanted    map[string]bool
+	preparing atomic.Bool
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+}
+
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.stmts[query]
+}
+
+// get returns the prepared statement for query, preparing it on a miss; nil
+// when the cache is full or preparing failed (the caller then runs the query
+// unprepared, and sees its error there).
+func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
+	if st := c.lookup(query); st != nil {
+		return st
+	}
+	c.mu.RLock()
+	full := len(c.stmts) >= maxCachedStmts
+	c.mu.RUnlock()
+	if full {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return c.store(query, st)
+}
+
+func (c *stmtCache) store(query string, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.wanted, query)
+	if old := c.stmts[query]; old != nil {
+		st.Close()
+		return old
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		st.Close()
+		return nil
+	}
+	c.stmts[query] = st
+	return st
+}
+
+// want notes a query run unprepared inside a transaction.
+func (c *stmtCache) want(query string) {
+	c.mu.Lock()
+	if len(c.stmts)+len(c.wanted) < maxCachedStmts {
+		c.wanted[query] = true
+	}
+	c.mu.Unlock()
+}
+
+// prepareWanted prepares, in the background, the statements want noted. Call
+// it after a transaction ends; one run at a time.
+func (c *stmtCache) prepareWanted() {
+	c.mu.RLock()
+	n := len(c.wanted)
+	c.mu.RUnlock()
+	if n == 0 || !c.preparing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer c.preparing.Store(false)
+		for {
+			c.mu.Lock()
+			var query string
+			for q := range c.wanted {
+				query = q
+				break
+			}
+			delete(c.wanted, query)
+			c.mu.Unlock()
+			if query == "" {
+				return
+			}
+			if st, err := c.db.PrepareContext(context.Background(), query); err == nil {
+				c.store(query, st)
+			}
+		}
+	}()
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, st := range c.stmts {
+		st.Close()
+		delete(c.stmts, q)
+	}
+}
+
+// reader is what a read needs; the read pool, the writer and a transaction
+// all offer it.
+type reader interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queryer is what a write needs: the writer and a transaction offer it, the
+// read pool does not (a write written against it does not compile).
+type queryer interface {
+	reader
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// readPool is the read-only connections. It has no ExecContext on purpose.
+type readPool struct {
+	db    *sql.DB
+	stmts *stmtCache
+}
+
+func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+// writer is the one read-write connection, outside a transaction.
+type writer struct {
+	db    *sql.DB
+	stmts *stmtCache
+}
+
+func (w *writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := w.stmts.get(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return w.db.ExecContext(ctx, query, args...)
+}
+
+func (w *writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := w.stmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return w.db.QueryContext(ctx, query, args...)
+}
+
+func (w *writer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := w.stmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return w.db.QueryRowContext(ctx, query, args...)
+}
+
+// errTxBroken is returned by every statement of a transaction after a
+// savepoint could not be rolled back: SQLite may have rolled the whole
+// transaction back (an I/O error, a full disk), and a statement run then
+// would commit on its own, outside the transaction.
+var errTxBroken = errors.New("db: transaction aborted")
+
+// txConn is a transaction on the writer. Statements the writer has prepared
+// run prepared (bound to the transaction once, then reused for the rest of
+// it); the others run as they are and are prepared after the transaction.
+type txConn struct {
+	tx     *sql.Tx
+	stmts  *stmtCache
+	mu     sync.Mutex // guards local and missed: a Tx may be shared by goroutines
+	local  map[*sql.Stmt]*sql.Stmt
+	missed bool
+	broken error
+	depth  int // savepoints open
+}
+
+func newTxConn(tx *sql.Tx, stmts *stmtCache) *txConn {
+	return &txConn{tx: tx, stmts: stmts, local: map[*sql.Stmt]*sql.Stmt{}}
+}
+
+// stmt returns the transaction's copy of the prepared statement for query,
+// or nil (the query is then noted for preparing later).
+func (c *txConn) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := c.stmts.lookup(query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st == nil {
+		c.stmts.want(query)
+		c.missed = true
+		return nil
+	}
+	if ts := c.local[st]; ts != nil {
+		return ts
+	}
+	ts := c.tx.StmtContext(ctx, st)
+	c.local[st] = ts
+	return ts
+}
+
+func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if c.broken != nil {
+		return nil, c.broken
+	}
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.tx.ExecContext(ctx, query, args...)
+}
+
+func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c.broken != nil {
+		return nil, c.broken
+	}
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.tx.QueryContext(ctx, query, args...)
+}
+
+func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	// Once broken the *sql.Tx is rolled back: the row carries sql.ErrTxDone.
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.tx.QueryRowContext(ctx, query, args...)
+}
+
+// breakTx rolls the transaction back for good after a savepoint failed, so
+// that nothing more can run in it (nor, after an automatic rollback by
+// SQLite, outside it); every later statement and the commit fail.
+func (c *txConn) breakTx(format string, args ...any) error {
+	c.broken = fmt.Errorf("%w: "+format, append([]any{errTxBroken}, args...)...)
+	c.tx.Rollback()
+	return c.broken
+}
+
+// end is called once the transaction is committed or rolled back.
+func (c *txConn) end() {
+	if c.missed {
+		c.stmts.prepareWanted()
+	}
+}
+
+// savepointSQL returns the statements of the savepoint at depth, the same
+// text each time so that they are prepared once.
+func savepointSQL(depth int) savepointStmts {
+	if depth < len(savepoints) {
+		return savepoints[depth]
+	}
+	return newSavepointStmts(depth)
+}
+
+type savepointStmts struct{ begin, release, rollback string }
+
+var savepoints = []savepointStmts{newSavepointStmts(0), newSavepointStmts(1), newSavepointStmts(2), newSavepointStmts(3)}
+
+func newSavepointStmts(depth int) savepointStmts {
+	name := fmt.Sprintf("sp%d", depth)
+	return savepointStmts{"SAVEPOINT " + name, "RELEASE " + name, "ROLLBACK TO " + name}
+}
+
+// savepoint runs fn inside SAVEPOINT: when fn fails (or panics), what it did
+// is rolled back and the transaction goes on without it. An error rolling
+// back marks the transaction broken.
+func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
+	if c.broken != nil {
+		return c.broken
+	}
+	sp := savepointSQL(c.depth)
+	if _, err := c.ExecContext(ctx, sp.begin); err != nil {
+		return c.breakTx("savepoint: %v", err)
+	}
+	c.depth++
+	defer func() {
+		c.depth--
+		p := recover()
+		if p != nil {
+			err = fmt.Errorf("db: panic: %v", p)
+		}
+		if err == nil {
+			if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
+				err = c.breakTx("release savepoint: %v", rerr)
+			}
+			return
+		}
+		if c.broken != nil {
+			return
+		}
+		if _, rerr := c.ExecContext(ctx, sp.rollback); rerr != nil {
+			err = c.breakTx("after %v: rollback to savepoint: %v", err, rerr)
+			return
+		}
+		if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
+			err = c.breakTx("release savepoint: %v", rerr)
+		}
+	}()
+	return fn()
+}

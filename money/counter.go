@@ -1,0 +1,69 @@
+package money
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"lapak/db"
+)
+
+// The counter and the everyday (issue 13): public pay links, fixed-amount
+// codes shown at the counter, and what a shift took.
+
+// payTokenBytes is the randomness of a pay link: 144 bits, 24 base64url
+// characters — unguessable, short enough for a WhatsApp message.
+const payTokenBytes = 18
+
+// NewPayToken returns a fresh pay-link token.
+func NewPayToken() string {
+	b := make([]byte, payTokenBytes)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// PayLink returns the public pay link of t (an invoice or CVS bill of a's
+// merchant), making it on first use. db.ErrNotFound when t is
+// not the merchant's.
+func (s *Service) PayLink(ctx context.Context, a Actor, t db.PayTarget) (db.PayLink, error) {
+	for range 3 {
+		l, err := s.db.EnsurePayLink(ctx, a.MerchantID, t, NewPayToken())
+		if !errors.Is(err, db.ErrConflict) {
+			return l, err
+		}
+	}
+	return db.PayLink{}, errors.New("money: no free pay-link token after 3 draws")
+}
+
+// CounterWait is how long a fixed-amount code shown at the counter waits for
+// its payment (guess, qris.md §7: a converted code has no expiry of its
+// own; a customer at the counter pays within minutes, and a shorter window
+// makes a wrong match less likely).
+const CounterWait = 15 * time.Minute
+
+// CounterStaticQRIS makes a fixed-amount code from the merchant's static
+// QRIS for a sale at the counter (ConvertStaticQRIS, same rules and errors),
+// waiting CounterWait for its payment: a static-QRIS payment of exactly the
+// amount in that window is matched to it when no other waiting code has the
+// same amount (see db.MatchCounterCode). Others also waiting for the same
+// amount are returned, so the cashier can be told LUNAS cannot be matched.
+func (s *Service) CounterStaticQRIS(ctx context.Context, a Actor, in QRISInput) (code db.QRISCode, sameAmount int, err error) {
+	code, err = s.convertStaticQRIS(ctx, a, in, s.now().Add(CounterWait))
+	if err != nil {
+		return code, 0, err
+	}
+	waiting, err := s.db.CounterCodesWaiting(ctx, a.MerchantID, code.AmountMinor, code.CreatedAt)
+	return code, max(len(waiting)-1, 0), err
+}
+
+// matchCounterCode ties static-QRIS payment p to the counter code waiting
+// for it, inside the callback's transaction; it returns the code's id, or 0.
+func matchCounterCode(ctx context.Context, tx *db.Tx, p db.Payment) (int64, error) {
+	c, ok, err := tx.MatchCounterCode(ctx, p)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return c.ID, nil
+}
