@@ -1,11 +1,17 @@
 package db_test
 
 import (
+	"database/sql"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/pressly/goose/v3"
 
 	"lapak/db"
 	"lapak/db/dbtest"
 	"lapak/internal/clocktest"
+	"lapak/migrations"
 )
 
 // Netzme's answers are facts: once recorded, the database itself refuses
@@ -42,5 +48,47 @@ func TestNetzmeFactsAreAppendOnly(t *testing.T) {
 		if _, err := d.SQL().ExecContext(ctx, q); err == nil {
 			t.Errorf("%.60s… was allowed", q)
 		}
+	}
+}
+
+// A database made before 00012 (lines synced by the first statement sync)
+// takes the migration: its lines stay, with the new columns empty, and stay
+// append-only.
+func TestStatementsMigrationKeepsEarlierLines(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "before.db")
+	raw, err := sql.Open("sqlite", db.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO merchants (id, name, netzme_cust_id, city, nmid, phone, static_qris, created_at) VALUES (1, 'Toko', 'M_before01', '', '', '', '', '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO statement_lines (merchant_id, source, netzme_id, version, day, type, status, amount_minor, raw, raw_sha256, fetched_at)
+			VALUES (1, 'sales', 'T-OLD', 1, '2025-01-01', 'PAYMENT', 'SUCCESS', 100, '{"a":1}', '` + strings.Repeat("c", 64) + `', '2025-01-02T00:00:00.000000Z')`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	d, err := db.Open(ctx, path, clocktest.Fixed(t))
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer d.Close()
+	ls, err := d.StatementLines(ctx, 1, "2025-01-01", "2025-01-01")
+	if err != nil || len(ls) != 1 || ls[0].NetzmeID != "T-OLD" || ls[0].Description != "" || !ls[0].PaidAt.IsZero() {
+		t.Fatalf("lines after the upgrade = %+v, %v", ls, err)
+	}
+	if _, err := d.SQL().ExecContext(ctx, `UPDATE statement_lines SET description = 'x'`); err == nil {
+		t.Error("an upgraded line was updated")
 	}
 }
