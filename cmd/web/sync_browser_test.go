@@ -22,7 +22,7 @@ func TestBrowserSyncShowsProgressAsItGoes(t *testing.T) {
 	demo := a.app.sandbox.DemoMerchant()
 	today := a.app.now().In(views.Jakarta)
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, views.Jakarta)
-	const days, perDay = 150, 30
+	const days, perDay = 365, 40
 	var moves []sandbox.Movement
 	for d := days; d >= 1; d-- {
 		for i := range perDay {
