@@ -59,6 +59,9 @@ var errorMessages = []struct {
 	{money.ErrFeeTooLarge, http.StatusUnprocessableEntity, "err.splitfee.toobig"},
 	{money.ErrProductTooLong, http.StatusUnprocessableEntity, "err.toolong"},
 	{money.ErrSplitFeeExists, http.StatusConflict, "flash.splitfee.exists"},
+	// Netzme statement sync.
+	{money.ErrSyncRange, http.StatusUnprocessableEntity, "err.sync.range"},
+	{money.ErrSyncRunning, http.StatusConflict, "flash.sync.running"},
 	{netzme.ErrPINExists, http.StatusConflict, "err.pin.exists"},
 	{netzme.ErrTooSoon, http.StatusTooManyRequests, "err.pin.cooldown"},
 	{netzme.ErrPINMissing, http.StatusUnprocessableEntity, "err.pin.missing"},

@@ -3,7 +3,9 @@ package money
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"lapak/db"
@@ -131,8 +133,20 @@ type Recorder struct {
 func (rec Recorder) ObserveCall(ctx context.Context, c netzme.Call) {
 	row := db.APICall{Provider: "netzme", Endpoint: string(c.Endpoint), Method: c.Method, Path: c.Path,
 		PartnerReferenceNo: c.PartnerReferenceNo, ExternalID: c.ExternalID, HTTPStatus: c.HTTPStatus,
-		ResponseCode: c.ResponseCode, RequestBody: string(c.RequestBody), ResponseBody: string(c.ResponseBody)}
+		ResponseCode: c.ResponseCode, RequestBody: string(c.RequestBody), ResponseBody: listBody(c.Endpoint, c.ResponseBody)}
 	rec.insert(ctx, row, c.Latency, c.Err)
+}
+
+// listBodyKept bounds what api_calls keeps of the answer of a transaction
+// list (§3.4, §3.25): the statement sync keeps every line whole, raw, in
+// statement_lines, and a year of pages would otherwise double the database.
+const listBodyKept = 2048
+
+func listBody(ep netzme.Endpoint, body []byte) string {
+	if (ep != netzme.EndpointTransactionList && ep != netzme.EndpointDepositTransactions) || len(body) <= listBodyKept {
+		return string(body)
+	}
+	return strings.ToValidUTF8(string(body[:listBodyKept]), "") + fmt.Sprintf("… [%d bytes; the lines are kept in statement_lines]", len(body))
 }
 
 // SpeedCash returns the speedcash.Observer writing to the same table with

@@ -96,7 +96,8 @@ func (s *Service) LookupMerchant(ctx context.Context, a Actor, phone string) (Me
 // merchant keeps its own name when Netzme's is empty, and its NMID and city
 // when Netzme's static QRIS does not parse. Audited "merchant.link". Errors:
 // LookupMerchant's; ErrLinkChanged (the fresh answer is returned so it can
-// be shown again); ErrMerchantTaken.
+// be shown again); ErrMerchantTaken. Once linked, the merchant's balances
+// at Netzme are recorded as its opening balance (RecordOpeningBalances).
 func (s *Service) LinkMerchant(ctx context.Context, a Actor, phone, confirmCustID string) (MerchantFound, error) {
 	f, err := s.LookupMerchant(ctx, a, phone)
 	if err != nil {
@@ -124,6 +125,12 @@ func (s *Service) LinkMerchant(ctx context.Context, a Actor, phone, confirmCustI
 		return f, err
 	}
 	f.Name = name
-	return f, s.db.Audit(ctx, s.audit(a, "merchant.link", map[string]any{"custIdMerchant": f.CustID, "name": name,
-		"nmid": nmid, "phone": phone}))
+	if err := s.db.Audit(ctx, s.audit(a, "merchant.link", map[string]any{"custIdMerchant": f.CustID, "name": name,
+		"nmid": nmid, "phone": phone})); err != nil {
+		return f, err
+	}
+	// The ledger opens with Netzme's balances as they are now (§3.3,
+	// §3.26); one Netzme does not give now is read later by the sync runner.
+	s.RecordOpeningBalances(ctx, a)
+	return f, nil
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"lapak/db"
@@ -61,6 +62,8 @@ type Deps struct {
 	// are not documented; a request stuck in a queue could still be applied
 	// shortly after our timeout.
 	NotReceivedGrace time.Duration
+	// StatementSync tunes the Netzme statement sync (zero: defaults).
+	StatementSync SyncOptions
 }
 
 // Service runs the money use cases. Build it with New; it is safe for
@@ -75,7 +78,9 @@ type Service struct {
 
 	speedcash *speedcash.Client // Merchant Status; nil: no answer
 
-	jobs *syncJobs // statement syncs (statement_jobs.go)
+	syncOptions SyncOptions // the statement sync (sync.go)
+	syncOnce    sync.Once
+	syncs       *syncState
 }
 
 // New returns the Service for d. It panics without a clock: there is no
@@ -84,8 +89,8 @@ func New(d Deps) *Service {
 	if d.Now == nil {
 		panic("money.New: Deps.Now is required")
 	}
-	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout,
-		grace: d.NotReceivedGrace, jobs: newSyncJobs()}
+	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout, grace: d.NotReceivedGrace,
+		syncOptions: d.StatementSync}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

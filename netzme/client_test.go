@@ -86,7 +86,8 @@ func TestExternalIDFreshPerAttemptAndTokenRefreshOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bal.TotalMinor != 3_966_027_000 || bal.SettledMinor != 1_818_114_300 || bal.CustIDMerchant != "M_11t8YAEM" {
+	if bal.TotalMinor != 3_966_027_000 || bal.SettledMinor != 1_818_114_300 || bal.CustIDMerchant != "M_11t8YAEM" ||
+		!strings.HasPrefix(string(bal.Raw), `{"responseCode":"2001100"`) {
 		t.Fatalf("balance = %+v", bal)
 	}
 	if _, err := c.BalanceDetail(ctx, in); err != nil {
@@ -417,6 +418,22 @@ func BenchmarkCallEncode(b *testing.B) {
 	for b.Loop() {
 		if _, err := c.CreateInvoiceTransaction(ctx, in); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestRedactKeepsSecretsOutWhateverTheSpelling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{`{"detailData":[{"desc":"kopi","amount":{"value":"1.00"}}]}`, `{"detailData":[{"desc":"kopi","amount":{"value":"1.00"}}]}`},
+		{`{"additionalInfo":{"PIN":"abc"}}`, `{"additionalInfo":{"PIN":"[redacted]"}}`},
+		{`{"\u0070in":"abc","x":1}`, `{"pin":"[redacted]","x":1}`},
+		{`{"desc":"shipping"}`, `{"desc":"shipping"}`},
+		{`not json, accessToken=abc`, Redacted},
+		{`not json at all`, `not json at all`},
+	} {
+		if got := string(redact([]byte(tc.in))); got != tc.want {
+			t.Errorf("redact(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -55,6 +55,10 @@ func TestEveryEndpoint(t *testing.T) {
 				if len(p.Transactions) != 1 || p.Transactions[0].AmountMinor != 1_000_000 || p.Transactions[0].FeeMinor != 7_000 || p.Transactions[0].TsLong != 1714636800000 {
 					t.Errorf("page = %+v", p)
 				}
+				// The entry is kept as Netzme sent it, byte for byte.
+				if want := listOK[strings.Index(listOK, `{"amount"`) : len(listOK)-2]; len(p.Transactions) == 1 && string(p.Transactions[0].Raw) != want {
+					t.Errorf("raw entry = %s, want %s", p.Transactions[0].Raw, want)
+				}
 				if body["pageNumber"] != "1" || body["fromDateTime"] != date+"T00:00:00+07:00" || body["toDateTime"] != date+"T23:59:59+07:00" {
 					t.Errorf("body = %v", body)
 				}
@@ -127,7 +131,7 @@ func TestEveryEndpoint(t *testing.T) {
 				return c.WithdrawInformation(ctx, WithdrawInformationRequest{PartnerReferenceNo: "q", ReferenceNo: "xplorinsnap60431532"})
 			},
 			func(t *testing.T, res any, body map[string]any) {
-				if s := res.(WithdrawStatus); s.Status != "SUCCESS" || s.AmountMinor != 30_000_000 || s.BankCode != "014" {
+				if s := res.(WithdrawStatus); s.Status != "SUCCESS" || s.AmountMinor != 30_000_000 || s.BankCode != "014" || string(s.Raw) != statusOK {
 					t.Errorf("status = %+v", s)
 				}
 			}},

@@ -106,6 +106,9 @@ type Balance struct {
 	TotalMinor         int64
 	SettledMinor       int64
 	Accounts           []BalanceAccount
+	// Raw is the answer as Netzme sent it, for records that keep
+	// Netzme's own words (the opening balance).
+	Raw json.RawMessage
 }
 
 // BalanceAccount is one accountInfo entry.
@@ -144,11 +147,17 @@ func (c *Client) balance(ctx context.Context, ep Endpoint, in BalanceRequest) (B
 		PartnerReferenceNo string `json:"partnerReferenceNo"`
 		AccountNo          string `json:"accountNo"`
 	}{in.PartnerReferenceNo, in.CustIDMerchant}
-	var res balanceWire
-	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &res); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &raw); err != nil {
 		return Balance{}, err
 	}
-	return res.balance(), nil
+	var res balanceWire
+	if err := decodeRaw(ep, in.PartnerReferenceNo, raw, &res); err != nil {
+		return Balance{}, err
+	}
+	b := res.balance()
+	b.Raw = raw
+	return b, nil
 }
 
 // BalanceDetail reads the merchant's total and settled balance (§3.3).
@@ -534,6 +543,9 @@ type WithdrawStatus struct {
 	BankCode           string
 	BankName           string
 	Status             string
+	// Raw is the answer as Netzme sent it (§3.8 documents only SUCCESS;
+	// the statement sync keeps every answer in Netzme's words).
+	Raw json.RawMessage
 }
 
 func (c *Client) withdrawInformation(ctx context.Context, ep Endpoint, in WithdrawInformationRequest) (WithdrawStatus, error) {
@@ -553,13 +565,17 @@ func (c *Client) withdrawInformation(ctx context.Context, ep Endpoint, in Withdr
 			Status            string `json:"status"`
 		} `json:"additionalInfo"`
 	}
-	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &res); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, ep, in.PartnerReferenceNo, body, &raw); err != nil {
+		return WithdrawStatus{}, err
+	}
+	if err := decodeRaw(ep, in.PartnerReferenceNo, raw, &res); err != nil {
 		return WithdrawStatus{}, err
 	}
 	a := res.AdditionalInfo
 	return WithdrawStatus{ReferenceNo: res.ReferenceNo, PartnerReferenceNo: res.PartnerReferenceNo,
 		AmountMinor: res.WithdrawalAmount.minor, AccountHolderName: a.AccountHolderName,
-		BankAccountNumber: a.BankAccountNumber, BankCode: a.BankCode, BankName: a.BankName, Status: a.Status}, nil
+		BankAccountNumber: a.BankAccountNumber, BankCode: a.BankCode, BankName: a.BankName, Status: a.Status, Raw: raw}, nil
 }
 
 // WithdrawInformation reads a sales-balance withdrawal's status (§3.8).
@@ -571,4 +587,13 @@ func (c *Client) WithdrawInformation(ctx context.Context, in WithdrawInformation
 // §3.24: the response is not documented; it is decoded like §3.8.
 func (c *Client) WithdrawDepositInformation(ctx context.Context, in WithdrawInformationRequest) (WithdrawStatus, error) {
 	return c.withdrawInformation(ctx, EndpointWithdrawDepositInformation, in)
+}
+
+// decodeRaw decodes a success answer kept raw (read-only endpoints only: a
+// body that cannot be read is a plain error, as check makes it).
+func decodeRaw(ep Endpoint, partnerRef string, raw json.RawMessage, out any) error {
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("netzme: %s %s: decode %d-byte success body: %w", ep, partnerRef, len(raw), err)
+	}
+	return nil
 }

@@ -62,6 +62,43 @@ document.addEventListener("DOMContentLoaded", function () {
     }, s * 1000);
   }
 
+  // A [data-sync-poll] element (the Netzme sync's progress) asks its
+  // data-sync-url every 2 s and fills its [data-sync-field] figures; when the
+  // run ends the page reloads once to show how it ended.
+  var poll = document.querySelector("[data-sync-poll]");
+  if (poll && window.fetch) {
+    var url = poll.getAttribute("data-sync-url");
+    var fields = function (name) {
+      return poll.querySelectorAll('[data-sync-field="' + name + '"]');
+    };
+    var show = function (st) {
+      ["days_done", "days_total", "lines"].forEach(function (k) {
+        fields(k).forEach(function (el) { el.textContent = String(st[k]); });
+      });
+      fields("progress").forEach(function (el) {
+        el.max = Math.max(st.days_total, 1);
+        el.value = st.days_done;
+        el.textContent = st.days_done + " / " + st.days_total;
+      });
+      fields("error").forEach(function (el) {
+        el.textContent = st.error;
+        el.hidden = !st.error;
+      });
+    };
+    var tick = function () {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (st) {
+          if (!st) { setTimeout(tick, 5000); return; }
+          show(st);
+          if (!st.running) { window.location.reload(); return; }
+          setTimeout(tick, 2000);
+        })
+        .catch(function () { setTimeout(tick, 5000); });
+    };
+    setTimeout(tick, 2000);
+  }
+
   // A <button data-print> prints the page; with data-print-warn="…" it asks
   // first (a QR that is already paid or expired).
   document.querySelectorAll("button[data-print]").forEach(function (b) {

@@ -352,8 +352,13 @@ func (a *app) serve(ctx context.Context) error {
 	// then a poller; new withdrawals stay blocked per merchant until theirs
 	// is resolved.
 	go a.money.RunResolver(ctx, 15*time.Second)
-	// Netzme's own records, pulled in the background (issue 12 §2).
-	go a.money.RunStatementSync(ctx, 10*time.Minute)
+	// Netzme's statements: runs a stopped process left are resumed, "Sinkronkan
+	// sekarang" is served as asked, every merchant is synced every
+	// LAPAK_SYNC_EVERY. Waited for before the database closes.
+	syncCtx, stopSync := context.WithCancel(ctx)
+	syncDone := make(chan struct{})
+	go func() { defer close(syncDone); a.money.RunStatementSync(syncCtx, a.cfg.SyncEvery) }()
+	defer func() { stopSync(); <-syncDone }()
 	go a.runOptimize(ctx, optimizeEvery)
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 

@@ -53,8 +53,9 @@ type config struct {
 	DrainDelay time.Duration
 
 	// The operator's listener (issue 11 §9): pprof and Prometheus metrics.
-	DebugAddr        string // "" = off
-	DebugAllowRemote string // "yes" lets DebugAddr be a non-loopback address
+	DebugAddr        string        // "" = off
+	DebugAllowRemote string        // "yes" lets DebugAddr be a non-loopback address
+	SyncEvery        time.Duration // how often each merchant's Netzme statements are synced
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -101,6 +102,7 @@ func (c *config) settings() []setting {
 		{"drain-delay", "LAPAK_DRAIN_DELAY", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, before shutting down", &c.DrainDelay, "0s"},
 		{"debug-addr", "LAPAK_DEBUG_ADDR", "address of the operator's listener with /metrics and /debug/pprof/, loopback only (empty: off)", &c.DebugAddr, ""},
 		{"debug-allow-remote", "LAPAK_DEBUG_ALLOW_REMOTE", "yes: let LAPAK_DEBUG_ADDR be a non-loopback address (the profiler shows memory contents)", &c.DebugAllowRemote, "no"},
+		{"sync-every", "LAPAK_SYNC_EVERY", "interval of the background sync of Netzme's statements (first pass a minute after start)", &c.SyncEvery, "6h"},
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"lapak/snap"
@@ -288,10 +288,19 @@ type wHistoryRequest struct {
 	} `json:"additionalInfo"`
 }
 
-// historyPageSize is the page size of the history lists (guess, spec §3.4: not documented).
-const historyPageSize = 10
+// defaultHistoryPageSize is the page size of the history lists when
+// Options.HistoryPageSize is 0 (guess, spec §3.4: page size is not
+// documented, nor is a "has more" flag; an empty page ends the list).
+const defaultHistoryPageSize = 10
 
-// HistoryItem is one row of a merchant's transaction history.
+func (s *Sandbox) historyPageSize() int {
+	if n := s.opts.HistoryPageSize; n > 0 {
+		return n
+	}
+	return defaultHistoryPageSize
+}
+
+// historyItem is one detailData entry of spec §3.4 / §3.25.
 type historyItem struct {
 	Amount         snap.Amount `json:"amount"`
 	Status         string      `json:"status"`
@@ -313,7 +322,6 @@ type historyItem struct {
 		TsLong        int64       `json:"tsLong"`
 		URLInvoice    string      `json:"urlInvoice"`
 	} `json:"additionalInfo"`
-	at int64
 }
 
 // merchantField says where a history request carries custIdMerchant.
@@ -365,13 +373,17 @@ func (s *Sandbox) historyList(w Wallet, where merchantField) func(*call) *reply 
 		if _, err := s.Merchant(c.ctx, cust); err != nil {
 			return failRef(http.StatusNotFound, c.svc, "08", "Invalid Merchant", req.PartnerReferenceNo)
 		}
-		items, err := s.history(c.ctx, cust, w, ms(from), ms(to))
+		// The bounds carry whole seconds (the X-TIMESTAMP form, spec §2.11):
+		// toDateTime 23:59:59 takes in everything up to 23:59:59.999.
+		size := s.historyPageSize()
+		items, err := s.history(c.ctx, cust, w, ms(from), ms(to.Truncate(time.Second))+999, size, (page-1)*size)
 		if err != nil {
 			s.log.Error("sandbox: history", "err", err)
 			return serverError(c.svc)
 		}
-		start := (page - 1) * historyPageSize
-		items = items[min(start, len(items)):min(start+historyPageSize, len(items))]
+		if items == nil {
+			items = []historyItem{}
+		}
 		return ok(struct {
 			snap.Response
 			PartnerReferenceNo string        `json:"partnerReferenceNo"`
@@ -382,12 +394,87 @@ func (s *Sandbox) historyList(w Wallet, where merchantField) func(*call) *reply 
 	}
 }
 
-// history gathers the wallet's transactions created in [from, to].
-func (s *Sandbox) history(ctx context.Context, cust string, w Wallet, from, to int64) ([]historyItem, error) {
+// historyArms are the sources of a wallet's movements, one SELECT each
+// with the same columns: at, k (unique within its source, the tie-break),
+// type, status, method, descr, invoice id, transactionId, amount, fee,
+// total, paid at, expires at (0: never). Every movement the sandbox holds is
+// listed (guess, spec §3.4 documents only PAYMENT and TOP_UP types;
+// withdrawals, split-fee deductions and manual adjustments appear as
+// WITHDRAW, DEDUCT and ADJUSTMENT). ?1 is the merchant, ?2 and ?3 the
+// bounds in Unix ms.
+var historyArms = map[Wallet][]string{
+	WalletBalance: {
+		invoiceArm("api_source <> 'topup_deposit'", "PAYMENT"),
+		// Static-QRIS payments (an invoice paid by QRIS is listed once, as its invoice).
+		`SELECT created_at, reference_id, 'PAYMENT', 'SUCCESS', 'QRIS', 'QRIS statis', '', reference_id,
+			amount_minor, fee_minor, amount_minor, created_at, 0
+			FROM qris_payments WHERE cust_id = ?1 AND trx_id = '' AND created_at BETWEEN ?2 AND ?3`,
+		withdrawalArm(WalletBalance),
+		adjustmentArm(WalletBalance),
+	},
+	WalletDeposit: {
+		invoiceArm("api_source = 'topup_deposit'", "TOP_UP"),
+		withdrawalArm(WalletDeposit),
+		// A split fee: amount and fee are the fee taken from the deposit,
+		// total the sale it was for.
+		`SELECT created_at, partner_reference_no, 'DEDUCT', 'SUCCESS', '', product_name, '', partner_reference_no,
+			fee_minor, fee_minor, amount_minor, created_at, 0
+			FROM deductions WHERE cust_id = ?1 AND created_at BETWEEN ?2 AND ?3`,
+		adjustmentArm(WalletDeposit),
+	},
+}
+
+// invoiceArm lists invoice transactions as requested until paid, then as
+// paid: the total is what the buyer paid and the fee Netzme's MDR.
+func invoiceArm(source, typ string) string {
+	return `SELECT created_at, trx_id, '` + typ + `', status, pay_method, description, invoice_id, trx_id,
+		amount_minor,
+		CASE WHEN status = 'SUCCESS' THEN paid_fee_minor ELSE fee_minor END,
+		CASE WHEN status = 'SUCCESS' THEN paid_amount_minor WHEN fee_type = 'on_buyer' THEN amount_minor + fee_minor ELSE amount_minor END,
+		paid_at, expires_at
+		FROM invoice_trx WHERE cust_id = ?1 AND ` + source + ` AND created_at BETWEEN ?2 AND ?3`
+}
+
+func withdrawalArm(w Wallet) string {
+	return `SELECT created_at, reference_no, 'WITHDRAW', status, 'BANK_TRANSFER', 'Penarikan saldo', '', reference_no,
+		amount_minor, 0, amount_minor, final_at, 0
+		FROM withdrawals WHERE cust_id = ?1 AND wallet = '` + string(w) + `' AND created_at BETWEEN ?2 AND ?3`
+}
+
+// adjustmentArm lists Credit's manual adjustments with their sign.
+func adjustmentArm(w Wallet) string {
+	return `SELECT created_at, printf('ADJ%012d', id), 'ADJUSTMENT', 'SUCCESS', '', ref, '', printf('ADJ%012d', id),
+		amount_minor, 0, amount_minor, created_at, 0
+		FROM ledger WHERE cust_id = ?1 AND kind = 'adjustment' AND wallet = '` + string(w) + `' AND created_at BETWEEN ?2 AND ?3`
+}
+
+// historyQuery is the wallet's page query: newest first, ties broken by
+// source key so that a page boundary never repeats or skips a line of an
+// unchanged list.
+func historyQuery(w Wallet) string {
+	return strings.Join(historyArms[w], "\nUNION ALL\n") + "\nORDER BY 1 DESC, 2 DESC LIMIT ?4 OFFSET ?5"
+}
+
+// history returns one page of the wallet's movements created in [from, to]
+// (Unix ms), newest first.
+func (s *Sandbox) history(ctx context.Context, cust string, w Wallet, from, to int64, limit, offset int) ([]historyItem, error) {
+	rows, err := s.db.QueryContext(ctx, historyQuery(w), cust, from, to, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	now := ms(s.now())
 	var items []historyItem
-	add := func(at int64, typ, status, method, desc, invoiceID, trxID, url string, amount, fee, total, paidAt int64) {
+	for rows.Next() {
+		var at, amount, fee, total, paidAt, expires int64
+		var key, typ, status, method, desc, invoiceID, trxID string
+		if err := rows.Scan(&at, &key, &typ, &status, &method, &desc, &invoiceID, &trxID, &amount, &fee, &total, &paidAt, &expires); err != nil {
+			return nil, err
+		}
+		if expires != 0 {
+			status = effectiveStatus(status, expires, now)
+		}
 		var it historyItem
-		it.at = at
 		it.Amount, it.Status, it.Type = snap.IDR(amount), status, typ
 		it.DateTime = bodyTime(fromMS(at))
 		a := &it.AdditionalInfo
@@ -397,90 +484,13 @@ func (s *Sandbox) history(ctx context.Context, cust string, w Wallet, from, to i
 			a.PaidTs = bodyTime(fromMS(paidAt))
 		}
 		a.ServiceCharge, a.TotalAmount, a.TransactionID = snap.IDR(0), snap.IDR(total), trxID
-		a.Ts, a.TsLong, a.URLInvoice = strconv.FormatInt(at, 10), at, url
+		a.Ts, a.TsLong = strconv.FormatInt(at, 10), at
+		if invoiceID != "" {
+			a.URLInvoice = s.payURL(trxID)
+		}
 		items = append(items, it)
 	}
-	source := "api_source <> 'topup_deposit'"
-	typ := "PAYMENT"
-	if w == WalletDeposit {
-		source, typ = "api_source = 'topup_deposit'", "TOP_UP"
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT trx_id, invoice_id, pay_method, description, amount_minor, fee_minor, fee_type, status, paid_amount_minor, paid_fee_minor, paid_at, created_at, expires_at
-		FROM invoice_trx WHERE cust_id = ? AND `+source+` AND created_at BETWEEN ? AND ?`, cust, from, to)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var trx, inv, method, desc, feeType, status string
-		var amount, fee, paid, paidFee, paidAt, at, exp int64
-		if err := rows.Scan(&trx, &inv, &method, &desc, &amount, &fee, &feeType, &status, &paid, &paidFee, &paidAt, &at, &exp); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		status = effectiveStatus(status, exp, ms(s.now()))
-		total := amount
-		if feeType == "on_buyer" {
-			total += fee
-		}
-		if status == "SUCCESS" {
-			total, fee = paid, paidFee
-		}
-		add(at, typ, status, method, desc, inv, trx, s.payURL(trx), amount, fee, total, paidAt)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if w == WalletBalance {
-		rows, err = s.db.QueryContext(ctx, `SELECT reference_id, amount_minor, fee_minor, created_at FROM qris_payments WHERE cust_id = ? AND trx_id = '' AND created_at BETWEEN ? AND ?`, cust, from, to)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var ref string
-			var amount, fee, at int64
-			if err := rows.Scan(&ref, &amount, &fee, &at); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			add(at, "PAYMENT", "SUCCESS", "QRIS", "QRIS statis", "", ref, "", amount, fee, amount, at)
-		}
-		rows.Close()
-	}
-	// Withdrawals and deductions are listed too (guess, spec §3.4 documents
-	// only PAYMENT and TOP_UP types).
-	rows, err = s.db.QueryContext(ctx, `SELECT reference_no, amount_minor, status, created_at, final_at FROM withdrawals WHERE cust_id = ? AND wallet = ? AND created_at BETWEEN ? AND ?`, cust, string(w), from, to)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var ref, status string
-		var amount, at, final int64
-		if err := rows.Scan(&ref, &amount, &status, &at, &final); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		add(at, "WITHDRAW", status, "BANK_TRANSFER", "Penarikan saldo", "", ref, "", amount, 0, amount, final)
-	}
-	rows.Close()
-	if w == WalletDeposit {
-		rows, err = s.db.QueryContext(ctx, `SELECT partner_reference_no, amount_minor, fee_minor, product_name, created_at FROM deductions WHERE cust_id = ? AND created_at BETWEEN ? AND ?`, cust, from, to)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var ref, name string
-			var amount, fee, at int64
-			if err := rows.Scan(&ref, &amount, &fee, &name, &at); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			add(at, "DEDUCT", "SUCCESS", "", name, "", ref, "", fee, fee, amount, at)
-		}
-		rows.Close()
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].at > items[j].at })
-	return items, nil
+	return items, rows.Err()
 }
 
 // bodyTime is the body timestamp form Netzme uses, milliseconds with offset

@@ -106,12 +106,7 @@ func (s *Sandbox) showIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Open = open
-	wds, _ := s.Withdrawals(ctx)
-	for _, wd := range wds {
-		if wd.Status == "PENDING" || len(v.Withdrawals) < 10 {
-			v.Withdrawals = append(v.Withdrawals, wd)
-		}
-	}
+	v.Withdrawals, _ = s.recentWithdrawals(ctx, 10)
 	ds := s.Deliveries()
 	for i := len(ds) - 1; i >= 0 && len(v.Deliveries) < 15; i-- {
 		v.Deliveries = append(v.Deliveries, ds[i])

@@ -65,6 +65,9 @@ type Options struct {
 	// CallbackAttempts bounds delivery attempts per callback; 0 = 8
 	// (guess, spec §2.9: vSNAP retry policy not documented; legacy retried 3 times).
 	CallbackAttempts int
+	// HistoryPageSize is the number of lines per page of the transaction
+	// lists (spec §3.4, §3.25); 0 = 10 (guess: Netzme does not document it).
+	HistoryPageSize int
 	// HTTPClient sends callbacks; nil = a client with a 10 s timeout.
 	HTTPClient *http.Client
 }

@@ -276,6 +276,29 @@ func (s *Sandbox) Withdrawals(ctx context.Context) ([]Withdrawal, error) {
 	return out, rows.Err()
 }
 
+// recentWithdrawals returns the pending withdrawals and the n newest
+// others, newest first, for the sandbox page.
+func (s *Sandbox) recentWithdrawals(ctx context.Context, n int) ([]Withdrawal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+withdrawCols+` FROM withdrawals WHERE status = 'PENDING'
+		UNION SELECT * FROM (SELECT `+withdrawCols+` FROM withdrawals ORDER BY created_at DESC, rowid DESC LIMIT ?)
+		ORDER BY created_at DESC`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Withdrawal
+	for rows.Next() {
+		w, err := scanWithdrawal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 type wStatus struct {
 	ReferenceNo        string `json:"referenceNo"`
 	PartnerReferenceNo string `json:"partnerReferenceNo"`
