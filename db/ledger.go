@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -416,6 +415,3 @@ func (tx *Tx) MarkLedgerBackfilled(ctx context.Context) error {
 	}
 	return nil
 }
-
-// placeholders returns "?, ?, …" for n arguments.
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }

@@ -37,12 +37,6 @@ func (e *env) clock() time.Time {
 	return e.now
 }
 
-func (e *env) advance(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.now = e.now.Add(d)
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	// The sandbox (and the client, which shares its clock) runs on from the

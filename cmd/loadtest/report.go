@@ -50,13 +50,6 @@ func ms(d time.Duration) string {
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
-func ratio(a, b float64) string {
-	if b == 0 {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f×", a/b)
-}
-
 func meets(ok bool) string {
 	if ok {
 		return "yes"

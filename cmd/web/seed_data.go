@@ -115,17 +115,3 @@ func seedHex(r *rand.Rand, n int) string {
 	}
 	return string(b)
 }
-
-// seedSlug turns a shop name into an e-mail local part.
-func seedSlug(name string) string {
-	var b strings.Builder
-	for _, c := range strings.ToLower(name) {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == ' ' && b.Len() > 0:
-			b.WriteByte('.')
-		}
-	}
-	return b.String()
-}
