@@ -339,15 +339,7 @@ func (h *Handler) showInvoice(w http.ResponseWriter, r *http.Request) {
 	if iv.PaidAt.Valid {
 		v.PaidAt = iv.PaidAt.Time
 	}
-	var vas []struct {
-		BankCode string `json:"bankCode"`
-		Number   string `json:"number"`
-	}
-	if json.Unmarshal([]byte(iv.VANumbers), &vas) == nil {
-		for _, x := range vas {
-			v.VANumbers = append(v.VANumbers, views.VANumber{Bank: x.BankCode, Number: x.Number})
-		}
-	}
+	v.VANumbers = vaNumbers(iv.VANumbers)
 	if iv.QRISPayload != "" {
 		if svg, err := qris.SVG(iv.QRISPayload); err == nil {
 			v.QRSVG = string(svg)
@@ -379,6 +371,23 @@ func (h *Handler) showInvoice(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, views.InvoicePage(h.page(r, iv.PartnerReferenceNo), v))
+}
+
+// vaNumbers reads the virtual-account numbers stored with an invoice (the
+// JSON money keeps of Netzme's answer, §3.12); unreadable JSON shows none.
+func vaNumbers(raw string) []views.VANumber {
+	var vas []struct {
+		BankCode string `json:"bankCode"`
+		Number   string `json:"number"`
+	}
+	if json.Unmarshal([]byte(raw), &vas) != nil {
+		return nil
+	}
+	out := make([]views.VANumber, 0, len(vas))
+	for _, x := range vas {
+		out = append(out, views.VANumber{Bank: x.BankCode, Number: x.Number})
+	}
+	return out
 }
 
 // safeURL keeps only http(s) URLs, so a hostile answer cannot put a

@@ -188,15 +188,7 @@ func (h *Handler) payView(r *http.Request, l db.PayLink) (views.PayView, error) 
 			v.SVG = string(svg)
 		}
 	}
-	var vas []struct {
-		BankCode string `json:"bankCode"`
-		Number   string `json:"number"`
-	}
-	if json.Unmarshal([]byte(iv.VANumbers), &vas) == nil {
-		for _, x := range vas {
-			v.VANumbers = append(v.VANumbers, views.VANumber{Bank: x.BankCode, Number: x.Number})
-		}
-	}
+	v.VANumbers = vaNumbers(iv.VANumbers)
 	if v.SVG == "" && len(v.VANumbers) == 0 && iv.Method != netzme.PayQRIS {
 		// OVO, DANA, cards…: Netzme's own page is the only way to pay.
 		v.PaymentURL = safeURL(iv.PaymentURL)
