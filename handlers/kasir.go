@@ -197,47 +197,47 @@ func receiptWA(r *http.Request, shop string, amountMinor int64, methodKey string
 	return waLink(views.T(ctx, "kasir.receipt.text", shop, views.IDR(amountMinor), views.T(ctx, methodKey), views.WIB(paidAt), ref))
 }
 
-// showKasirQR is the full-screen QR with its live status.
-func (h *Handler) showKasirQR(w http.ResponseWriter, r *http.Request) {
+// kasirView loads the counter code in the URL (the current merchant's only)
+// and where its payment stands; on failure it has answered and ok is false.
+func (h *Handler) kasirView(w http.ResponseWriter, r *http.Request) (c db.QRISCode, v views.KasirQRView, ok bool) {
 	c, err := h.kasirCode(r)
 	if err != nil {
 		h.dbError(w, r, err)
-		return
+		return c, v, false
 	}
 	m, err := h.currentMerchant(r)
 	if err != nil {
 		h.serverError(w, r, err)
+		return c, v, false
+	}
+	v, err = h.counterState(r, c, m)
+	if err != nil {
+		h.serverError(w, r, err)
+		return c, v, false
+	}
+	return c, v, true
+}
+
+// showKasirQR is the full-screen QR with its live status.
+func (h *Handler) showKasirQR(w http.ResponseWriter, r *http.Request) {
+	c, v, ok := h.kasirView(w, r)
+	if !ok {
 		return
 	}
-	v, err := h.counterState(r, c, m)
+	svg, err := qrisSVG(c.Payload)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	v.SVG, err = qrisSVG(c.Payload)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	v.SVG = svg
 	h.render(w, r, http.StatusOK, views.KasirQRPage(h.page(r, views.T(r.Context(), "kasir.qr.title")), v))
 }
 
 // kasirStatus is GET /kasir/qris/{id}/status: {"status", "paid_at",
 // "receipt", "receipt_wa"} for static/kasir.js.
 func (h *Handler) kasirStatus(w http.ResponseWriter, r *http.Request) {
-	c, err := h.kasirCode(r)
-	if err != nil {
-		h.dbError(w, r, err)
-		return
-	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	v, err := h.counterState(r, c, m)
-	if err != nil {
-		h.serverError(w, r, err)
+	_, v, ok := h.kasirView(w, r)
+	if !ok {
 		return
 	}
 	s := statusJSON{Status: v.Status}
