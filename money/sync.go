@@ -65,6 +65,11 @@ type SyncOptions struct {
 	// that never ends (guess, §3.4: an empty page is the only documented
 	// end); 0 = 100000.
 	MaxPages int
+	// PollEvery is how often the runner looks for queued runs it was not
+	// woken for: runs asked for on another Lapak instance sharing the
+	// database (only the instance holding the sync's lease runs the
+	// runner); 0 = 5 s.
+	PollEvery time.Duration
 }
 
 func (o SyncOptions) withDefaults() SyncOptions {
@@ -88,6 +93,9 @@ func (o SyncOptions) withDefaults() SyncOptions {
 	}
 	if o.StartDelay <= 0 {
 		o.StartDelay = time.Minute
+	}
+	if o.PollEvery <= 0 {
+		o.PollEvery = 5 * time.Second
 	}
 	return o
 }
@@ -309,8 +317,11 @@ func (s *Service) SyncStatus(ctx context.Context, a Actor) (SyncProgress, error)
 // Workers merchants at once) and, every interval (StartDelay after start,
 // then every), queues a scheduled run for each linked merchant: the days
 // since its last final day (at most Lookback), which re-reads the last
-// LateDays. It also records opening balances a link could not read. It
-// returns when ctx is done, after the runs in progress stop.
+// LateDays. It also records opening balances a link could not read. Runs
+// queued by another instance are found every PollEvery. Run it in one
+// process per database at a time (cmd/web holds a lease for it): the runs
+// it resumes are the ones it takes for abandoned. It returns when ctx is
+// done, after the runs in progress stop.
 func (s *Service) RunStatementSync(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = 6 * time.Hour
@@ -329,6 +340,8 @@ func (s *Service) RunStatementSync(ctx context.Context, every time.Duration) {
 	defer first.Stop()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	poll := time.NewTicker(o.PollEvery)
+	defer poll.Stop()
 	for {
 		s.dispatchRuns(ctx, sem, &wg)
 		select {
@@ -339,6 +352,7 @@ func (s *Service) RunStatementSync(ctx context.Context, every time.Duration) {
 		case <-tick.C:
 			s.ScheduleSyncs(ctx)
 		case <-st.wake:
+		case <-poll.C:
 		}
 	}
 }
