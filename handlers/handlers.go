@@ -55,6 +55,10 @@ type Deps struct {
 	// reset links an administrator hands out; "" builds them from the
 	// request's Host.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (LAPAK_TRUSTED_PROXIES); the zero value trusts none and
+	// takes the client address from the connection.
+	TrustedProxies TrustedProxies
 }
 
 // Handler serves Lapak's pages. Build it with New; it is safe for
@@ -87,6 +91,8 @@ type Handler struct {
 	routable map[string]bool
 
 	payLimits payLimits // issue 13: the public pay page's limits per address
+
+	proxies TrustedProxies // whose X-Forwarded-For names the client (middleware.go)
 }
 
 // New returns a Handler for d. It sets d.Sessions.ErrorFunc so a session
@@ -116,6 +122,7 @@ func New(d Deps) *Handler {
 		publicURL:    d.PublicURL,
 		stickerSlots: make(chan struct{}, stickerDecoders),
 		payLimits:    newPayLimits(),
+		proxies:      d.TrustedProxies,
 	}
 	h.money = d.Money
 	if h.money == nil {
@@ -133,7 +140,7 @@ func New(d Deps) *Handler {
 // (see STYLE.md "Request flow").
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, ClientIPFromRemoteAddr, h.recoverer, h.accessLog, securityHeaders, limitBody(defaultBodyLimit))
+	r.Use(middleware.RequestID, h.clientIP, h.recoverer, h.accessLog, securityHeaders, limitBody(defaultBodyLimit))
 	// HEAD is answered as GET without a body (monitors and link checkers use it).
 	r.Use(middleware.GetHead)
 	r.NotFound(h.notFound)

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strconv"
@@ -26,22 +28,124 @@ const (
 	accountKey
 )
 
-// ClientIPFromRemoteAddr stores the client address taken from r.RemoteAddr
-// (host part only) for ClientIP. It deliberately ignores X-Forwarded-For and
-// X-Real-IP: anyone can send those, and rate limits and the audit log must
-// not be spoofable. Behind a reverse proxy every request shows the proxy's
-// address, which errs on the side of stricter limits.
-func ClientIPFromRemoteAddr(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := r.RemoteAddr
-		if host, _, err := net.SplitHostPort(ip); err == nil {
-			ip = host
+// TrustedProxies is the set of reverse proxies (load balancers) whose
+// X-Forwarded-For Lapak believes: LAPAK_TRUSTED_PROXIES. The zero value
+// trusts none, and then the direct peer is the client.
+type TrustedProxies struct {
+	nets []netip.Prefix
+}
+
+// ParseTrustedProxies reads a comma-separated list of CIDRs ("10.0.0.0/8",
+// "fd00::/8") and single addresses ("192.0.2.7", "::1"); blanks around
+// entries are ignored, and "" trusts no proxy. A host name is an error: a
+// proxy is known by its address, not by what a resolver says today.
+func ParseTrustedProxies(s string) (TrustedProxies, error) {
+	var p TrustedProxies
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
 		}
+		if strings.Contains(f, "/") {
+			n, err := netip.ParsePrefix(f)
+			if err != nil {
+				return TrustedProxies{}, fmt.Errorf("%q is not a CIDR or an IP address", f)
+			}
+			if n.Addr().Is4In6() {
+				n = netip.PrefixFrom(n.Addr().Unmap(), max(n.Bits()-96, 0))
+			}
+			p.nets = append(p.nets, n.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return TrustedProxies{}, fmt.Errorf("%q is not a CIDR or an IP address", f)
+		}
+		a = a.Unmap().WithZone("")
+		p.nets = append(p.nets, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return p, nil
+}
+
+func (p TrustedProxies) trusts(a netip.Addr) bool {
+	for _, n := range p.nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads one address: a bare IP, or one with a port as some
+// proxies write it ("192.0.2.1:4711", "[2001:db8::1]:4711"); IPv4-mapped
+// IPv6 addresses become IPv4, zones are dropped.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.Unmap().WithZone(""), true
+}
+
+// ClientAddr returns the address of the client that sent r. It is the
+// direct peer (r.RemoteAddr) unless that peer is a trusted proxy; then
+// X-Forwarded-For is read from right to left — each proxy appends the peer
+// it saw — skipping trusted proxies, and the first address that is not one
+// is the client. Everything left of it was written by the client itself (or
+// by proxies nobody vouches for) and is ignored: a client cannot choose its
+// address by sending the header. When every hop is a trusted proxy the
+// leftmost is the client; an entry that is not an address stops the walk
+// at the last trusted hop. X-Real-IP and Forwarded are never read.
+func (p TrustedProxies) ClientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	peer, ok := parseHop(host)
+	if !ok {
+		return host // not an IP peer (a test's pipe, a Unix socket): as given
+	}
+	if !p.trusts(peer) {
+		return peer.String()
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		entries := strings.Split(hops[i], ",")
+		for j := len(entries) - 1; j >= 0; j-- {
+			if strings.TrimSpace(entries[j]) == "" {
+				continue
+			}
+			a, ok := parseHop(entries[j])
+			if !ok {
+				return client.String()
+			}
+			client = a
+			if !p.trusts(a) {
+				return a.String()
+			}
+		}
+	}
+	return client.String()
+}
+
+// clientIP stores the client address (TrustedProxies.ClientAddr) for
+// ClientIP: the login throttle, the pay page's limits, the audit log and
+// the callback log all key on it, so it must not be spoofable.
+func (h *Handler) clientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := h.proxies.ClientAddr(r)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
 	})
 }
 
-// ClientIP returns the address stored by ClientIPFromRemoteAddr, or "".
+// ClientIP returns the client address stored by the router's middleware,
+// or "".
 func ClientIP(ctx context.Context) string {
 	ip, _ := ctx.Value(clientIPKey).(string)
 	return ip
