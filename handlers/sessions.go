@@ -28,11 +28,12 @@ const (
 
 // NewSessionManager returns the session manager Lapak uses: sessions stored
 // in d's `sessions` table (db.SessionStore: looked up on the read pool, saved
-// through the group-commit writer, expired rows swept every 5 minutes),
-// cookie "lapak_session", HttpOnly, SameSite=Lax, Secure when secure is
-// true, 12 hours at most and 1 hour idle — a counter shift, not a week.
+// through the group-commit writer; the expired rows are deleted by cmd/web's
+// housekeeping job, in one instance), cookie "lapak_session", HttpOnly,
+// SameSite=Lax, Secure when secure is true, 12 hours at most and 1 hour
+// idle — a counter shift, not a week.
 func NewSessionManager(d *db.DB, secure bool) *scs.SessionManager {
-	return newSessionManager(db.NewSessionStore(d, 5*time.Minute), secure)
+	return newSessionManager(db.NewSessionStore(d, 0), secure)
 }
 
 var _ scs.CtxStore = (*db.SessionStore)(nil)

@@ -42,6 +42,8 @@ type app struct {
 	sandboxLn  net.Listener
 	sandboxURL string
 
+	holder string // this instance in the job leases (leases.go)
+
 	ready   *readiness   // /readyz
 	metrics *metrics     // nil unless LAPAK_DEBUG_ADDR is set
 	debugLn net.Listener // the operator's listener (pprof, /metrics)
@@ -53,7 +55,7 @@ type app struct {
 // few lines meant for the person who started Lapak: the URL and, on a first
 // start, the administrator's password.
 func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.Logger, stdout io.Writer) (_ *app, err error) {
-	a := &app{cfg: cfg, log: logger, now: now}
+	a := &app{cfg: cfg, log: logger, now: now, holder: holderID()}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -136,6 +138,10 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	} else if n > 0 {
 		logger.Info("applied callbacks left received", "count", n)
 	}
+	proxies, err := handlers.ParseTrustedProxies(cfg.TrustedProxies) // checked by parseConfig
+	if err != nil {
+		return nil, fmt.Errorf("LAPAK_TRUSTED_PROXIES: %w", err)
+	}
 	sessions := handlers.NewSessionManager(a.db, strings.HasPrefix(a.baseURL, "https://"))
 	routes := handlers.New(handlers.Deps{
 		DB:              a.db,
@@ -150,6 +156,7 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 		NetzmePublicKey: netzmePub,
 		Money:           a.money,
 		PublicURL:       a.baseURL,
+		TrustedProxies:  proxies,
 	}).Routes()
 	if a.metrics != nil {
 		routes = a.metrics.instrument(routes)
@@ -348,18 +355,10 @@ func (a *app) serve(ctx context.Context) error {
 		servers = append(servers, dbg)
 		go func() { errc <- dbg.Serve(a.debugLn) }()
 	}
-	// Start-up pass over unknown/pending withdrawals and unknown invoices,
-	// then a poller; new withdrawals stay blocked per merchant until theirs
-	// is resolved.
-	go a.money.RunResolver(ctx, 15*time.Second)
-	// Netzme's statements: runs a stopped process left are resumed, "Sinkronkan
-	// sekarang" is served as asked, every merchant is synced every
-	// LAPAK_SYNC_EVERY. Waited for before the database closes.
-	syncCtx, stopSync := context.WithCancel(ctx)
-	syncDone := make(chan struct{})
-	go func() { defer close(syncDone); a.money.RunStatementSync(syncCtx, a.cfg.SyncEvery) }()
-	defer func() { stopSync(); <-syncDone }()
-	go a.runOptimize(ctx, optimizeEvery)
+	// The background jobs (resolver, statement sync, callback sweep,
+	// housekeeping), each in the one instance holding its lease (leases.go).
+	// Waited for, and their leases handed back, before the database closes.
+	defer a.startJobs(ctx)()
 	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
 
 	select {

@@ -55,6 +55,13 @@ const (
 // internal/clocktest) and runs on; a.now reads it.
 func startTestApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
+	return startTestAppOn(t, env, clocktest.Running(t))
+}
+
+// startTestAppOn is startTestApp on the given clock: instances of one test
+// that share a database share a clock, as NTP-synced hosts do.
+func startTestAppOn(t *testing.T, env map[string]string, clock func() time.Time) *testApp {
+	t.Helper()
 	dir := t.TempDir()
 	base := map[string]string{
 		"LAPAK_ADDR":           "127.0.0.1:0",
@@ -76,7 +83,7 @@ func startTestApp(t *testing.T, env map[string]string) *testApp {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testLogWriter{t: t}, nil))
 	}
-	a, err := newApp(t.Context(), cfg, clocktest.Running(t), logger, out)
+	a, err := newApp(t.Context(), cfg, clock, logger, out)
 	if err != nil {
 		t.Fatal(err)
 	}

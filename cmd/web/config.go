@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"lapak/handlers"
 	"lapak/netzme"
 )
 
@@ -56,6 +57,10 @@ type config struct {
 	DebugAddr        string        // "" = off
 	DebugAllowRemote string        // "yes" lets DebugAddr be a non-loopback address
 	SyncEvery        time.Duration // how often each merchant's Netzme statements are synced
+
+	// Several instances on one database (issue 14 §4).
+	TrustedProxies string        // LAPAK_TRUSTED_PROXIES: CIDRs/IPs whose X-Forwarded-For is believed
+	LeaseTTL       time.Duration // how long a background job's lease lasts without renewal
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -103,6 +108,8 @@ func (c *config) settings() []setting {
 		{"debug-addr", "LAPAK_DEBUG_ADDR", "address of the operator's listener with /metrics and /debug/pprof/, loopback only (empty: off)", &c.DebugAddr, ""},
 		{"debug-allow-remote", "LAPAK_DEBUG_ALLOW_REMOTE", "yes: let LAPAK_DEBUG_ADDR be a non-loopback address (the profiler shows memory contents)", &c.DebugAllowRemote, "no"},
 		{"sync-every", "LAPAK_SYNC_EVERY", "interval of the background sync of Netzme's statements (first pass a minute after start)", &c.SyncEvery, "6h"},
+		{"trusted-proxies", "LAPAK_TRUSTED_PROXIES", "comma-separated CIDRs or IPs of the reverse proxies whose X-Forwarded-For gives the client address (empty: the direct peer is the client)", &c.TrustedProxies, ""},
+		{"lease-ttl", "LAPAK_LEASE_TTL", "lease time of a background job: its instance renews it every third of this; another instance takes the job over this long after that instance dies", &c.LeaseTTL, "15s"},
 	}
 }
 
@@ -180,6 +187,12 @@ func (c *config) finish() error {
 	default:
 		return fmt.Errorf("LAPAK_LOG_FORMAT %q: want auto, text or json", c.LogFormat)
 	}
+	if _, err := handlers.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("LAPAK_TRUSTED_PROXIES: %w", err)
+	}
+	if c.LeaseTTL < minLeaseTTL {
+		return fmt.Errorf("LAPAK_LEASE_TTL %v: want at least %v (renewals every third of it must fit in it)", c.LeaseTTL, minLeaseTTL)
+	}
 	if _, err := netzme.ParseTransactionListVariant(c.NetzmeHistoryPath); err != nil {
 		return fmt.Errorf("NETZME_HISTORY_PATH %q: want documented or qa", c.NetzmeHistoryPath)
 	}
@@ -210,6 +223,10 @@ func defaultSandboxDB(dbPath string) string {
 	}
 	return strings.TrimSuffix(dbPath, ext) + "-sandbox" + ext
 }
+
+// minLeaseTTL is the shortest LAPAK_LEASE_TTL: a renewal (one write) must
+// comfortably fit in a third of it, even on a busy database.
+const minLeaseTTL = time.Second
 
 // defaultSandboxAddr is LAPAK_SANDBOX_ADDR's default: the address the
 // seeded invoices' payment links point at.

@@ -10,27 +10,17 @@ import (
 // every few hours at most).
 const optimizeEvery = time.Hour
 
-// runOptimize runs db.Optimize once at start-up — in the background, so a
-// large database does not delay the first request — and then every interval
-// until ctx is done. A failure is logged and tried again next time: stale
-// statistics make queries slower, never wrong.
-func (a *app) runOptimize(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		start := time.Now()
-		if err := a.db.Optimize(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
+// optimize runs db.Optimize once. The housekeeping job calls it when it
+// takes its lease — in the background, so a large database does not delay
+// the first request — and then every optimizeEvery. A failure is logged and
+// tried again next time: stale statistics make queries slower, never wrong.
+func (a *app) optimize(ctx context.Context) {
+	start := time.Now()
+	if err := a.db.Optimize(ctx); err != nil {
+		if ctx.Err() == nil {
 			a.log.Warn("optimize database", "err", err)
-		} else {
-			a.log.Debug("optimized database", "took", time.Since(start))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return
 	}
+	a.log.Debug("optimized database", "took", time.Since(start))
 }
