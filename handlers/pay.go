@@ -53,7 +53,12 @@ func newPayLimits() payLimits {
 }
 
 // windowLimiter counts events per key in fixed windows, in memory: a restart
-// forgets the counts, which is fine for reads of public pages.
+// forgets the counts, which is fine for reads of public pages. Per process
+// on purpose: with several instances behind a load balancer an address gets
+// each instance's budget. Sharing it would cost a database write per pay
+// page poll (every 2 s per waiting customer) to guard reads that reveal
+// nothing to a guesser; the login throttle, which guards secrets, is in the
+// database (ratelimit.go).
 type windowLimiter struct {
 	mu     sync.Mutex
 	limit  int
