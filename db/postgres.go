@@ -61,7 +61,7 @@ type pgState struct {
 	shut     bool
 	inflight sync.WaitGroup
 
-	waiting, running        atomic.Int64
+	waiting, running           atomic.Int64
 	committed, failed, retries atomic.Int64
 }
 
