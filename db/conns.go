@@ -260,6 +260,40 @@ type txConn struct {
 	missed bool
 	broken error
 	depth  int // savepoints open
+	// retry is the first serialization failure or deadlock a statement of
+	// the transaction met (PostgreSQL): whatever fn then does with the
+	// error, the transaction cannot commit and runs again (postgres.go).
+	retry error
+}
+
+// note remembers err when it dooms the transaction to run again.
+func (c *txConn) note(err error) error {
+	if err != nil && isRetryable(err) {
+		c.mu.Lock()
+		if c.retry == nil {
+			c.retry = err
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// doomed returns the error that dooms the transaction to run again, or nil.
+func (c *txConn) doomed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retry
+}
+
+// mayFail runs fn, a statement whose failure the caller may survive and go
+// on with the transaction (a duplicate key it turns into ErrConflict). On
+// PostgreSQL a failed statement aborts the whole transaction, so there fn
+// runs inside a savepoint; SQLite only undoes the statement.
+func (c *txConn) mayFail(ctx context.Context, fn func() error) error {
+	if c.stmts.rebind == nil {
+		return fn()
+	}
+	return c.savepoint(ctx, fn)
 }
 
 func newTxConn(tx *sql.Tx, stmts *stmtCache) *txConn {
@@ -293,9 +327,11 @@ func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sq
 		return nil, c.broken
 	}
 	if st := c.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
+		return res, c.note(err)
 	}
-	return c.tx.ExecContext(ctx, c.stmts.text(query), args...)
+	res, err := c.tx.ExecContext(ctx, c.stmts.text(query), args...)
+	return res, c.note(err)
 }
 
 func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -303,9 +339,11 @@ func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*
 		return nil, c.broken
 	}
 	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, c.note(err)
 	}
-	return c.tx.QueryContext(ctx, c.stmts.text(query), args...)
+	rows, err := c.tx.QueryContext(ctx, c.stmts.text(query), args...)
+	return rows, c.note(err)
 }
 
 func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -375,6 +413,12 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 			return
 		}
 		if c.broken != nil {
+			return
+		}
+		if c.note(err); c.doomed() != nil {
+			// A serialization failure or deadlock fails the whole
+			// transaction, not only the savepoint: it runs again.
+			c.breakTx("%v", c.doomed())
 			return
 		}
 		if _, rerr := c.ExecContext(ctx, sp.rollback); rerr != nil {

@@ -187,7 +187,13 @@ func (p *pgState) run(ctx context.Context, b beginner, fn func(tx *Tx) error) (e
 			sqltx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: tc, now: p.d.now()}); err != nil {
+	err = fn(&Tx{tx: tc, now: p.d.now()})
+	if r := tc.doomed(); r != nil {
+		// A statement met a serialization failure or a deadlock; even if
+		// fn went on, the transaction cannot commit.
+		return r
+	}
+	if err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {
