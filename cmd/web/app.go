@@ -64,7 +64,7 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	}
 	a.baseURL = cfg.publicURL(a.ln.Addr())
 
-	if a.db, err = db.Open(ctx, cfg.DBPath, a.now); err != nil {
+	if a.db, err = db.Open(ctx, cfg.database(), a.now); err != nil {
 		return nil, err
 	}
 	if cfg.DebugAddr != "" {
@@ -360,7 +360,7 @@ func (a *app) serve(ctx context.Context) error {
 	go func() { defer close(syncDone); a.money.RunStatementSync(syncCtx, a.cfg.SyncEvery) }()
 	defer func() { stopSync(); <-syncDone }()
 	go a.runOptimize(ctx, optimizeEvery)
-	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
+	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.databaseName(), "sandbox", a.sandbox != nil)
 
 	select {
 	case err := <-errc:
