@@ -59,8 +59,7 @@ func (d *DB) Rebind(query string) string {
 // is dropped. String literals, quoted identifiers and comments are copied
 // as they are.
 func rebindPostgres(query string) string {
-	var b strings.Builder
-	b.Grow(len(query) + 16)
+	b := make([]byte, 0, len(query)+16)
 	n := 0
 	for i := 0; i < len(query); i++ {
 		c := query[i]
@@ -77,45 +76,48 @@ func rebindPostgres(query string) string {
 				}
 				j++
 			}
-			b.WriteString(query[i:min(j+1, len(query))])
+			b = append(b, query[i:min(j+1, len(query))]...)
 			i = j
 		case c == '-' && i+1 < len(query) && query[i+1] == '-':
 			j := strings.IndexByte(query[i:], '\n')
 			if j < 0 {
 				j = len(query) - i
 			}
-			b.WriteString(query[i : i+j])
+			b = append(b, query[i:i+j]...)
 			i += j - 1
 		case c == '?':
 			j := i + 1
 			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
 				j++
 			}
-			b.WriteByte('$')
+			b = append(b, '$')
 			if j > i+1 {
-				b.WriteString(query[i+1 : j])
+				b = append(b, query[i+1:j]...)
 			} else {
 				n++
-				b.WriteString(strconv.Itoa(n))
+				b = strconv.AppendInt(b, int64(n), 10)
 			}
 			i = j - 1
 		case (c == 'I' || c == 'i') && hasWordAt(query, i, "INDEXED"):
-			// INDEXED BY <name>: skip the three words (and the space before).
+			// INDEXED BY <name>: the three words go, with the space before.
 			j := skipSpace(query, i+len("INDEXED"))
 			if !hasWordAt(query, j, "BY") {
-				b.WriteByte(c)
+				b = append(b, c)
 				continue
 			}
 			j = skipSpace(query, j+2)
-			for j < len(query) && (isIdentByte(query[j])) {
+			for j < len(query) && isIdentByte(query[j]) {
 				j++
+			}
+			for len(b) > 0 && isSpace(b[len(b)-1]) {
+				b = b[:len(b)-1]
 			}
 			i = j - 1
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // hasWordAt reports whether query has word (any case) at i, as a whole word.
@@ -130,11 +132,13 @@ func hasWordAt(query string, i int, word string) bool {
 }
 
 func skipSpace(query string, i int) int {
-	for i < len(query) && (query[i] == ' ' || query[i] == '\t' || query[i] == '\n' || query[i] == '\r') {
+	for i < len(query) && isSpace(query[i]) {
 		i++
 	}
 	return i
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'

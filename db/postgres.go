@@ -118,7 +118,9 @@ func OpenURL(ctx context.Context, url string, now func() time.Time) (_ *DB, err 
 }
 
 func (d *DB) migratePostgres(ctx context.Context) error {
-	locker, err := lock.NewPostgresSessionLocker()
+	// An instance that finds the lock taken tries again every second, for
+	// up to five minutes (goose's default waits 5 s between tries).
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
