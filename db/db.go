@@ -237,6 +237,8 @@ func (d *DB) migrate(ctx context.Context) error {
 // (the scs session store: a session is saved on most requests, so it needs a
 // connection that can write) and for tests. Application code uses the
 // methods of DB instead; a long read through SQL() holds up every write.
+// On PostgreSQL it is the writer pool (pgx), and SQL given to it directly
+// takes PostgreSQL's placeholders: pass it through Rebind.
 func (d *DB) SQL() *sql.DB { return d.w.db }
 
 // ReadStats reports the read pool's database/sql statistics (open and idle

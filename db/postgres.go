@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,7 +102,7 @@ func OpenURL(ctx context.Context, url string, now func() time.Time) (_ *DB, err 
 	rcfg := cfg.Copy()
 	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
 	rdb := stdlib.OpenDB(*rcfg)
-	n := max(4, 2*runtime.GOMAXPROCS(0))
+	n := readPoolSize()
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
