@@ -181,7 +181,7 @@ func TestInBatchWritesStandAlone(t *testing.T) {
 func TestPostgresInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.RequirePostgres(t)
-	url := dbtest.PostgresURL(t)
+	url := dbtest.EmptyPostgresURL(t)
 	const n = 4
 	var wg sync.WaitGroup
 	dbs := make([]*db.DB, n)

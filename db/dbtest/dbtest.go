@@ -14,9 +14,11 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +30,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx", for the server connection that creates databases
 
 	"lapak/db"
+	"lapak/migrations"
 )
 
 // Engine is a database engine Lapak runs on.
@@ -62,7 +65,10 @@ func New(t testing.TB, now func() time.Time) *db.DB {
 // LAPAK_TEST_POSTGRES the test is skipped (failed under CI=true).
 func Open(t testing.TB, e Engine, now func() time.Time) *db.DB {
 	t.Helper()
-	target := Target(t, e)
+	target := filepath.Join(t.TempDir(), "lapak-test.db")
+	if e == Postgres {
+		target = PostgresURL(t)
+	}
 	d, err := db.Open(t.Context(), target, now)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
@@ -71,16 +77,16 @@ func Open(t testing.TB, e Engine, now func() time.Time) *db.DB {
 	return d
 }
 
-// Target returns where a fresh, empty database of engine e is: a file path
-// in t.TempDir() for SQLite; for PostgreSQL the connection string of a new
-// database, dropped when the test ends (after the ones registered later,
-// such as the Close of a DB opened on it).
+// Target returns where a fresh, empty database of engine e is (nothing
+// migrated yet): a file path in t.TempDir() for SQLite; for PostgreSQL the
+// connection string of a new database, dropped when the test ends (after the
+// cleanups registered later, such as the Close of a DB opened on it).
 func Target(t testing.TB, e Engine) string {
 	t.Helper()
 	if e == SQLite {
 		return filepath.Join(t.TempDir(), "lapak-test.db")
 	}
-	return PostgresURL(t)
+	return EmptyPostgresURL(t)
 }
 
 // Each runs fn as a subtest per engine, named after it ("sqlite",
@@ -114,12 +120,37 @@ var (
 	serverOnce sync.Once
 	server     *sql.DB
 	serverErr  error
+
+	templateOnce sync.Once
+	template     string
+	templateErr  error
 )
 
-// PostgresURL creates a new, empty database on LAPAK_TEST_POSTGRES's server
-// and returns its connection string; the database is dropped when the test
-// ends.
+// PostgresURL creates a new database on LAPAK_TEST_POSTGRES's server with
+// every migration applied and returns its connection string; the database is
+// dropped when the test ends. It is a copy of a template database migrated
+// once (per set of migrations, for every test process: its name carries a
+// hash of them), which is much faster than migrating each one.
 func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := connectServer(t)
+	templateOnce.Do(func() { template, templateErr = migratedTemplate(base) })
+	if templateErr != nil {
+		t.Fatalf("dbtest: migrated template database: %v", templateErr)
+	}
+	return createDatabase(t, base, template)
+}
+
+// EmptyPostgresURL is PostgresURL without the migrations: an empty
+// database, for tests of migrating one.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	return createDatabase(t, connectServer(t), "template0")
+}
+
+// connectServer opens (once) the connection that creates and drops the
+// test databases, and returns LAPAK_TEST_POSTGRES.
+func connectServer(t testing.TB) string {
 	t.Helper()
 	RequirePostgres(t)
 	base := os.Getenv("LAPAK_TEST_POSTGRES")
@@ -133,11 +164,19 @@ func PostgresURL(t testing.TB) string {
 	if serverErr != nil {
 		t.Fatalf("dbtest: LAPAK_TEST_POSTGRES: %v", serverErr)
 	}
+	return base
+}
+
+// createDatabase creates a database copied from template, dropped when the
+// test ends, and returns its connection string.
+func createDatabase(t testing.TB, base, template string) string {
+	t.Helper()
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := fmt.Sprintf("lapak_test_%d_%s", os.Getpid(), hex.EncodeToString(b))
-	// template0: nothing a previous test left in template1 leaks in.
-	if _, err := server.ExecContext(context.Background(), `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
+	// template0 (or our template): nothing another test left in template1
+	// leaks in.
+	if _, err := server.ExecContext(context.Background(), `CREATE DATABASE `+name+` TEMPLATE `+template+` STRATEGY FILE_COPY`); err != nil {
 		t.Fatalf("dbtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -147,6 +186,60 @@ func PostgresURL(t testing.TB) string {
 		}
 	})
 	return withDatabase(base, name)
+}
+
+// migratedTemplate returns the name of a database with every PostgreSQL
+// migration applied, creating it when no earlier test process did. Test
+// processes run side by side (go test runs packages in parallel): an
+// advisory lock makes one of them create it, and it appears under its name
+// only once complete.
+func migratedTemplate(base string) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations.PostgresFS, ".", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrations.PostgresFS.ReadFile(path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	name := "lapak_template_" + hex.EncodeToString(h.Sum(nil))[:16]
+	ctx := context.Background()
+	conn, err := server.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	const lockID = 1447 // any number, the same in every test process
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockID); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, lockID)
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil || exists {
+		return name, err
+	}
+	building := name + "_building"
+	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`); err != nil {
+		return "", err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
+		return "", err
+	}
+	// Migrating stores no time of db's clock.
+	d, err := db.Open(ctx, withDatabase(base, building), func() time.Time { return time.Unix(0, 0).UTC() })
+	if err != nil {
+		return "", err
+	}
+	if err := d.Close(); err != nil {
+		return "", err
+	}
+	_, err = conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+name)
+	return name, err
 }
 
 // withDatabase is the connection string base with its database set to name.
