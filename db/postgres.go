@@ -29,8 +29,8 @@ import (
 //     withdrawal per merchant, the callback dedupe, the ledger's running
 //     balances) holds as it did on SQLite. A transaction PostgreSQL refuses
 //     (serialization failure 40001, deadlock 40P01) is rolled back and run
-//     again from the start, at most pgTxAttempts times, after a short
-//     random wait;
+//     again from the start, at most pgTxAttempts times, the transactions
+//     run again one at a time per instance (retry);
 //   - InBatch runs each write in a transaction of its own, the same way
 //     (PostgreSQL commits concurrent transactions together by itself; there
 //     is no batch to gather);
@@ -60,6 +60,10 @@ type pgState struct {
 	shut     bool
 	inflight sync.WaitGroup
 
+	// again is held by the transaction of this process that runs again
+	// after a refusal (retry).
+	again chan struct{}
+
 	waiting, running           atomic.Int64
 	committed, failed, retries atomic.Int64
 }
@@ -86,7 +90,7 @@ func OpenURL(ctx context.Context, url string, now func() time.Time) (_ *DB, err 
 	wdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb, postgresDialect)}, dia: postgresDialect, now: now,
 		closing: make(chan struct{})}
-	d.pg = &pgState{d: d}
+	d.pg = &pgState{d: d, again: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			d.closePools()
@@ -151,16 +155,44 @@ func (p *pgState) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 // retry runs fn in a SERIALIZABLE transaction on b until it commits, fails
 // for another reason than a serialization failure or a deadlock, or has run
 // pgTxAttempts times.
+//
+// A first attempt runs alongside everything else. A refused transaction
+// runs again one at a time in this process (p.again): when many collide on
+// the same rows — a hundred payments of one shop, all moving its ledger
+// accounts — letting every loser try again at once only makes them collide
+// again, while one at a time each retry competes only with transactions on
+// their first attempt (and with other instances), as every write on SQLite
+// waits for the one writer.
 func (p *pgState) retry(ctx context.Context, b beginner, fn func(tx *Tx) error) error {
+	err := p.run(ctx, b, fn)
+	if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		return err
+	}
+	// The retries keep one connection: a retry waiting for its turn must
+	// not wait for a connection too, which another waiter may hold.
+	if db, ok := b.(*sql.DB); ok {
+		conn, cerr := db.Conn(ctx)
+		if cerr != nil {
+			return err
+		}
+		defer conn.Close()
+		b = conn
+	}
+	select {
+	case p.again <- struct{}{}:
+	case <-ctx.Done():
+		return err
+	}
+	defer func() { <-p.again }()
 	wait := time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := p.run(ctx, b, fn)
+	for attempt := 2; ; attempt++ {
+		p.retries.Add(1)
+		err = p.run(ctx, b, fn)
 		if err == nil || !isRetryable(err) || attempt == pgTxAttempts || ctx.Err() != nil {
 			return err
 		}
-		p.retries.Add(1)
-		// A random wait up to a growing bound (full jitter), so that the
-		// transactions that collided do not collide again.
+		// Refused again, by a first attempt or another instance: a short
+		// random wait (full jitter) before the next.
 		t := time.NewTimer(rand.N(wait) + time.Millisecond)
 		select {
 		case <-t.C:
@@ -168,7 +200,7 @@ func (p *pgState) retry(ctx context.Context, b beginner, fn func(tx *Tx) error) 
 			t.Stop()
 			return err
 		}
-		wait = min(2*wait, 100*time.Millisecond)
+		wait = min(2*wait, 50*time.Millisecond)
 	}
 }
 

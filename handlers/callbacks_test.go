@@ -305,6 +305,47 @@ func concurrentIdenticalCallbacksCreditOnce(t *testing.T, e dbtest.Engine, n int
 	}
 }
 
+// A hundred different payments to one merchant arriving at once all
+// credit it: on PostgreSQL they all move the same ledger accounts' running
+// balances, and the ones PostgreSQL refuses run again until they commit.
+func TestHundredConcurrentPaymentsToOneMerchantAllCredit(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		a := callbackApp(t, onEngine(e))
+		const n = 100
+		bodies := make([]string, n)
+		var want int64
+		for i := range n {
+			ref, trx := fmt.Sprintf("LPK-M%03d", i), fmt.Sprintf("trx-m%03d", i)
+			amount := 1_000_000 + int64(i)*100
+			a.pendingInvoice(t, a.merchant.ID, ref, trx, amount, "")
+			bodies[i] = invoiceBody(trx, ref, "M_TOKO0001", amount, 7_000, a.clock())
+			want += amount - 7_000
+		}
+		var wg sync.WaitGroup
+		codes := make([]int, n)
+		for i := range n {
+			wg.Go(func() { codes[i] = a.sendCallback("invoice", bodies[i]).Code })
+		}
+		wg.Wait()
+		for i, c := range codes {
+			if c != 200 {
+				t.Fatalf("payment %d answered %d", i, c)
+			}
+		}
+		if cbs := a.callbacks(t); countStatus(cbs, db.CallbackApplied) != n {
+			t.Fatalf("%d of %d callbacks applied", countStatus(cbs, db.CallbackApplied), n)
+		}
+		if b, err := a.DB.LedgerBalance(t.Context(), a.merchant.ID, db.AccountNetzmeBalance); err != nil || b != want {
+			t.Errorf("netzme:balance = %d %v, want %d", b, err, want)
+		}
+		if chk, err := a.DB.VerifyLedger(t.Context()); err != nil || !chk.OK() || chk.Transactions != n {
+			t.Errorf("ledger verify: %+v %v", chk, err)
+		}
+		t.Logf("%s: %d transactions ran again", e, a.DB.WriterStats().Retries)
+	})
+}
+
 // holdWriter keeps the database's writer busy with an open transaction
 // until release is called, so that callbacks arriving meanwhile queue up
 // and are committed as one batch.
