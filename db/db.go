@@ -36,7 +36,8 @@ type DB struct {
 	sql *readPool
 	// w is the writer: the one connection every write, InTx and InBatch
 	// use (SQLite has one writer; one connection makes writes queue in Go
-	// instead of spinning on SQLITE_BUSY).
+	// instead of spinning on SQLITE_BUSY). On PostgreSQL a pool of
+	// connections writing side by side (postgres.go).
 	w *writer
 	// batch is the group-commit writer behind InBatch (SQLite; nil on
 	// PostgreSQL).
