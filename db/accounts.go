@@ -33,15 +33,16 @@ func (tx *Tx) CreatePasswordReset(ctx context.Context, userID int64, tokenHash s
 		`DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
 		return PasswordReset{}, fmt.Errorf("db: password reset for user %d: %w", userID, err)
 	}
-	res, err := tx.tx.ExecContext(ctx,
-		`INSERT INTO password_resets (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		userID, tokenHash, nullID(createdBy), formatTime(at), formatTime(expires))
+	var id int64
+	err := tx.tx.QueryRowContext(ctx,
+		`INSERT INTO password_resets (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+		 RETURNING id`,
+		userID, tokenHash, nullID(createdBy), formatTime(at), formatTime(expires)).Scan(&id)
 	if isUniqueViolation(err) {
 		return PasswordReset{}, fmt.Errorf("db: password reset for user %d: %w", userID, ErrConflict)
 	} else if err != nil {
 		return PasswordReset{}, fmt.Errorf("db: password reset for user %d: %w", userID, err)
 	}
-	id, _ := res.LastInsertId()
 	return PasswordReset{ID: id, UserID: userID, CreatedBy: createdBy, CreatedAt: at, ExpiresAt: expires}, nil
 }
 

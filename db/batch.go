@@ -90,7 +90,13 @@ func (b *batcher) release() { <-b.token }
 //
 // Use InBatch for small, frequent writes whose caller waits for them (a
 // callback to acknowledge, a session to save); InTx for the rest.
+//
+// On PostgreSQL each write runs in a transaction of its own, retried as
+// InTx's (postgres.go), with the same contract.
 func (d *DB) InBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	if d.pg != nil {
+		return d.pg.inBatch(ctx, fn)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -276,10 +282,16 @@ type WriterStats struct {
 	// Checkpoints counts the background checkpoints run (the WAL copied
 	// back into the database file away from the writer).
 	Checkpoints int64
+	// Retries counts transactions PostgreSQL refused (serialization
+	// failure, deadlock) and that ran again (always 0 on SQLite).
+	Retries int64
 }
 
 // WriterStats reports the group-commit writer's queue and batch sizes.
 func (d *DB) WriterStats() WriterStats {
+	if d.pg != nil {
+		return d.pg.stats()
+	}
 	b := d.batch
 	return WriterStats{Waiting: int(b.waiting.Load()), Queued: len(b.q), Running: int(b.running.Load()), Batches: b.batches.Load(),
 		Items: b.items.Load(), Failed: b.failed.Load(), LastBatch: int(b.last.Load()), MaxBatch: int(b.most.Load()),

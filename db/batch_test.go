@@ -55,7 +55,7 @@ func holdWriter(t *testing.T, d *db.DB) (release func()) {
 // Were reads queued behind the writer, they would wait for release, which
 // comes only after they returned: the test would fail on its deadline.
 func TestReadsDoNotWaitForAnOpenWrite(t *testing.T) {
-	d := dbtest.New(t, clocktest.Fixed(t))
+	d := dbtest.Open(t, dbtest.SQLite, clocktest.Fixed(t))
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	if _, err := d.CreateUser(ctx, db.NewUser{Email: "committed@toko.id", PasswordHash: testHash}); err != nil {
@@ -125,7 +125,7 @@ func waitBatch(t *testing.T, d *db.DB, n int) {
 // that fails and the one that panics are rolled back alone, every other
 // write commits, and each caller hears its own outcome.
 func TestBatchIsolatesFailedWrites(t *testing.T) {
-	d := dbtest.New(t, clocktest.Fixed(t))
+	d := dbtest.Open(t, dbtest.SQLite, clocktest.Fixed(t))
 	ctx := t.Context()
 	if _, err := d.CreateUser(ctx, db.NewUser{Email: "taken@toko.id", PasswordHash: testHash}); err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestBatchIsolatesFailedWrites(t *testing.T) {
 // A write whose caller gave up while it waited never runs; one alone in its
 // batch that fails is rolled back.
 func TestBatchSkipsAbandonedWrites(t *testing.T) {
-	d := dbtest.New(t, clocktest.Fixed(t))
+	d := dbtest.Open(t, dbtest.SQLite, clocktest.Fixed(t))
 	ctx := t.Context()
 	release := holdWriter(t, d)
 	first := make(chan error, 1)
@@ -238,7 +238,7 @@ func TestBatchSkipsAbandonedWrites(t *testing.T) {
 
 // Close lets the writes already submitted commit; later ones are refused.
 func TestCloseFinishesSubmittedWrites(t *testing.T) {
-	d := dbtest.New(t, clocktest.Fixed(t))
+	d := dbtest.Open(t, dbtest.SQLite, clocktest.Fixed(t))
 	ctx := t.Context()
 	release := holdWriter(t, d)
 	errs := make(chan error, 5)

@@ -261,11 +261,15 @@ func (tx *Tx) FinishCallback(ctx context.Context, id int64, o CallbackOutcome) e
 	if o.Status == CallbackApplied || o.Status == CallbackStored {
 		applied = formatTime(tx.now)
 	}
-	_, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, reason = ?, note = ?, merchant_id = ?,
+	// The caller may go on after ErrConflict (IngestCallback does).
+	err := tx.tx.mayFail(ctx, func() error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, reason = ?, note = ?, merchant_id = ?,
 		invoice_id = ?, payment_id = ?, effect = ?, applied_at = coalesce(?, applied_at), attempts = attempts + 1
 		WHERE id = ?`,
-		string(o.Status), o.Reason, o.Note, nullID(o.MerchantID), nullID(o.InvoiceID), nullID(o.PaymentID), o.Effect,
-		applied, id)
+			string(o.Status), o.Reason, o.Note, nullID(o.MerchantID), nullID(o.InvoiceID), nullID(o.PaymentID), o.Effect,
+			applied, id)
+		return err
+	})
 	if isUniqueViolation(err) {
 		return fmt.Errorf("db: callback %d -> %s: %w", id, o.Status, ErrConflict)
 	} else if err != nil {
@@ -280,6 +284,7 @@ func (tx *Tx) FinishCallback(ctx context.Context, id int64, o CallbackOutcome) e
 func (d *DB) ResolveCallback(ctx context.Context, id, userID int64, note string, audit AuditEntry) (bool, error) {
 	var done bool
 	err := d.InTx(ctx, func(tx *Tx) error {
+		done = false // a retried run starts over (InTx)
 		res, err := tx.tx.ExecContext(ctx, `UPDATE callbacks SET status = 'resolved', resolved_at = ?, resolved_by = ?,
 			resolution_note = ? WHERE id = ? AND status = 'needs_review'`, formatTime(tx.now), nullID(userID), note, id)
 		if err != nil {

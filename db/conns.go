@@ -23,6 +23,12 @@ import (
 // parsed again. modernc.org/sqlite v1.60.1 has no statement-cache DSN option
 // (unlike mattn's _stmt_cache_size), so the cache is here, keyed by the
 // query text, which every call site writes as a constant.
+//
+// On PostgreSQL (issue 14) both pools are pgx connection pools (the writer
+// has several connections: PostgreSQL has no single writer), pgx prepares
+// and caches each statement per connection itself, and the cache here only
+// keeps each statement's text rebound to $n placeholders (dialect.go), so a
+// statement is rewritten once, not on every run.
 
 // readPoolSize is how many read-only connections to keep: enough that a slow
 // export or report leaves room for pages, few enough that idle memory stays
@@ -41,6 +47,10 @@ type stmtCache struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
+	// rebind, when set (PostgreSQL), turns a statement into the engine's
+	// text, kept in texts; nothing is prepared here then (pgx does).
+	rebind func(string) string
+	texts  map[string]string
 	// wanted are statements first seen inside a transaction, where they
 	// cannot be prepared on the *sql.DB (the writer's only connection is the
 	// transaction's): prepareWanted prepares them once the connection is
@@ -49,8 +59,34 @@ type stmtCache struct {
 	preparing atomic.Bool
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+func newStmtCache(db *sql.DB, dia *dialect) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, rebind: dia.rebind,
+		texts: map[string]string{}}
+}
+
+// maxCachedTexts bounds the rebound texts kept: past it a statement is
+// rebound on each run (a few microseconds).
+const maxCachedTexts = 1024
+
+// text returns query as the engine takes it: as written on SQLite, rebound
+// (once per text) on PostgreSQL.
+func (c *stmtCache) text(query string) string {
+	if c.rebind == nil {
+		return query
+	}
+	c.mu.RLock()
+	t, ok := c.texts[query]
+	c.mu.RUnlock()
+	if ok {
+		return t
+	}
+	t = c.rebind(query)
+	c.mu.Lock()
+	if len(c.texts) < maxCachedTexts {
+		c.texts[query] = t
+	}
+	c.mu.Unlock()
+	return t
 }
 
 func (c *stmtCache) lookup(query string) *sql.Stmt {
@@ -63,6 +99,9 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 // when the cache is full or preparing failed (the caller then runs the query
 // unprepared, and sees its error there).
 func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
+	if c.rebind != nil {
+		return nil
+	}
 	if st := c.lookup(query); st != nil {
 		return st
 	}
@@ -167,14 +206,14 @@ func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) 
 	if st := p.stmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return p.db.QueryContext(ctx, query, args...)
+	return p.db.QueryContext(ctx, p.stmts.text(query), args...)
 }
 
 func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := p.stmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return p.db.QueryRowContext(ctx, query, args...)
+	return p.db.QueryRowContext(ctx, p.stmts.text(query), args...)
 }
 
 // writer is the one read-write connection, outside a transaction.
@@ -187,21 +226,21 @@ func (w *writer) ExecContext(ctx context.Context, query string, args ...any) (sq
 	if st := w.stmts.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return w.db.ExecContext(ctx, query, args...)
+	return w.db.ExecContext(ctx, w.stmts.text(query), args...)
 }
 
 func (w *writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := w.stmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return w.db.QueryContext(ctx, query, args...)
+	return w.db.QueryContext(ctx, w.stmts.text(query), args...)
 }
 
 func (w *writer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := w.stmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return w.db.QueryRowContext(ctx, query, args...)
+	return w.db.QueryRowContext(ctx, w.stmts.text(query), args...)
 }
 
 // errTxBroken is returned by every statement of a transaction after a
@@ -221,6 +260,40 @@ type txConn struct {
 	missed bool
 	broken error
 	depth  int // savepoints open
+	// retry is the first serialization failure or deadlock a statement of
+	// the transaction met (PostgreSQL): whatever fn then does with the
+	// error, the transaction cannot commit and runs again (postgres.go).
+	retry error
+}
+
+// note remembers err when it dooms the transaction to run again.
+func (c *txConn) note(err error) error {
+	if err != nil && isRetryable(err) {
+		c.mu.Lock()
+		if c.retry == nil {
+			c.retry = err
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// doomed returns the error that dooms the transaction to run again, or nil.
+func (c *txConn) doomed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retry
+}
+
+// mayFail runs fn, a statement whose failure the caller may survive and go
+// on with the transaction (a duplicate key it turns into ErrConflict). On
+// PostgreSQL a failed statement aborts the whole transaction, so there fn
+// runs inside a savepoint; SQLite only undoes the statement.
+func (c *txConn) mayFail(ctx context.Context, fn func() error) error {
+	if c.stmts.rebind == nil {
+		return fn()
+	}
+	return c.savepoint(ctx, fn)
 }
 
 func newTxConn(tx *sql.Tx, stmts *stmtCache) *txConn {
@@ -230,6 +303,9 @@ func newTxConn(tx *sql.Tx, stmts *stmtCache) *txConn {
 // stmt returns the transaction's copy of the prepared statement for query,
 // or nil (the query is then noted for preparing later).
 func (c *txConn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.stmts.rebind != nil {
+		return nil // PostgreSQL: pgx prepares it on the connection
+	}
 	st := c.stmts.lookup(query)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -251,9 +327,11 @@ func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sq
 		return nil, c.broken
 	}
 	if st := c.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
+		return res, c.note(err)
 	}
-	return c.tx.ExecContext(ctx, query, args...)
+	res, err := c.tx.ExecContext(ctx, c.stmts.text(query), args...)
+	return res, c.note(err)
 }
 
 func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -261,9 +339,11 @@ func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*
 		return nil, c.broken
 	}
 	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, c.note(err)
 	}
-	return c.tx.QueryContext(ctx, query, args...)
+	rows, err := c.tx.QueryContext(ctx, c.stmts.text(query), args...)
+	return rows, c.note(err)
 }
 
 func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -271,7 +351,7 @@ func (c *txConn) QueryRowContext(ctx context.Context, query string, args ...any)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return c.tx.QueryRowContext(ctx, query, args...)
+	return c.tx.QueryRowContext(ctx, c.stmts.text(query), args...)
 }
 
 // breakTx rolls the transaction back for good after a savepoint failed, so
@@ -333,6 +413,12 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 			return
 		}
 		if c.broken != nil {
+			return
+		}
+		if c.note(err); c.doomed() != nil {
+			// A serialization failure or deadlock fails the whole
+			// transaction, not only the savepoint: it runs again.
+			c.breakTx("%v", c.doomed())
 			return
 		}
 		if _, rerr := c.ExecContext(ctx, sp.rollback); rerr != nil {

@@ -1,7 +1,8 @@
-// Package db is Lapak's SQLite store: opening the database with the pragmas a
-// payments system needs, applying the embedded migrations, and one exported
-// function per query or transaction. Callers never see *sql.Tx; multi-step work
-// goes through InTx. Nothing here calls a payment provider.
+// Package db is Lapak's store: opening the database (SQLite with the pragmas a
+// payments system needs, or PostgreSQL: dialect.go), applying the embedded
+// migrations, and one exported function per query or transaction. Callers
+// never see *sql.Tx; multi-step work goes through InTx. Nothing here calls a
+// payment provider.
 package db
 
 import (
@@ -15,8 +16,6 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"lapak/migrations"
 )
@@ -37,16 +36,24 @@ type DB struct {
 	sql *readPool
 	// w is the writer: the one connection every write, InTx and InBatch
 	// use (SQLite has one writer; one connection makes writes queue in Go
-	// instead of spinning on SQLITE_BUSY).
+	// instead of spinning on SQLITE_BUSY). On PostgreSQL a pool of
+	// connections writing side by side (postgres.go).
 	w *writer
-	// batch is the group-commit writer behind InBatch.
+	// batch is the group-commit writer behind InBatch (SQLite; nil on
+	// PostgreSQL).
 	batch *batcher
-	// ckpt checkpoints the WAL in the background.
+	// ckpt checkpoints the WAL in the background (SQLite; nil on
+	// PostgreSQL).
 	ckpt *checkpointer
 
 	closing   chan struct{} // closed by Close, for background loops
 	closeOnce sync.Once
 	closeErr  error
+	// dia is the engine's dialect (dialect.go); pg its PostgreSQL state,
+	// nil on SQLite.
+	dia *dialect
+	pg  *pgState
+
 	// now is the clock every stored time comes from (created_at, audit
 	// times, token expiry housekeeping), given to Open: db never reads the
 	// wall clock, so tests that fix the clock see the same time here as in
@@ -100,13 +107,22 @@ func readDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the SQLite database at path, checks that the
-// pragmas are really in force (unknown DSN keys are silently ignored by the
-// driver, so trusting the DSN is not enough), and applies every pending
-// migration. now is the clock for every time db stores; it is required (a nil
-// clock is an error, never a silent wall clock): cmd/web passes time.Now,
-// tests pass their own. The caller must Close the DB.
-func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err error) {
+// Open opens the database target and applies every pending migration.
+// target is the path of a SQLite file (created if needed), or a PostgreSQL
+// connection string (IsPostgres: a postgres:// URL or "host=… dbname=…"),
+// as OpenURL. On SQLite Open checks that the pragmas are really in force
+// (unknown DSN keys are silently ignored by the driver, so trusting the DSN
+// is not enough). now is the clock for every time db stores; it is required
+// (a nil clock is an error, never a silent wall clock): cmd/web passes
+// time.Now, tests pass their own. The caller must Close the DB.
+func Open(ctx context.Context, target string, now func() time.Time) (*DB, error) {
+	if IsPostgres(target) {
+		return OpenURL(ctx, target, now)
+	}
+	return openSQLite(ctx, target, now)
+}
+
+func openSQLite(ctx context.Context, path string, now func() time.Time) (_ *DB, err error) {
 	if now == nil {
 		return nil, fmt.Errorf("db: open %s: no clock given (pass time.Now, or a test clock)", path)
 	}
@@ -120,7 +136,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err er
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxIdleTime(0)
-	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb)}, now: now, closing: make(chan struct{})}
+	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb, sqliteDialect)}, dia: sqliteDialect, now: now, closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.closePools()
@@ -142,7 +158,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (_ *DB, err er
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxIdleTime(0)
-	d.sql = &readPool{db: rdb, stmts: newStmtCache(rdb)}
+	d.sql = &readPool{db: rdb, stmts: newStmtCache(rdb, sqliteDialect)}
 	var readOnly int
 	if err := rdb.QueryRowContext(ctx, "PRAGMA query_only").Scan(&readOnly); err != nil {
 		return nil, fmt.Errorf("read pool: %w", err)
@@ -165,8 +181,11 @@ type Pragmas struct {
 	Synchronous   int // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 }
 
-// Pragmas reads the pragmas in force on the writer connection.
+// Pragmas reads the pragmas in force on the writer connection (SQLite only).
 func (d *DB) Pragmas(ctx context.Context) (Pragmas, error) {
+	if d.dia.postgres {
+		return Pragmas{}, errors.New("db: pragmas: the database is PostgreSQL")
+	}
 	var p Pragmas
 	for _, q := range []struct {
 		sql string
@@ -219,6 +238,8 @@ func (d *DB) migrate(ctx context.Context) error {
 // (the scs session store: a session is saved on most requests, so it needs a
 // connection that can write) and for tests. Application code uses the
 // methods of DB instead; a long read through SQL() holds up every write.
+// On PostgreSQL it is the writer pool (pgx), and SQL given to it directly
+// takes PostgreSQL's placeholders: pass it through Rebind.
 func (d *DB) SQL() *sql.DB { return d.w.db }
 
 // ReadStats reports the read pool's database/sql statistics (open and idle
@@ -231,7 +252,11 @@ func (d *DB) ReadStats() sql.DBStats { return d.sql.db.Stats() }
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		close(d.closing)
-		d.batch.close()
+		if d.pg != nil {
+			d.pg.close()
+		} else {
+			d.batch.close()
+		}
 		d.closeErr = d.closePools()
 	})
 	return d.closeErr
@@ -267,7 +292,16 @@ func (d *DB) Ping(ctx context.Context) error {
 // inside fn, nor InTx or InBatch (the writer is busy with this transaction).
 // The Tx reads the clock once, at BEGIN: every time it stores is that
 // instant.
+//
+// On PostgreSQL the transaction is SERIALIZABLE, and one that fails for a
+// serialization failure or a deadlock is rolled back and fn runs again, in
+// a new transaction, a bounded number of times (postgres.go): fn must
+// leave nothing behind that a second run would repeat (set the results it
+// hands out, never add to them).
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if d.pg != nil {
+		return d.pg.inTx(ctx, fn)
+	}
 	if err := d.batch.acquire(ctx); err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
@@ -317,16 +351,6 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("db: bad stored time %q: %w", s, err)
 	}
 	return t, nil
-}
-
-// isUniqueViolation reports whether err is SQLite refusing a duplicate key.
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		code := se.Code()
-		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
 }
 
 // notFound maps sql.ErrNoRows to ErrNotFound, wrapping what was looked for.

@@ -338,15 +338,41 @@ type InvoiceFilter struct {
 // trigram index knows substrings of three characters and more.
 const SearchMinChars = 3
 
-// textQuery is the FTS5 query for the filter's text: one quoted phrase (the
-// user's quotes doubled), so nothing they type is FTS syntax. "" when the
-// text is too short to search.
-func (f InvoiceFilter) textQuery() string {
+// searchText is the filter's text to search for, "" when it is too short.
+func (f InvoiceFilter) searchText() string {
 	q := strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(q) < SearchMinChars {
 		return ""
 	}
+	return q
+}
+
+// textQuery is the FTS5 query for the filter's text: one quoted phrase (the
+// user's quotes doubled), so nothing they type is FTS syntax. "" when the
+// text is too short to search.
+func (f InvoiceFilter) textQuery() string {
+	q := f.searchText()
+	if q == "" {
+		return ""
+	}
 	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
+// pgSearchText is the text PostgreSQL's invoice search looks in: the
+// expression of the pg_trgm index invoices_search
+// (migrations/postgres/00009_lists.sql), written the same, so the planner
+// uses it. The line feeds keep a match inside one column, as FTS5's
+// columns do on SQLite.
+const pgSearchText = `(partner_reference_no || E'\n' || netzme_trx_id || E'\n' || netzme_invoice_id || E'\n' || ` +
+	`description || E'\n' || customer_name || E'\n' || customer_phone || E'\n' || customer_email)`
+
+// pgSearch is the PostgreSQL condition of the filter's text search and its
+// argument: a case-insensitive substring match (ILIKE, the user's %, _ and
+// \ taken literally), which the trigram index serves from three
+// characters on.
+func (f InvoiceFilter) pgSearch() (string, any) {
+	q := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.searchText())
+	return pgSearchText + ` ILIKE ?`, "%" + q + "%"
 }
 
 // search reports whether f is a search (text or amount), listed by id.
@@ -489,7 +515,16 @@ func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilte
 	// after n rows.
 	c.Key = ""
 	var byText, byAmount []Invoice
-	if q := f.textQuery(); q != "" {
+	if f.searchText() != "" && d.dia.postgres {
+		conds, args := f.conds("", merchantID)
+		cond, arg := f.pgSearch()
+		var err error
+		byText, err = queryKeyset(ctx, d.sql, invoiceSearchKeys, c, n, `SELECT `+cols("")+` FROM invoices`,
+			append(conds, cond), append(args, arg), scan)
+		if err != nil {
+			return nil, fmt.Errorf("db: invoice search: %w", err)
+		}
+	} else if q := f.textQuery(); q != "" {
 		// The merchant's entries are the rowid range of its id (the
 		// migration's (merchant_id << 40) | id); the cursor narrows it to
 		// one bound, so FTS5 seeks straight to it.
@@ -569,7 +604,8 @@ func invoiceExportColumns(t string) string {
 	}
 	return t + `id, ` + t + `created_at || ` + t + `expires_at || coalesce(` + t + `paid_at, ''), ` +
 		t + `method || ' ' || ` + t + `fee_type || ' ' || ` + t + `status, ` +
-		t + `amount_minor || ' ' || coalesce(` + t + `paid_amount_minor, '-') || ' ' || coalesce(` + t + `fee_minor, '-') || ' ' || coalesce(` + t + `net_minor, '-'), ` +
+		`CAST(` + t + `amount_minor AS TEXT) || ' ' || coalesce(CAST(` + t + `paid_amount_minor AS TEXT), '-') || ' ' || ` +
+		`coalesce(CAST(` + t + `fee_minor AS TEXT), '-') || ' ' || coalesce(CAST(` + t + `net_minor AS TEXT), '-'), ` +
 		t + `partner_reference_no, ` + t + `netzme_trx_id, ` + t + `netzme_invoice_id, ` + t + `description, ` + t + `customer_name`
 }
 
@@ -633,7 +669,13 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 		conds, cargs := f.conds("", merchantID)
 		parts, args = append(parts, `SELECT id FROM `+f.from()+whereClause(conds)), cargs
 	}
-	if q := f.textQuery(); q != "" {
+	if f.searchText() != "" && d.dia.postgres {
+		conds, cargs := f.conds("", merchantID)
+		cond, arg := f.pgSearch()
+		conds, cargs = append(conds, cond), append(cargs, arg)
+		parts = append(parts, `SELECT * FROM (SELECT id FROM invoices`+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`) AS by_text`)
+		args = append(args, cargs...)
+	} else if q := f.textQuery(); q != "" {
 		lo, hi := searchRowids(merchantID)
 		sel := `SELECT invoices_fts.rowid & ` + searchIDMask + ` AS id FROM invoices_fts`
 		conds, cargs := []string{"invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?"}, []any{q, lo, hi}
@@ -642,13 +684,13 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 			fc, fargs := f.conds("i", merchantID)
 			conds, cargs = append(conds, fc...), append(cargs, fargs...)
 		}
-		parts = append(parts, `SELECT * FROM (`+sel+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
+		parts = append(parts, `SELECT * FROM (`+sel+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`) AS by_text`)
 		args = append(args, cargs...)
 	}
 	if f.AmountMinor > 0 {
 		conds, cargs := f.conds("", merchantID)
 		conds, cargs = append(conds, "amount_minor = ?"), append(cargs, f.AmountMinor)
-		parts = append(parts, `SELECT * FROM (SELECT id FROM `+invoiceByAmount+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`)`)
+		parts = append(parts, `SELECT * FROM (SELECT id FROM `+invoiceByAmount+whereClause(conds)+` LIMIT `+strconv.Itoa(CountCap)+`) AS by_amount`)
 		args = append(args, cargs...)
 	}
 	n, err := countCapped(ctx, d.sql, strings.Join(parts, " UNION "), args...)
@@ -687,7 +729,7 @@ func (d *DB) UnresolvedInvoices(ctx context.Context, now time.Time, limit int) (
 		SELECT `+invoiceColumns+` FROM invoices INDEXED BY invoices_unknown WHERE status = 'unknown'
 		UNION ALL
 		SELECT `+invoiceColumns+` FROM invoices INDEXED BY invoices_pending_expiry
-		WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?)
+		WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?) AS unresolved
 		ORDER BY created_at LIMIT ?`, formatTime(now.Add(-24*time.Hour)), formatTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: unresolved invoices: %w", err)

@@ -332,7 +332,7 @@ const CountCap = 1001
 // countCapped counts the rows of "SELECT 1 FROM …" sel (with its WHERE) up to
 // CountCap.
 func countCapped(ctx context.Context, q reader, sel string, args ...any) (int, error) {
-	query := `SELECT count(*) FROM (` + sel + ` LIMIT ` + fmt.Sprint(CountCap) + `)`
+	query := `SELECT count(*) FROM (` + sel + ` LIMIT ` + fmt.Sprint(CountCap) + `) AS capped`
 	if listQueryHook != nil {
 		listQueryHook(query, args)
 	}

@@ -40,7 +40,7 @@ func (tx *Tx) LoginFailures(ctx context.Context, key string) (LoginFailures, err
 func (tx *Tx) AddLoginFailure(ctx context.Context, key string, at time.Time) error {
 	_, err := tx.tx.ExecContext(ctx,
 		`INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?)
-		 ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at`,
+		 ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = excluded.last_failure_at`,
 		key, formatTime(at))
 	if err != nil {
 		return fmt.Errorf("db: add login failure: %w", err)

@@ -170,9 +170,17 @@ func TestListQueryPlans(t *testing.T) {
 					if strings.Contains(plan, "TEMP B-TREE") && !tc.sort {
 						t.Errorf("plan sorts in a temporary B-tree:\n%s\n%s", q, plan)
 					}
+					// A subquery (the capped counts') is a co-routine, named
+					// after its alias: scanning it reads what it yields.
+					subqueries := map[string]bool{}
+					for _, line := range strings.Split(plan, "\n") {
+						if name, ok := strings.CutPrefix(line, "CO-ROUTINE "); ok {
+							subqueries["SCAN "+name] = true
+						}
+					}
 					for _, line := range strings.Split(plan, "\n") {
 						if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, " USING ") &&
-							!strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") && !tc.scan {
+							!strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") && !subqueries[line] && !tc.scan {
 							t.Errorf("plan scans a whole table:\n%s\n%s", q, plan)
 						}
 					}

@@ -16,17 +16,47 @@ import (
 // clients share one commit. It satisfies scs.Store and scs.CtxStore (db does
 // not import scs).
 //
-// Expiry is compared with SQLite's julianday('now'), the wall clock, not
-// with the DB's clock: scs computes every expiry from the wall clock, so the
-// two must agree (as in sqlite3store).
+// Expiry is compared with the database's wall clock (SQLite's
+// julianday('now'), PostgreSQL's current_timestamp), not with the DB's
+// clock: scs computes every expiry from the wall clock, so the two must
+// agree (as in sqlite3store and postgresstore). The expiry is stored as
+// those stores do: a Julian day on SQLite, a timestamptz on PostgreSQL
+// (sessionSQL).
 type SessionStore struct {
-	d *DB
+	d   *DB
+	sql sessionSQL
 }
+
+// sessionSQL is the store's statements on one engine.
+type sessionSQL struct {
+	find, save, deleteExpired string
+	// expiry is the argument save stores as the expiry.
+	expiry func(time.Time) any
+}
+
+var (
+	sqliteSessions = sessionSQL{
+		find:          `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`,
+		save:          `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
+		deleteExpired: `DELETE FROM sessions WHERE expiry < julianday('now')`,
+		expiry:        func(t time.Time) any { return t.UTC().Format("2006-01-02T15:04:05.999") },
+	}
+	postgresSessions = sessionSQL{
+		find: `SELECT data FROM sessions WHERE token = ? AND current_timestamp < expiry`,
+		save: `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
+			ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+		deleteExpired: `DELETE FROM sessions WHERE expiry < current_timestamp`,
+		expiry:        func(t time.Time) any { return t.UTC() },
+	}
+)
 
 // NewSessionStore returns the session store of d. With sweep > 0 a goroutine
 // deletes expired sessions every sweep until d is closed; tests pass 0.
 func NewSessionStore(d *DB, sweep time.Duration) *SessionStore {
-	s := &SessionStore{d: d}
+	s := &SessionStore{d: d, sql: sqliteSessions}
+	if d.dia.postgres {
+		s.sql = postgresSessions
+	}
 	if sweep > 0 {
 		go s.sweep(sweep)
 	}
@@ -36,7 +66,7 @@ func NewSessionStore(d *DB, sweep time.Duration) *SessionStore {
 // FindCtx returns the data of session token; found is false when it does not
 // exist or has expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
-	err = s.d.sql.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`, token).Scan(&b)
+	err = s.d.sql.QueryRowContext(ctx, s.sql.find, token).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	} else if err != nil {
@@ -49,8 +79,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) (b []byte, fou
 // that is committed.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	err := s.d.InBatch(ctx, func(ctx context.Context, tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
-			token, b, expiry.UTC().Format("2006-01-02T15:04:05.999"))
+		_, err := tx.tx.ExecContext(ctx, s.sql.save, token, b, s.sql.expiry(expiry))
 		return err
 	})
 	if err != nil {
@@ -86,7 +115,7 @@ func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.B
 
 // DeleteExpired deletes the sessions that have expired.
 func (s *SessionStore) DeleteExpired(ctx context.Context) error {
-	_, err := s.d.w.ExecContext(ctx, `DELETE FROM sessions WHERE expiry < julianday('now')`)
+	_, err := s.d.w.ExecContext(ctx, s.sql.deleteExpired)
 	if err != nil {
 		return fmt.Errorf("db: delete expired sessions: %w", err)
 	}

@@ -167,7 +167,7 @@ func (d *DB) SalesByMethod(ctx context.Context, merchantID, userID int64, from, 
 		SELECT 'CVS', coalesce(paid_amount_minor, amount_minor) FROM cvs_bills
 		 WHERE merchant_id = ?1 AND status = 'paid' AND paid_at >= ?2 AND paid_at < ?3
 		   AND (?4 = 0 OR created_by = ?4)
-		) GROUP BY method ORDER BY method`, merchantID, formatTime(from), formatTime(to), userID)
+		) AS sales GROUP BY method ORDER BY method`, merchantID, formatTime(from), formatTime(to), userID)
 	if err != nil {
 		return nil, fmt.Errorf("db: sales by method: %w", err)
 	}

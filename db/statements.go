@@ -104,6 +104,7 @@ func (d *DB) QueueSyncRun(ctx context.Context, n NewSyncRun) (run SyncRun, creat
 		return SyncRun{}, false, fmt.Errorf("db: queue sync run: status %q", n.Status)
 	}
 	err = d.InTx(ctx, func(tx *Tx) error {
+		run, created = SyncRun{}, false // a retried run starts over (InTx)
 		now := formatTime(tx.now)
 		if n.InterruptStale {
 			if _, err := tx.tx.ExecContext(ctx, `UPDATE sync_runs SET status = 'interrupted', updated_at = ?, finished_at = ?
@@ -394,6 +395,7 @@ type PageResult struct {
 func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone bool) (PageResult, error) {
 	var res PageResult
 	err := d.InTx(ctx, func(tx *Tx) error {
+		res = PageResult{} // a retried run starts over (InTx)
 		now := formatTime(tx.now)
 		for _, l := range p.Lines {
 			sum := sha256.Sum256([]byte(l.Raw))
@@ -529,6 +531,7 @@ type WithdrawalAnswer struct {
 // is counted on a's run.
 func (d *DB) RecordWithdrawalAnswer(ctx context.Context, a WithdrawalAnswer) (added bool, err error) {
 	err = d.InTx(ctx, func(tx *Tx) error {
+		added = false // a retried run starts over (InTx)
 		var last string
 		err := tx.tx.QueryRowContext(ctx, `SELECT content_hash FROM withdrawal_answers WHERE withdrawal_id = ? ORDER BY id DESC LIMIT 1`,
 			a.WithdrawalID).Scan(&last)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -25,7 +24,7 @@ import (
 // restart replaces the app's Handler with a new one on the same database and
 // clock, as a process restart would: nothing kept in memory survives.
 func (a *testApp) restart() {
-	sessions := newSessionManager(sqlite3store.NewWithCleanupInterval(a.DB.SQL(), 0), false)
+	sessions := newSessionManager(db.NewSessionStore(a.DB, 0), false)
 	a.handler = New(Deps{DB: a.DB, Sessions: sessions, Logger: slog.New(slog.NewJSONHandler(a.logs, nil)), Now: a.clock})
 	a.routes = a.handler.Routes()
 }
@@ -273,10 +272,10 @@ func TestAdminResetLink(t *testing.T) {
 	// Only the hash is stored.
 	var stored int
 	sum := sha256.Sum256([]byte(token))
-	if err := app.DB.SQL().QueryRow(`SELECT count(*) FROM password_resets WHERE token_hash = ?`, hex.EncodeToString(sum[:])).Scan(&stored); err != nil || stored != 1 {
+	if err := app.DB.SQL().QueryRow(app.DB.Rebind(`SELECT count(*) FROM password_resets WHERE token_hash = ?`), hex.EncodeToString(sum[:])).Scan(&stored); err != nil || stored != 1 {
 		t.Fatalf("stored by hash: %d, %v", stored, err)
 	}
-	if err := app.DB.SQL().QueryRow(`SELECT count(*) FROM password_resets WHERE token_hash = ?`, token).Scan(&stored); err != nil || stored != 0 {
+	if err := app.DB.SQL().QueryRow(app.DB.Rebind(`SELECT count(*) FROM password_resets WHERE token_hash = ?`), token).Scan(&stored); err != nil || stored != 0 {
 		t.Fatalf("token stored in clear: %d, %v", stored, err)
 	}
 	if e := app.hasAudit(t, "user.password.reset_link"); e.UserID != adm.ID || strings.Contains(e.Detail, token) || !strings.Contains(e.Detail, u.Email) {

@@ -132,7 +132,7 @@ func TestSpeedCashStatusIsPerPhone(t *testing.T) {
 	}
 
 	// The shop's own number is ...1230 (pending at SpeedCash).
-	if _, err := o.DB.SQL().ExecContext(t.Context(), `UPDATE merchants SET phone = '6281200261230' WHERE id = ?`, m.ID); err != nil {
+	if _, err := o.DB.SQL().ExecContext(t.Context(), o.DB.Rebind(`UPDATE merchants SET phone = '6281200261230' WHERE id = ?`), m.ID); err != nil {
 		t.Fatal(err)
 	}
 	owner.post("/merchant-status", url.Values{"phone": {"0812-0026-1230"}}).wantStatus(t, http.StatusSeeOther)

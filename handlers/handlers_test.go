@@ -64,6 +64,17 @@ func (s *syncBuffer) String() string {
 // none).
 type testOption func(t testing.TB, a *testApp, d *Deps) (after func())
 
+// onEngine puts the app on a fresh database of engine e instead of
+// dbtest.New's (SQLite unless LAPAK_TEST_ENGINE says otherwise): give it
+// first, before the options that use the database.
+func onEngine(e dbtest.Engine) testOption {
+	return func(t testing.TB, a *testApp, d *Deps) func() {
+		a.DB = dbtest.Open(t, e, a.clock)
+		d.DB, d.Sessions = a.DB, newSessionManager(db.NewSessionStore(a.DB, 0), false)
+		return nil
+	}
+}
+
 // newTestApp is the one builder of handler test apps: a fresh database on
 // the test clock, real sessions and the real router; options add a Netzme
 // sandbox (withSandbox), the other SNAP services (withOtherSNAP), ...

@@ -25,10 +25,10 @@ type moneyApp struct {
 	demo sandbox.Merchant
 }
 
-func newMoneyApp(t *testing.T) *moneyApp {
+func newMoneyApp(t *testing.T, opts ...testOption) *moneyApp {
 	t.Helper()
 	m := &moneyApp{}
-	m.testApp = newTestApp(t, withSandbox(m))
+	m.testApp = newTestApp(t, append(opts, withSandbox(m))...)
 	return m
 }
 

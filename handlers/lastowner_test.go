@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 )
 
 // Two owners removing each other at the same moment must not leave the shop
@@ -13,7 +14,11 @@ import (
 // transaction. Repeated, because the unsafe order only loses sometimes.
 func TestOwnersRemovingEachOtherAtOnceKeepAnOwner(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t)
+	dbtest.Each(t, ownersRemovingEachOther)
+}
+
+func ownersRemovingEachOther(t *testing.T, e dbtest.Engine) {
+	app := newTestApp(t, onEngine(e))
 	for round := range 15 {
 		m := app.newMerchant(t, "Toko Kembar "+strconv.Itoa(round))
 		a := app.newUser(t, "a"+strconv.Itoa(round)+"@kembar.test", false, m.ID, db.RoleOwner)

@@ -16,7 +16,7 @@ func TestMerchantStatusCheckRecordsAndShowsLastKnown(t *testing.T) {
 	owner, _, m := o.loginAs(t, db.RoleOwner)
 	// The shop's own number (as linking stores it): only its checks are the
 	// shop's status.
-	if _, err := o.DB.SQL().ExecContext(t.Context(), `UPDATE merchants SET phone = '6281200261231' WHERE id = ?`, m.ID); err != nil {
+	if _, err := o.DB.SQL().ExecContext(t.Context(), o.DB.Rebind(`UPDATE merchants SET phone = '6281200261231' WHERE id = ?`), m.ID); err != nil {
 		t.Fatal(err)
 	}
 

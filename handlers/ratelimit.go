@@ -83,7 +83,7 @@ func (h *Handler) beginAttempt(ctx context.Context, keys ...throttleKey) (*attem
 		if err := tx.ForgetLoginFailures(ctx, at.Add(-throttleForget)); err != nil {
 			return err
 		}
-		a.prev = a.prev[:0]
+		a.prev, wait = a.prev[:0], 0 // a retried run starts over (db.DB.InTx)
 		for _, k := range keys {
 			f, err := tx.LoginFailures(ctx, k.key)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 	"lapak/money"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -20,9 +21,9 @@ const testPIN = "246810"
 // withdrawApp is a moneyApp whose demo merchant has a PIN and Rp 150.000 of
 // settled sales balance at the sandbox, and whose withdrawals never settle by
 // themselves (the test decides).
-func withdrawApp(t *testing.T) *moneyApp {
+func withdrawApp(t *testing.T, opts ...testOption) *moneyApp {
 	t.Helper()
-	m := newMoneyApp(t)
+	m := newMoneyApp(t, opts...)
 	if _, err := m.handler.netzme.CreatePIN(t.Context(), netzme.CreatePINRequest{PartnerReferenceNo: "PIN-" + m.demo.CustID,
 		CustIDMerchant: m.demo.CustID, PIN: testPIN}); err != nil {
 		t.Fatal(err)
@@ -138,7 +139,11 @@ func TestWithdrawalHappyPathPaysOnceAndBalanceDropsByAmount(t *testing.T) {
 
 func TestDoubleSubmitMakesOneWithdrawal(t *testing.T) {
 	t.Parallel()
-	m := withdrawApp(t)
+	dbtest.Each(t, doubleSubmitMakesOneWithdrawal)
+}
+
+func doubleSubmitMakesOneWithdrawal(t *testing.T, e dbtest.Engine) {
+	m := withdrawApp(t, onEngine(e))
 	c, _, _ := m.loginAs(t, db.RoleOwner)
 	confirm := inquire(t, c, "/withdrawals/inquiry")
 	var wg sync.WaitGroup

@@ -455,19 +455,23 @@ func (s *Service) BackfillLedger(ctx context.Context) (BackfillReport, error) {
 	pass := func(name string, next func(tx *db.Tx, after int64) (int64, []db.LedgerEntry, int, error)) error {
 		after := int64(0)
 		for {
-			var n int
+			var n, posted int
+			var last int64
 			err := s.db.InTx(ctx, func(tx *db.Tx) error {
-				last, entries, read, err := next(tx, after)
-				if err != nil {
+				var entries []db.LedgerEntry
+				var err error
+				if last, entries, n, err = next(tx, after); err != nil {
 					return err
 				}
-				posted, err := book(ctx, tx, by, entries)
-				r.Records, r.Posted, n, after = r.Records+read, r.Posted+posted, read, last
+				// Counted once committed: on PostgreSQL a refused
+				// transaction runs again (db.DB.InTx).
+				posted, err = book(ctx, tx, by, entries)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("money: backfill %s: %w", name, err)
 			}
+			r.Records, r.Posted, after = r.Records+n, r.Posted+posted, last
 			if n < backfillBatch {
 				return nil
 			}

@@ -34,12 +34,18 @@ type books struct {
 
 func newBooks(t *testing.T) *books {
 	t.Helper()
+	return newBooksOn(t, dbtest.Default())
+}
+
+// newBooksOn is newBooks on a database of engine e.
+func newBooksOn(t *testing.T, e dbtest.Engine) *books {
+	t.Helper()
 	sb := sandboxtest.NewServer(t, func(o *sandbox.Options) {
 		o.Now = clocktest.Running(t)
 		o.WithdrawSettleDelay = -1
 	})
 	clock := clocktest.Fixed(t)
-	d := dbtest.New(t, clock)
+	d := dbtest.Open(t, e, clock)
 	cfg := sb.Config()
 	cfg.Observer = money.Recorder{DB: d, Now: clock}
 	nz, err := netzme.New(cfg)
@@ -226,7 +232,11 @@ func (b *books) withdraw(t *testing.T, wallet db.Wallet, settle bool) db.Withdra
 // balanced ledger transactions; at the end the books verify and every
 // balance is what the records say.
 func TestEveryMoneyEventIsBookedOnceBalanced(t *testing.T) {
-	b := newBooks(t)
+	dbtest.Each(t, everyMoneyEventIsBookedOnceBalanced)
+}
+
+func everyMoneyEventIsBookedOnceBalanced(t *testing.T, e dbtest.Engine) {
+	b := newBooksOn(t, e)
 	ctx := t.Context()
 	var salesNet, salesGross, salesFee int64 // what the records say
 	sales := 0
@@ -396,7 +406,11 @@ func TestEveryMoneyEventIsBookedOnceBalanced(t *testing.T) {
 // stays "received" for a re-apply; when the event fails after booking, the
 // booking is gone with it.
 func TestBookingAndItsEventCommitTogether(t *testing.T) {
-	b := newBooks(t)
+	dbtest.Each(t, bookingAndItsEventCommitTogether)
+}
+
+func bookingAndItsEventCommitTogether(t *testing.T, e dbtest.Engine) {
+	b := newBooksOn(t, e)
 	ctx := t.Context()
 	count := func() int {
 		var n int
@@ -411,6 +425,23 @@ func TestBookingAndItsEventCommitTogether(t *testing.T) {
 		if _, err := b.db.SQL().ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
+	}
+	// refuse makes the database refuse inserts into table (those where
+	// when holds, if given) with message, until the returned undo runs.
+	refuse := func(name, table, when, message string) (undo func()) {
+		if e == dbtest.Postgres {
+			if when != "" {
+				when = "WHEN (" + when + ") "
+			}
+			exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW ` + when +
+				`EXECUTE FUNCTION refuse_change('` + message + `')`)
+			return func() { exec(`DROP TRIGGER ` + name + ` ON ` + table) }
+		}
+		if when != "" {
+			when = "WHEN " + when + " "
+		}
+		exec(`CREATE TRIGGER ` + name + ` BEFORE INSERT ON ` + table + ` ` + when + `BEGIN SELECT RAISE(ABORT, '` + message + `'); END`)
+		return func() { exec(`DROP TRIGGER ` + name) }
 	}
 	iv := b.invoice(t, money.PurposeSale, 3_000_000)
 	var body []byte
@@ -441,22 +472,21 @@ func TestBookingAndItsEventCommitTogether(t *testing.T) {
 	}
 
 	// The books refuse: nothing of the event is kept.
-	exec(`CREATE TRIGGER test_books_down BEFORE INSERT ON ledger_transactions BEGIN SELECT RAISE(ABORT, 'books unavailable'); END`)
+	undo := refuse("test_books_down", "ledger_transactions", "", "books unavailable")
 	if _, err := b.svc.ApplyCallback(ctx, money.Actor{}, id); err == nil || !strings.Contains(err.Error(), "books unavailable") {
 		t.Fatalf("apply with the books refusing: %v", err)
 	}
 	unchanged("booking failed")
-	exec(`DROP TRIGGER test_books_down`)
+	undo()
 
 	// The event fails after it was booked (its audit line cannot be
 	// written): the booking is rolled back with it.
-	exec(`CREATE TRIGGER test_audit_down BEFORE INSERT ON audit_log WHEN NEW.action = 'callback.applied'
-		BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`)
+	undo = refuse("test_audit_down", "audit_log", "NEW.action = 'callback.applied'", "audit unavailable")
 	if _, err := b.svc.ApplyCallback(ctx, money.Actor{}, id); err == nil || !strings.Contains(err.Error(), "audit unavailable") {
 		t.Fatalf("apply with the audit log refusing: %v", err)
 	}
 	unchanged("event failed")
-	exec(`DROP TRIGGER test_audit_down`)
+	undo()
 
 	// Re-applied once both work: paid and booked, once.
 	if cb, err := b.svc.ApplyCallback(ctx, money.Actor{}, id); err != nil || cb.Status != db.CallbackApplied {

@@ -437,7 +437,7 @@ func TestSyncBacksOffOnFaultsAndLaterCompletes(t *testing.T) {
 
 	// A refusal is not retried: Netzme does not know the merchant.
 	e.clock.Add(time.Minute)
-	if _, err := e.db.SQL().ExecContext(ctx, `UPDATE merchants SET netzme_cust_id = 'M_unknown1' WHERE id = ?`, e.m.ID); err != nil {
+	if _, err := e.db.SQL().ExecContext(ctx, e.db.Rebind(`UPDATE merchants SET netzme_cust_id = 'M_unknown1' WHERE id = ?`), e.m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.SyncStatements(ctx, e.actor, from, to); !errors.Is(err, netzme.ErrNotFound) {
@@ -508,10 +508,10 @@ func TestSyncRereadsLateDaysForLateLinesOnly(t *testing.T) {
 		t.Errorf("versions of the withdrawal line = %+v", vs)
 	}
 	// Facts are never edited.
-	if _, err := e.db.SQL().ExecContext(ctx, `UPDATE statement_lines SET status = 'X' WHERE id = ?`, vs[0].ID); err == nil {
+	if _, err := e.db.SQL().ExecContext(ctx, e.db.Rebind(`UPDATE statement_lines SET status = 'X' WHERE id = ?`), vs[0].ID); err == nil {
 		t.Error("a statement line was updated")
 	}
-	if _, err := e.db.SQL().ExecContext(ctx, `DELETE FROM statement_lines WHERE id = ?`, vs[0].ID); err == nil {
+	if _, err := e.db.SQL().ExecContext(ctx, e.db.Rebind(`DELETE FROM statement_lines WHERE id = ?`), vs[0].ID); err == nil {
 		t.Error("a statement line was deleted")
 	}
 }
@@ -586,7 +586,7 @@ func TestLinkRecordsTheOpeningBalance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.SQL().ExecContext(ctx, `UPDATE merchants SET netzme_cust_id = '' WHERE id = ?`, e.m.ID); err != nil {
+	if _, err := e.db.SQL().ExecContext(ctx, e.db.Rebind(`UPDATE merchants SET netzme_cust_id = '' WHERE id = ?`), e.m.ID); err != nil {
 		t.Fatal(err)
 	}
 	owner := money.Actor{MerchantID: shop.ID}

@@ -48,17 +48,17 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, no
 	}
 	// db.Open would create an empty database: a typo in LAPAK_DB must not
 	// look like "no such user".
-	if _, err := os.Stat(cfg.DBPath); err != nil {
+	if _, err := os.Stat(cfg.DBPath); err != nil && cfg.DatabaseURL == "" {
 		return fmt.Errorf("admin %s: no database at %s (LAPAK_DB): %w", cmd, cfg.DBPath, err)
 	}
-	d, err := db.Open(ctx, cfg.DBPath, now)
+	d, err := db.Open(ctx, cfg.database(), now)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	u, err := d.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("admin %s: no user with e-mail %s in %s", cmd, db.NormalizeEmail(email), cfg.DBPath)
+		return fmt.Errorf("admin %s: no user with e-mail %s in %s", cmd, db.NormalizeEmail(email), cfg.databaseName())
 	} else if err != nil {
 		return err
 	}

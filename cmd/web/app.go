@@ -66,7 +66,7 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	}
 	a.baseURL = cfg.publicURL(a.ln.Addr())
 
-	if a.db, err = db.Open(ctx, cfg.DBPath, a.now); err != nil {
+	if a.db, err = db.Open(ctx, cfg.database(), a.now); err != nil {
 		return nil, err
 	}
 	if cfg.DebugAddr != "" {
@@ -359,7 +359,7 @@ func (a *app) serve(ctx context.Context) error {
 	// housekeeping), each in the one instance holding its lease (leases.go).
 	// Waited for, and their leases handed back, before the database closes.
 	defer a.startJobs(ctx)()
-	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.DBPath, "sandbox", a.sandbox != nil)
+	a.log.Info("lapak listening", "url", a.baseURL, "db", a.cfg.databaseName(), "sandbox", a.sandbox != nil)
 
 	select {
 	case err := <-errc:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 	"lapak/internal/clocktest"
 	"lapak/netzme"
 	"lapak/netzme/sandbox"
@@ -120,8 +121,20 @@ func TestSandboxPaymentCallbackMarksInvoicePaid(t *testing.T) {
 	}
 }
 
+// Also on PostgreSQL, started through LAPAK_DATABASE_URL as an operator would.
 func TestSandboxDuplicatedCallbackCreditsOnce(t *testing.T) {
-	a := startTestApp(t, nil)
+	dbtest.Each(t, sandboxDuplicatedCallbackCreditsOnce)
+}
+
+func sandboxDuplicatedCallbackCreditsOnce(t *testing.T, e dbtest.Engine) {
+	var env map[string]string
+	if e == dbtest.Postgres {
+		env = map[string]string{"LAPAK_DATABASE_URL": dbtest.PostgresURL(t)}
+	}
+	a := startTestApp(t, env)
+	if a.db.Engine() != string(e) {
+		t.Fatalf("the app runs on %s, want %s", a.db.Engine(), e)
+	}
 	iv, trx := roundTripInvoice(t, a, "RT-DUP-1", 750_000)
 	a.sandbox.InjectCallbackFault(sandbox.CallbackFault{Kind: sandbox.CallbackDuplicate})
 	p, err := a.sandbox.PayInvoice(t.Context(), trx, 0)

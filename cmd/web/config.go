@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"lapak/db"
 	"lapak/handlers"
 	"lapak/netzme"
 )
@@ -20,6 +22,7 @@ import (
 type config struct {
 	Addr          string
 	DBPath        string
+	DatabaseURL   string // LAPAK_DATABASE_URL: PostgreSQL instead of the SQLite file DBPath
 	PublicURL     string
 	AdminEmail    string
 	AdminPassword string
@@ -75,6 +78,7 @@ func (c *config) settings() []setting {
 	return []setting{
 		{"addr", "LAPAK_ADDR", "address the web server listens on", &c.Addr, "127.0.0.1:8080"},
 		{"db", "LAPAK_DB", "path of the SQLite database file", &c.DBPath, "lapak.db"},
+		{"database-url", "LAPAK_DATABASE_URL", "PostgreSQL connection string (postgres://user@host/db or host=/socket/dir dbname=…): run on PostgreSQL instead of LAPAK_DB", &c.DatabaseURL, ""},
 		{"public-url", "LAPAK_PUBLIC_URL", "base URL at which browsers and Netzme reach Lapak (default http://<addr>)", &c.PublicURL, ""},
 		{"admin-email", "LAPAK_ADMIN_EMAIL", "e-mail of the first administrator, created when no user exists", &c.AdminEmail, ""},
 		{"admin-password", "LAPAK_ADMIN_PASSWORD", "password of that administrator (unset: a random one is printed once)", &c.AdminPassword, ""},
@@ -172,6 +176,9 @@ func (c *config) finish() error {
 	if c.SandboxDB == "" {
 		c.SandboxDB = defaultSandboxDB(c.DBPath)
 	}
+	if c.DatabaseURL != "" && !db.IsPostgres(c.DatabaseURL) {
+		return errors.New("LAPAK_DATABASE_URL must be a postgres:// URL or a host=… connection string")
+	}
 	switch c.DebugAllowRemote {
 	case "yes", "no", "":
 	default:
@@ -212,6 +219,24 @@ func (c *config) finish() error {
 		}
 	}
 	return nil
+}
+
+// database is what db.Open opens: the PostgreSQL database of
+// LAPAK_DATABASE_URL when it is set, else the SQLite file LAPAK_DB.
+func (c config) database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return c.DBPath
+}
+
+// databaseName names the database in messages and logs (never the
+// connection string: it may hold a password).
+func (c config) databaseName() string {
+	if c.DatabaseURL != "" {
+		return "PostgreSQL (LAPAK_DATABASE_URL)"
+	}
+	return c.DBPath
 }
 
 // defaultSandboxDB is the embedded sandbox's state file next to the

@@ -38,10 +38,10 @@ func runLedger(ctx context.Context, args []string, getenv func(string) string, n
 		return err
 	}
 	// db.Open would create an empty database, whose empty books verify.
-	if _, err := os.Stat(cfg.DBPath); err != nil {
+	if _, err := os.Stat(cfg.DBPath); err != nil && cfg.DatabaseURL == "" {
 		return fmt.Errorf("ledger %s: no database at %s (LAPAK_DB): %w", cmd, cfg.DBPath, err)
 	}
-	d, err := db.Open(ctx, cfg.DBPath, now)
+	d, err := db.Open(ctx, cfg.database(), now)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func runLedger(ctx context.Context, args []string, getenv func(string) string, n
 		fmt.Fprintf(stdout, "Buku besar diisi dari catatan (ledger backfilled): %d catatan dibaca, %d transaksi baru.\n", r.Records, r.Posted)
 		return nil
 	}
-	return verifyLedger(ctx, d, cfg.DBPath, stdout)
+	return verifyLedger(ctx, d, cfg.databaseName(), stdout)
 }
 
 // verifyLedger prints the verify summary of d and returns an error when the

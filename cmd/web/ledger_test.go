@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 	"lapak/internal/clocktest"
 	"lapak/money"
 )
@@ -15,10 +16,19 @@ import (
 // TestLedgerVerifyCommand runs `lapak ledger verify` as an operator would:
 // on balanced books it prints the summary and succeeds; on books whose
 // checkpoint was changed behind their back it names the problem and fails;
-// on a database whose journal was never filled it says so and fails.
+// on a database whose journal was never filled it says so and fails. On
+// both engines (PostgreSQL through -database-url).
 func TestLedgerVerifyCommand(t *testing.T) {
+	dbtest.Each(t, ledgerVerifyCommand)
+}
+
+func ledgerVerifyCommand(t *testing.T, e dbtest.Engine) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "books.db")
+	path := dbtest.Target(t, e)
+	where := []string{"-db", path}
+	if e == dbtest.Postgres {
+		where = []string{"-database-url", path}
+	}
 	clock := clocktest.Fixed(t)
 	d, err := db.Open(ctx, path, clock)
 	if err != nil {
@@ -35,7 +45,7 @@ func TestLedgerVerifyCommand(t *testing.T) {
 	svc := money.New(money.Deps{DB: d, Now: clock})
 	run := func() (string, error) {
 		var out bytes.Buffer
-		err := runLedger(ctx, []string{"lapak", "ledger", "verify", "-db", path}, func(string) string { return "" }, clock, &out, io.Discard)
+		err := runLedger(ctx, append([]string{"lapak", "ledger", "verify"}, where...), func(string) string { return "" }, clock, &out, io.Discard)
 		return out.String(), err
 	}
 
@@ -63,8 +73,11 @@ func TestLedgerVerifyCommand(t *testing.T) {
 	}
 
 	// Someone edits a checkpoint at the sqlite3 shell (dropping its guard).
-	for _, q := range []string{`DROP TRIGGER ledger_accounts_guard`,
-		`UPDATE ledger_accounts SET balance_minor = 99 WHERE code = 'netzme:balance'`} {
+	drop := `DROP TRIGGER ledger_accounts_guard`
+	if e == dbtest.Postgres {
+		drop += ` ON ledger_accounts`
+	}
+	for _, q := range []string{drop, `UPDATE ledger_accounts SET balance_minor = 99 WHERE code = 'netzme:balance'`} {
 		if _, err := d.SQL().ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
