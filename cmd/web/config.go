@@ -56,6 +56,7 @@ type config struct {
 	DebugAddr        string        // "" = off
 	DebugAllowRemote string        // "yes" lets DebugAddr be a non-loopback address
 	SyncEvery        time.Duration // how often each merchant's Netzme statements are synced
+	ReconGrace       time.Duration // how long a one-sided record waits for its other side (reconciliation)
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -103,6 +104,7 @@ func (c *config) settings() []setting {
 		{"debug-addr", "LAPAK_DEBUG_ADDR", "address of the operator's listener with /metrics and /debug/pprof/, loopback only (empty: off)", &c.DebugAddr, ""},
 		{"debug-allow-remote", "LAPAK_DEBUG_ALLOW_REMOTE", "yes: let LAPAK_DEBUG_ADDR be a non-loopback address (the profiler shows memory contents)", &c.DebugAllowRemote, "no"},
 		{"sync-every", "LAPAK_SYNC_EVERY", "interval of the background sync of Netzme's statements (first pass a minute after start)", &c.SyncEvery, "6h"},
+		{"recon-grace", "LAPAK_RECON_GRACE", "how long a payment seen on one side only (Lapak's books or Netzme's list) waits for the other before reconciliation calls it an exception", &c.ReconGrace, "30m"},
 	}
 }
 
