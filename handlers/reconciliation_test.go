@@ -108,7 +108,7 @@ func TestReconciliationRoles(t *testing.T) {
 		t.Errorf("proof before any sync: %q", proof.Text())
 	}
 	// An administrator without a membership reads any shop's.
-	admin.get("/reconciliation?merchant=" + strconv.FormatInt(merchant.ID, 10)).wantStatus(t, http.StatusOK)
+	admin.get("/reconciliation?merchant="+strconv.FormatInt(merchant.ID, 10)).wantStatus(t, http.StatusOK)
 	admin.get("/reconciliation?merchant=999999").wantStatus(t, http.StatusNotFound)
 }
 
