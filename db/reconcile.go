@@ -291,8 +291,18 @@ type ReconFilter struct {
 var reconKeys = keyset{list: "reconciliation", key: "occurred_at", id: "id", kind: keyTime, desc: true}
 
 // from is the list's table with the index its filter seeks (INDEXED BY, as
-// InvoiceFilter.from explains), and its conditions.
-func (f ReconFilter) from(merchantID int64) (string, []string, []any) {
+// InvoiceFilter.from explains), and its conditions for the rows after c.
+// A date bound the cursor already implies is left out (as invoicesAfter
+// does): two bounds on occurred_at can lead the planner away from the
+// index order.
+func (f ReconFilter) from(merchantID int64, c Cursor) (string, []string, []any) {
+	if !c.IsZero() {
+		if c.Back && !f.From.IsZero() && c.Key >= formatTime(f.From) {
+			f.From = time.Time{}
+		} else if !c.Back && !f.To.IsZero() && c.Key < formatTime(f.To) {
+			f.To = time.Time{}
+		}
+	}
 	index := "recon_items_list"
 	conds, args := []string{"merchant_id = ?"}, []any{merchantID}
 	switch {
@@ -324,22 +334,31 @@ func reconAt(it ReconItem) Cursor { return Cursor{Key: formatTime(it.OccurredAt)
 // first, after the cursor token (see Paginate). ErrBadCursor for a token
 // that is not this list's.
 func (d *DB) ReconItems(ctx context.Context, merchantID int64, f ReconFilter, token string, limit int) (Page[ReconItem], error) {
-	table, conds, args := f.from(merchantID)
-	return queryPage(ctx, d.sql, reconKeys, token, limit, `SELECT `+reconColumns+` FROM `+table, conds, args, scanRecon, reconAt)
+	return Paginate(reconKeys.list, token, limit, reconKeys.check, func(c Cursor, n int) ([]ReconItem, error) {
+		return d.reconItemsAfter(ctx, merchantID, f, c, n)
+	}, reconAt)
+}
+
+func (d *DB) reconItemsAfter(ctx context.Context, merchantID int64, f ReconFilter, c Cursor, n int) ([]ReconItem, error) {
+	table, conds, args := f.from(merchantID, c)
+	items, err := queryKeyset(ctx, d.sql, reconKeys, c, n, `SELECT `+reconColumns+` FROM `+table, conds, args, scanRecon)
+	if err != nil {
+		return nil, fmt.Errorf("db: reconciliation: %w", err)
+	}
+	return items, nil
 }
 
 // ReconItemRows yields every item matching f, newest first, read in
 // keyset batches (for the CSV export: constant memory).
 func (d *DB) ReconItemRows(ctx context.Context, merchantID int64, f ReconFilter) iter.Seq2[ReconItem, error] {
-	table, conds, args := f.from(merchantID)
 	return ReadAhead(ctx, reconAt, func(ctx context.Context, c Cursor, n int) ([]ReconItem, error) {
-		return queryKeyset(ctx, d.sql, reconKeys, c, n, `SELECT `+reconColumns+` FROM `+table, conds, args, scanRecon)
+		return d.reconItemsAfter(ctx, merchantID, f, c, n)
 	})
 }
 
 // CountReconItems counts, up to CountCap, the merchant's items matching f.
 func (d *DB) CountReconItems(ctx context.Context, merchantID int64, f ReconFilter) (int, error) {
-	table, conds, args := f.from(merchantID)
+	table, conds, args := f.from(merchantID, Cursor{})
 	n, err := countCapped(ctx, d.sql, `SELECT 1 FROM `+table+whereClause(conds), args...)
 	if err != nil {
 		return 0, fmt.Errorf("db: count recon items: %w", err)

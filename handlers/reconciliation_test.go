@@ -245,3 +245,48 @@ func TestReconciliationPageResolveAndCSV(t *testing.T) {
 	other, _ := r.otherMerchant(t)
 	other.post("/reconciliation/"+id+"/resolve", url.Values{"note": {"x"}}).wantStatus(t, http.StatusNotFound)
 }
+
+// Counter mode offers the unique tail, ticked: the QR asks for the price
+// plus Rp 1–99, says so plainly, and two codes of one price at once ask
+// for different amounts — so each static payment finds its sale.
+func TestCounterUniqueTail(t *testing.T) {
+	t.Parallel()
+	m := newMoneyApp(t)
+	m.handler.callbackToken = testCallbackToken
+	cashier, _, _ := m.loginAs(t, db.RoleCashier)
+	if form := cashier.get("/kasir").doc.Find(`[data-testid=kasir-unique]`); form.Length() != 1 || !form.Is("[checked]") {
+		t.Fatal("the unique tail is not offered, ticked")
+	}
+	post := url.Values{"amount": {"25.000"}, "mode": {"static"}, "unique": {"1"}}
+	a := m.kasirCode(t, cashier.post("/kasir", post))
+	b := m.kasirCode(t, cashier.post("/kasir", post))
+	for _, c := range []db.QRISCode{a, b} {
+		tail := c.AmountMinor - 2_500_000
+		if tail < 100 || tail > 9_900 || tail%100 != 0 {
+			t.Fatalf("code %+v: tail %d sen", c, tail)
+		}
+	}
+	if a.AmountMinor == b.AmountMinor {
+		t.Fatalf("two waiting codes ask for the same %d", a.AmountMinor)
+	}
+	screen := cashier.get("/kasir/qris/" + itoa(int(a.ID))).wantStatus(t, http.StatusOK)
+	want := "Harga Rp 25.000 + kode unik Rp " + strconv.FormatInt((a.AmountMinor-2_500_000)/100, 10)
+	if note := screen.text("kasir-unique-note"); !strings.Contains(note, want) || screen.text("kasir-amount") == "Rp 25.000" {
+		t.Errorf("screen says %q / %q, want %q", screen.text("kasir-amount"), note, want)
+	}
+	if txt := screen.text("kasir-static-note"); strings.Contains(txt, "tidak bisa dicocokkan") {
+		t.Errorf("a unique code warns of the same amount: %q", txt)
+	}
+	m.sendCallback("qris", qrisBody("RRNUNIQUE001", m.demo.CustID, b.AmountMinor, 17_500))
+	if s := cashier.status(t, "/kasir/qris/"+itoa(int(b.ID))+"/status"); s.Status != "paid" {
+		t.Errorf("the second code's payment: %+v", s)
+	}
+	if s := cashier.status(t, "/kasir/qris/"+itoa(int(a.ID))+"/status"); s.Status != "pending" {
+		t.Errorf("the first code after the second's payment: %+v", s)
+	}
+	// Without the tick, the price itself.
+	plain := m.kasirCode(t, cashier.post("/kasir", url.Values{"amount": {"25.000"}, "mode": {"static"}}))
+	if plain.AmountMinor != 2_500_000 || cashier.get("/kasir/qris/"+itoa(int(plain.ID))).count("kasir-unique-note") != 0 {
+		t.Errorf("unticked code %+v", plain)
+	}
+}
