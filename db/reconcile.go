@@ -233,6 +233,26 @@ func (tx *Tx) SetReconState(ctx context.Context, s ReconState) error {
 	return nil
 }
 
+// ReconWorkPending reports, from the read pool, whether the pass has
+// anything to do at t: ledger transactions, line versions or opening
+// balances it has not read, days read again since it looked, or waits that
+// ended. Each is one index seek, so a page can ask before taking the writer.
+func (d *DB) ReconWorkPending(ctx context.Context, t time.Time) (bool, error) {
+	var pending bool
+	err := d.sql.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM ledger_transactions WHERE id > (SELECT ledger_after FROM recon_state WHERE id = 1))
+		OR EXISTS (SELECT 1 FROM statement_lines WHERE id > (SELECT line_after FROM recon_state WHERE id = 1))
+		OR EXISTS (SELECT 1 FROM netzme_opening_balances WHERE id > (SELECT opening_after FROM recon_state WHERE id = 1))
+		OR EXISTS (SELECT 1 FROM statement_days INDEXED BY statement_days_synced
+			WHERE state = 'done' AND synced_at > (SELECT days_checked_at FROM recon_state WHERE id = 1))
+		OR EXISTS (SELECT 1 FROM recon_items INDEXED BY recon_items_wait_until
+			WHERE outcome = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?)`, formatTime(t)).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("db: recon work pending: %w", err)
+	}
+	return pending, nil
+}
+
 // ReconBacklog counts, up to CountCap, the ledger transactions and line
 // versions the pass has not read yet.
 func (d *DB) ReconBacklog(ctx context.Context) (int, error) {
@@ -382,7 +402,7 @@ func (tx *Tx) DaysSyncedSince(ctx context.Context, t time.Time) ([]ReconDaySynce
 	if !t.IsZero() {
 		after = formatTime(t)
 	}
-	return queryRows(ctx, tx.tx, `SELECT merchant_id, source, day, synced_at FROM statement_days
+	return queryRows(ctx, tx.tx, `SELECT merchant_id, source, day, synced_at FROM statement_days INDEXED BY statement_days_synced
 		WHERE state = 'done' AND synced_at > ? ORDER BY synced_at`, []any{after}, func(s scanner) (ReconDaySynced, error) {
 		var r ReconDaySynced
 		var at string

@@ -59,7 +59,8 @@ func (tx *Tx) LedgerTransactionsAfter(ctx context.Context, afterID int64, n int)
 // CurrentLine returns the newest version of the merchant's line netzmeID
 // in source's list, or ErrNotFound.
 func (tx *Tx) CurrentLine(ctx context.Context, merchantID int64, source StatementSource, netzmeID string) (ReconLine, error) {
-	l, err := scanReconLine(tx.tx.QueryRowContext(ctx, `SELECT `+reconLineColumns+` FROM statement_lines
+	// The newest version is current by its order: no check needed.
+	l, err := scanReconLine(tx.tx.QueryRowContext(ctx, `SELECT `+statementLineColumns+`, partner_reference_no, 1 FROM statement_lines
 		WHERE merchant_id = ? AND source = ? AND netzme_id = ? ORDER BY version DESC LIMIT 1`, merchantID, string(source), netzmeID))
 	if err != nil {
 		return ReconLine{}, notFound(err, "statement line "+netzmeID)
@@ -96,12 +97,14 @@ func (tx *Tx) LinesByPartnerRef(ctx context.Context, merchantID int64, source St
 		[]any{merchantID, ref, string(source)}, scanReconLine))
 }
 
-// LinesBetween returns the current lines of the merchant's source list
-// that occurred in [from, to].
-func (tx *Tx) LinesBetween(ctx context.Context, merchantID int64, source StatementSource, from, to time.Time) ([]ReconLine, error) {
+// LinesOfAmountBetween returns the current lines of the merchant's source
+// list that occurred in [from, to] with a total (else an amount) of
+// amountMinor.
+func (tx *Tx) LinesOfAmountBetween(ctx context.Context, merchantID int64, source StatementSource, amountMinor int64, from, to time.Time) ([]ReconLine, error) {
 	return currentOnly(queryRows(ctx, tx.tx, `SELECT `+reconLineColumns+` FROM statement_lines INDEXED BY statement_lines_occurred
-		WHERE merchant_id = ? AND occurred_at BETWEEN ? AND ? AND source = ?`,
-		[]any{merchantID, formatTime(from), formatTime(to), string(source)}, scanReconLine))
+		WHERE merchant_id = ? AND occurred_at BETWEEN ? AND ? AND source = ?
+		  AND (total_minor = ? OR (total_minor = 0 AND amount_minor = ?))`,
+		[]any{merchantID, formatTime(from), formatTime(to), string(source), amountMinor, amountMinor}, scanReconLine))
 }
 
 // LedgerByExternalID returns the merchant's ledger transactions whose

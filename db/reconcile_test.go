@@ -79,7 +79,7 @@ func TestReconQueryPlans(t *testing.T) {
 		}},
 		{name: "lines around a payment", want: "statement_lines_occurred", call: func(ctx context.Context, d *DB, _ string) error {
 			return d.InTx(ctx, func(tx *Tx) error {
-				_, err := tx.LinesBetween(ctx, m.ID, SourceSales, now.Add(-time.Hour), now)
+				_, err := tx.LinesOfAmountBetween(ctx, m.ID, SourceSales, 2_503_700, now.Add(-time.Hour), now)
 				return err
 			})
 		}},

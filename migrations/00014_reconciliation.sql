@@ -146,6 +146,8 @@ CREATE TABLE ledger_openings (
 CREATE INDEX ledger_transactions_external ON ledger_transactions (merchant_id, external_id) WHERE external_id <> '';
 CREATE INDEX ledger_transactions_reference ON ledger_transactions (merchant_id, reference) WHERE reference <> '';
 CREATE INDEX invoices_netzme_invoice_id ON invoices (netzme_invoice_id) WHERE netzme_invoice_id <> '';
+-- The days of Netzme's lists read again since the pass last looked.
+CREATE INDEX statement_days_synced ON statement_days (synced_at) WHERE state = 'done';
 -- guess, §3.4: the list documents no partnerReferenceNo; should Netzme send
 -- one (in additionalInfo or at the top of the entry), it is ours.
 ALTER TABLE statement_lines ADD COLUMN partner_reference_no TEXT GENERATED ALWAYS AS
@@ -161,6 +163,7 @@ ALTER TABLE qris_codes ADD COLUMN unique_tail_minor INTEGER NOT NULL DEFAULT 0 C
 ALTER TABLE qris_codes DROP COLUMN unique_tail_minor;
 DROP INDEX statement_lines_partner_ref;
 ALTER TABLE statement_lines DROP COLUMN partner_reference_no;
+DROP INDEX statement_days_synced;
 DROP INDEX invoices_netzme_invoice_id;
 DROP INDEX ledger_transactions_reference;
 DROP INDEX ledger_transactions_external;

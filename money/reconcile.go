@@ -100,6 +100,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	s.recon.mu.Lock()
 	defer s.recon.mu.Unlock()
 	var total ReconcileReport
+	if pending, err := s.db.ReconWorkPending(ctx, s.now()); err != nil || !pending {
+		return total, err
+	}
 	for {
 		r, err := s.reconcileStep(ctx)
 		total.add(r)
@@ -116,6 +119,11 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 // is running already (then it returns at once, More set): pages call it so
 // that what they show is current, without ever waiting long.
 func (s *Service) ReconcileSome(ctx context.Context, maxRows int) (ReconcileReport, error) {
+	// Most page views find nothing to do: ask the read pool first, and
+	// take the writer only for work.
+	if pending, err := s.db.ReconWorkPending(ctx, s.now()); err != nil || !pending {
+		return ReconcileReport{}, err
+	}
 	if !s.recon.mu.TryLock() {
 		return ReconcileReport{More: true}, nil
 	}
@@ -356,13 +364,14 @@ func (s *Service) reconLedger(ctx context.Context, tx *db.Tx, l db.LedgerTransac
 			// side joins it, so a resolution of it stays.
 			other.LedgerID = p.ID
 			other.Rule = rule
-			return s.rejudge(ctx, tx, other)
+			return s.rejudge(ctx, tx, other, seenSides{&p, &line})
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
 		it.LineNetzmeID, it.LineID, it.Rule = line.NetzmeID, line.ID, rule
+		return s.rejudge(ctx, tx, it, seenSides{&p, &line})
 	}
-	return s.rejudge(ctx, tx, it)
+	return s.rejudge(ctx, tx, it, seenSides{ledger: &p})
 }
 
 // reconLine pairs a line version read for the first time.
@@ -373,6 +382,8 @@ func (s *Service) reconLine(ctx context.Context, tx *db.Tx, l db.ReconLine) erro
 	wallet := db.Wallet(l.Source)
 	it, err := tx.ReconItemByLine(ctx, l.MerchantID, wallet, l.NetzmeID)
 	switch {
+	case err == nil && it.LineID == l.ID:
+		return nil // paired with this very version already (from its ledger side, in this pass)
 	case err == nil:
 		return s.rejudge(ctx, tx, it)
 	case !errors.Is(err, db.ErrNotFound):
@@ -390,12 +401,12 @@ func (s *Service) reconLine(ctx context.Context, tx *db.Tx, l db.ReconLine) erro
 			return err
 		}
 		it.LineNetzmeID, it.LineID, it.Rule = l.NetzmeID, l.ID, rule
-		return s.rejudge(ctx, tx, it)
+		return s.rejudge(ctx, tx, it, seenSides{&led, &l})
 	}
 	if side := netzmeSide(l.StatementLine); side.amount == 0 && side.net == 0 {
 		return nil // nothing moved (an open or closed invoice): nothing to pair
 	}
-	return s.rejudge(ctx, tx, db.ReconItem{MerchantID: l.MerchantID, Wallet: wallet, LineNetzmeID: l.NetzmeID, LineID: l.ID})
+	return s.rejudge(ctx, tx, db.ReconItem{MerchantID: l.MerchantID, Wallet: wallet, LineNetzmeID: l.NetzmeID, LineID: l.ID}, seenSides{line: &l})
 }
 
 // side is one side's effect: the gross amount (or the amount moved out),
@@ -599,7 +610,7 @@ func (s *Service) findLine(ctx context.Context, tx *db.Tx, p db.LedgerTransactio
 	// window, and this the only payment of the amount in the window around
 	// that line, neither paired yet.
 	w := s.recon.opts.UniqueWindow
-	ls, err := tx.LinesBetween(ctx, p.MerchantID, src, p.OccurredAt.Add(-w), p.OccurredAt.Add(w))
+	ls, err := tx.LinesOfAmountBetween(ctx, p.MerchantID, src, p.AmountMinor, p.OccurredAt.Add(-w), p.OccurredAt.Add(w))
 	if err != nil {
 		return db.ReconLine{}, "", false, err
 	}
@@ -756,7 +767,7 @@ func (s *Service) findLedger(ctx context.Context, tx *db.Tx, l db.ReconLine, wal
 		return db.LedgerTransaction{}, "", false, nil
 	}
 	// And no other unpaired line of the amount around that payment.
-	ls, err := tx.LinesBetween(ctx, m, db.StatementSource(wallet), cands[0].OccurredAt.Add(-w), cands[0].OccurredAt.Add(w))
+	ls, err := tx.LinesOfAmountBetween(ctx, m, db.StatementSource(wallet), side.amount, cands[0].OccurredAt.Add(-w), cands[0].OccurredAt.Add(w))
 	if err != nil {
 		return db.LedgerTransaction{}, "", false, err
 	}
@@ -778,9 +789,19 @@ func (s *Service) findLedger(ctx context.Context, tx *db.Tx, l db.ReconLine, wal
 	return cands[0], db.RuleUniqueAmount, true, nil
 }
 
-// rejudge reads both sides of it afresh, tries again to pair a one-sided
-// item, decides its outcome and stores it.
-func (s *Service) rejudge(ctx context.Context, tx *db.Tx, it db.ReconItem) error {
+// seenSides are sides a caller has just read (nil: read them here).
+type seenSides struct {
+	ledger *db.LedgerTransaction
+	line   *db.ReconLine
+}
+
+// rejudge reads both sides of it afresh (but for those the caller knows),
+// tries again to pair a one-sided item, decides its outcome and stores it.
+func (s *Service) rejudge(ctx context.Context, tx *db.Tx, it db.ReconItem, kn ...seenSides) error {
+	var k seenSides
+	if len(kn) > 0 {
+		k = kn[0]
+	}
 	if !it.Resolved && (it.LedgerID == 0) != (it.LineNetzmeID == "") && it.ID != 0 {
 		merged, err := s.pairAgain(ctx, tx, it)
 		if err != nil {
@@ -793,7 +814,9 @@ func (s *Service) rejudge(ctx context.Context, tx *db.Tx, it db.ReconItem) error
 	it.HasLapak, it.HasNetzme = false, false
 	if it.LedgerID != 0 {
 		var err error
-		if l, err = tx.LedgerTransaction(ctx, it.MerchantID, it.LedgerID); err != nil {
+		if k.ledger != nil && k.ledger.ID == it.LedgerID {
+			l = *k.ledger
+		} else if l, err = tx.LedgerTransaction(ctx, it.MerchantID, it.LedgerID); err != nil {
 			return err
 		}
 		sd, err := lapakSide(ctx, tx, l, it.Wallet)
@@ -808,7 +831,9 @@ func (s *Service) rejudge(ctx context.Context, tx *db.Tx, it db.ReconItem) error
 	}
 	if it.LineNetzmeID != "" {
 		var err error
-		if line, err = tx.CurrentLine(ctx, it.MerchantID, db.StatementSource(it.Wallet), it.LineNetzmeID); err != nil {
+		if k.line != nil && k.line.NetzmeID == it.LineNetzmeID && k.line.Current {
+			line = *k.line
+		} else if line, err = tx.CurrentLine(ctx, it.MerchantID, db.StatementSource(it.Wallet), it.LineNetzmeID); err != nil {
 			return err
 		}
 		sd := netzmeSide(line.StatementLine)
