@@ -60,7 +60,10 @@ func TestReconQueryPlans(t *testing.T) {
 			return d.InTx(ctx, func(tx *Tx) error { _, err := tx.WaitingReconItemsDue(ctx, now, 100); return err })
 		}},
 		{name: "waits of a day read again", want: "recon_items_wait_day", call: func(ctx context.Context, d *DB, _ string) error {
-			return d.InTx(ctx, func(tx *Tx) error { _, err := tx.WaitingReconItemsOfDay(ctx, m.ID, WalletSales, "2026-01-01"); return err })
+			return d.InTx(ctx, func(tx *Tx) error {
+				_, err := tx.WaitingReconItemsOfDay(ctx, m.ID, WalletSales, "2026-01-01")
+				return err
+			})
 		}},
 		{name: "journal by Netzme id", want: "ledger_transactions_external", call: func(ctx context.Context, d *DB, _ string) error {
 			return d.InTx(ctx, func(tx *Tx) error { _, err := tx.LedgerByExternalID(ctx, m.ID, "TRX-1"); return err })

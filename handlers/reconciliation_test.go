@@ -269,7 +269,7 @@ func TestCounterUniqueTail(t *testing.T) {
 	if a.AmountMinor == b.AmountMinor {
 		t.Fatalf("two waiting codes ask for the same %d", a.AmountMinor)
 	}
-	screen := cashier.get("/kasir/qris/" + itoa(int(a.ID))).wantStatus(t, http.StatusOK)
+	screen := cashier.get("/kasir/qris/"+itoa(int(a.ID))).wantStatus(t, http.StatusOK)
 	want := "Harga Rp 25.000 + kode unik Rp " + strconv.FormatInt((a.AmountMinor-2_500_000)/100, 10)
 	if note := screen.text("kasir-unique-note"); !strings.Contains(note, want) || screen.text("kasir-amount") == "Rp 25.000" {
 		t.Errorf("screen says %q / %q, want %q", screen.text("kasir-amount"), note, want)
