@@ -150,7 +150,12 @@ func (h *Handler) renderReconciliation(w http.ResponseWriter, r *http.Request, s
 	}
 	v.Pager = pagerFor("/reconciliation", keep, page)
 	v.CSVURL = firstPageURL("/reconciliation.csv", keep)
-	v.Return = r.URL.RequestURI()
+	// The page's own URL (also when re-shown after a refused resolve form,
+	// whose request went elsewhere).
+	v.Return = "/reconciliation"
+	if r.URL.RawQuery != "" {
+		v.Return += "?" + r.URL.RawQuery
+	}
 	for _, o := range db.ReconOutcomes {
 		f := rq.f
 		f.Outcome = o
@@ -164,9 +169,7 @@ func (h *Handler) renderReconciliation(w http.ResponseWriter, r *http.Request, s
 		v.Counts = append(v.Counts, views.ReconCount{Outcome: string(o), N: countLabel(n), URL: firstPageURL("/reconciliation", link)})
 	}
 	p := h.page(r, views.T(ctx, "recon.title"))
-	if adminFor != 0 {
-		p.Path = firstPageURL("/reconciliation", keep)
-	}
+	p.Path = v.Return
 	h.render(w, r, status, views.ReconciliationPage(p, v))
 }
 

@@ -203,6 +203,9 @@ func TestReconciliationPageResolveAndCSV(t *testing.T) {
 	if bad.text("error-note") == "" || bad.doc.Find(`[data-testid=recon-resolve][open]`).Length() != 1 {
 		t.Errorf("no note: %q", bad.text("error-note"))
 	}
+	if got := bad.doc.Find(`[data-testid=recon-resolve][open] input[name=return]`).AttrOr("value", ""); got != back {
+		t.Errorf("the re-shown form returns to %q, want %q", got, back)
+	}
 	if res := r.owner.post("/reconciliation/"+id+"/resolve", url.Values{"note": {"x"}, "adjust_amount": {"sebelas"}}); res.Code != http.StatusUnprocessableEntity ||
 		res.text("error-adjust_amount") == "" {
 		t.Errorf("bad amount: %d", res.Code)
