@@ -206,6 +206,9 @@ func (h *Handler) Routes() http.Handler {
 			// Netzme statement sync (issue 12 §2).
 			h.syncRoutes(r)
 
+			// Reconciliation and the balance proof (issue 12 §3–4).
+			h.reconciliationRoutes(r)
+
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {

@@ -49,7 +49,7 @@ const (
 )
 
 func (h *Handler) showKasir(w http.ResponseWriter, r *http.Request) {
-	h.renderKasir(w, r, http.StatusOK, views.KasirView{Mode: kasirDynamic, Errors: views.FieldErrors{}})
+	h.renderKasir(w, r, http.StatusOK, views.KasirView{Mode: kasirDynamic, Unique: true, Errors: views.FieldErrors{}})
 }
 
 func (h *Handler) renderKasir(w http.ResponseWriter, r *http.Request, status int, v views.KasirView) {
@@ -86,7 +86,8 @@ func (h *Handler) createKasir(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	v := views.KasirView{Amount: r.PostForm.Get("amount"), Mode: r.PostForm.Get("mode"), Errors: views.FieldErrors{}}
+	v := views.KasirView{Amount: r.PostForm.Get("amount"), Mode: r.PostForm.Get("mode"), Unique: r.PostForm.Get("unique") == "1",
+		Errors: views.FieldErrors{}}
 	if v.Mode == "" {
 		v.Mode = kasirDynamic
 	}
@@ -110,7 +111,18 @@ func (h *Handler) createKasir(w http.ResponseWriter, r *http.Request) {
 		h.renderKasir(w, r, http.StatusUnprocessableEntity, v)
 	}
 	if v.Mode == kasirStatic {
-		c, _, err := h.money.CounterStaticQRIS(ctx, h.actor(r), in)
+		var c db.QRISCode
+		var err error
+		if v.Unique {
+			// A unique tail (Rp 25.000 → Rp 25.037) tells this payment
+			// from any other by its amount (issue 12 §3).
+			var tail int64
+			if c, tail, err = h.money.CounterUniqueQRIS(ctx, h.actor(r), in); err == nil && tail == 0 {
+				h.setFlash(ctx, "error", "kasir.unique.none", "")
+			}
+		} else {
+			c, _, err = h.money.CounterStaticQRIS(ctx, h.actor(r), in)
+		}
 		if err != nil {
 			failed(err)
 			return
@@ -168,6 +180,11 @@ func (h *Handler) counterState(r *http.Request, c db.QRISCode, m db.Merchant) (v
 		return v, nil
 	}
 	v.Until = c.AwaitingUntil
+	tail, err := h.db.QRISCodeTail(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	v.TailMinor = tail
 	switch {
 	case c.PaymentID != 0:
 		p, err := h.db.MerchantPayment(ctx, m.ID, c.PaymentID)

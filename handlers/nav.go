@@ -64,7 +64,8 @@ var sections = []section{
 	// Uang: balances and the books. Cashiers never see balances.
 	{ID: "balance", Key: "nav.balance", Href: "/balance", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "history", Key: "nav.history", Href: "/history", Group: "money", Roles: ownerAuditor, Ready: true},
-	{ID: "reconciliation", Key: "nav.reconciliation", Href: "/reconciliation", Group: "money", Roles: ownerAuditor, IfRoute: true},
+	// Reconciliation: owners resolve, auditors read, administrators both.
+	{ID: "reconciliation", Key: "nav.reconciliation", Href: "/reconciliation", Group: "money", Roles: ownerAuditor, AdminToo: true, Ready: true},
 	// Auditors read withdrawals and CVS bills (issue 13 §9).
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Group: "money", Roles: ownerAuditor, Ready: true},
@@ -231,6 +232,11 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Balance = &b
+		// The balance proof, compact (issue 12 §4).
+		if v.Proof, err = h.dashboardProof(r, m.ID); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, views.DashboardPage(p, v))
 }

@@ -26,8 +26,9 @@ func TestNavGroupsAndQuickActionsPerRole(t *testing.T) {
 			[]string{"balance", "withdrawals", "members", "audit", "admin"}},
 		{db.RoleOwner, []string{"sales", "money", "shop"}, []string{"kasir", "invoices", "qris", "balance"},
 			[]string{"admin"}},
-		// Auditors read withdrawals and CVS bills (issue 13 §9), never the till.
-		{db.RoleAuditor, []string{"sales", "money", "shop"}, []string{"history", "balance", "audit", "notifications"},
+		// Auditors read withdrawals and CVS bills (issue 13 §9), never the
+		// till; the reconciliation is theirs to check (issue 12 §3).
+		{db.RoleAuditor, []string{"sales", "money", "shop"}, []string{"history", "reconciliation", "balance", "audit"},
 			[]string{"kasir", "qris", "members", "pin", "admin"}},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"math/big"
+	"strings"
 	"time"
 
 	"lapak/db"
@@ -50,12 +52,58 @@ const CounterWait = 15 * time.Minute
 // same amount (see db.MatchCounterCode). Others also waiting for the same
 // amount are returned, so the cashier can be told LUNAS cannot be matched.
 func (s *Service) CounterStaticQRIS(ctx context.Context, a Actor, in QRISInput) (code db.QRISCode, sameAmount int, err error) {
-	code, err = s.convertStaticQRIS(ctx, a, in, s.now().Add(CounterWait))
+	code, err = s.convertStaticQRIS(ctx, a, in, s.now().Add(CounterWait), s.db.AddQRISCode)
 	if err != nil {
 		return code, 0, err
 	}
 	waiting, err := s.db.CounterCodesWaiting(ctx, a.MerchantID, code.AmountMinor, code.CreatedAt)
 	return code, max(len(waiting)-1, 0), err
+}
+
+// MaxUniqueTail is the largest unique tail of a counter code, in sen: Rp
+// 99, so the customer pays at most Rp 99 more (whole rupiah: qris §7).
+const MaxUniqueTail = 99 * 100
+
+// CounterUniqueQRIS is CounterStaticQRIS with a unique tail: the code asks
+// for in.AmountMinor plus 1 to 99 rupiah (Rp 25.000 → Rp 25.037), chosen at
+// random among the tails no code of the shop waiting now has, so that its
+// static-QRIS payment is told apart from any other by its amount alone
+// (issue 12 §3) — the counter shows LUNAS for it and reconciliation pairs it
+// with Netzme's line. The tail is returned (0 when every tail is taken:
+// the code then asks for the amount itself, as CounterStaticQRIS).
+func (s *Service) CounterUniqueQRIS(ctx context.Context, a Actor, in QRISInput) (code db.QRISCode, tailMinor int64, err error) {
+	in.Label = strings.TrimSpace(in.Label)
+	if err := in.Check(); err != nil {
+		return code, 0, err
+	}
+	taken, err := s.db.CounterAmountsWaiting(ctx, a.MerchantID, in.AmountMinor+100, in.AmountMinor+MaxUniqueTail, s.now())
+	if err != nil {
+		return code, 0, err
+	}
+	var free []int64
+	for t := int64(100); t <= MaxUniqueTail; t += 100 {
+		if !taken[in.AmountMinor+t] {
+			free = append(free, t)
+		}
+	}
+	for range 5 {
+		if len(free) == 0 {
+			break
+		}
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(free))))
+		i := int(n.Int64())
+		tail := free[i]
+		code, err = s.convertStaticQRIS(ctx, a, QRISInput{AmountMinor: in.AmountMinor + tail, Label: in.Label}, s.now().Add(CounterWait),
+			func(ctx context.Context, q db.QRISCode, audit db.AuditEntry) (db.QRISCode, error) {
+				return s.db.AddUniqueCounterCode(ctx, q, tail, audit)
+			})
+		if !errors.Is(err, db.ErrConflict) {
+			return code, tail, err
+		}
+		free = append(free[:i], free[i+1:]...) // taken meanwhile by another till
+	}
+	code, _, err = s.CounterStaticQRIS(ctx, a, in)
+	return code, 0, err
 }
 
 // matchCounterCode ties static-QRIS payment p to the counter code waiting

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"lapak/db"
 )
@@ -329,6 +330,9 @@ type AdjustInput struct {
 	// Key makes a resubmitted form post once (e.g. the form's one-time
 	// token); "" = a fresh key.
 	Key string
+	// OccurredAt is when the event the adjustment corrects happened (a
+	// reconciliation exception); zero = now.
+	OccurredAt time.Time
 }
 
 // Adjust posts an adjustment to a's merchant's books, audited
@@ -357,8 +361,12 @@ func (s *Service) Adjust(ctx context.Context, a Actor, in AdjustInput) (db.Ledge
 	if amount < 0 {
 		amount = -amount
 	}
+	at := s.now()
+	if !in.OccurredAt.IsZero() {
+		at = in.OccurredAt
+	}
 	e := db.LedgerEntry{MerchantID: a.MerchantID, Key: "adjustment:" + key, Kind: db.KindAdjustment, AmountMinor: amount,
-		OccurredAt: s.now(), Memo: clip(in.Reason), Postings: []db.Posting{{Account: in.Account, AmountMinor: in.AmountMinor},
+		OccurredAt: at, Memo: clip(in.Reason), Postings: []db.Posting{{Account: in.Account, AmountMinor: in.AmountMinor},
 			{Account: db.AccountEquityOpening, AmountMinor: -in.AmountMinor}}}
 	var out db.LedgerTransaction
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {

@@ -132,5 +132,8 @@ func (s *Service) LinkMerchant(ctx context.Context, a Actor, phone, confirmCustI
 	// The ledger opens with Netzme's balances as they are now (§3.3,
 	// §3.26); one Netzme does not give now is read later by the sync runner.
 	s.RecordOpeningBalances(ctx, a)
+	if _, err := s.BookOpeningBalances(ctx, m.ID); err != nil {
+		s.log.Error("link: opening balance", "merchant", m.ID, "err", err)
+	}
 	return f, nil
 }

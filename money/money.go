@@ -64,6 +64,8 @@ type Deps struct {
 	NotReceivedGrace time.Duration
 	// StatementSync tunes the Netzme statement sync (zero: defaults).
 	StatementSync SyncOptions
+	// Reconcile tunes the reconciliation (zero: defaults).
+	Reconcile ReconcileOptions
 }
 
 // Service runs the money use cases. Build it with New; it is safe for
@@ -81,6 +83,8 @@ type Service struct {
 	syncOptions SyncOptions // the statement sync (sync.go)
 	syncOnce    sync.Once
 	syncs       *syncState
+
+	recon reconciler // the reconciliation (reconcile.go)
 }
 
 // New returns the Service for d. It panics without a clock: there is no
@@ -90,7 +94,7 @@ func New(d Deps) *Service {
 		panic("money.New: Deps.Now is required")
 	}
 	s := &Service{db: d.DB, netzme: d.Netzme, speedcash: d.SpeedCash, now: d.Now, log: d.Logger, timeout: d.NetzmeTimeout, grace: d.NotReceivedGrace,
-		syncOptions: d.StatementSync}
+		syncOptions: d.StatementSync, recon: newReconciler(d.Reconcile)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -99,12 +99,14 @@ func (s *Service) CreateQRISInvoice(ctx context.Context, a Actor, in QRISInput) 
 // ErrNoStaticQRIS and the parser's kinds (qris.Err*) when the static code
 // cannot be converted.
 func (s *Service) ConvertStaticQRIS(ctx context.Context, a Actor, in QRISInput) (db.QRISCode, error) {
-	return s.convertStaticQRIS(ctx, a, in, time.Time{})
+	return s.convertStaticQRIS(ctx, a, in, time.Time{}, s.db.AddQRISCode)
 }
 
 // convertStaticQRIS is ConvertStaticQRIS; a non-zero awaitUntil makes the
-// code wait for its payment at the counter until then.
-func (s *Service) convertStaticQRIS(ctx context.Context, a Actor, in QRISInput, awaitUntil time.Time) (db.QRISCode, error) {
+// code wait for its payment at the counter until then. add stores the code
+// with its audit line.
+func (s *Service) convertStaticQRIS(ctx context.Context, a Actor, in QRISInput, awaitUntil time.Time,
+	add func(context.Context, db.QRISCode, db.AuditEntry) (db.QRISCode, error)) (db.QRISCode, error) {
 	in.Label = strings.TrimSpace(in.Label)
 	errs := []error{in.Check()}
 	m, err := s.db.Merchant(ctx, a.MerchantID)
@@ -128,7 +130,7 @@ func (s *Service) convertStaticQRIS(ctx context.Context, a Actor, in QRISInput, 
 	if !awaitUntil.IsZero() {
 		detail["counter"] = true
 	}
-	return s.db.AddQRISCode(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISConverted, Payload: payload,
+	return add(ctx, db.QRISCode{MerchantID: m.ID, Kind: db.QRISConverted, Payload: payload,
 		AmountMinor: in.AmountMinor, Label: in.Label, CreatedBy: a.UserID, AwaitingUntil: awaitUntil},
 		s.audit(a, "qris.convert", detail))
 }

@@ -336,6 +336,12 @@ func (s *Service) RunStatementSync(ctx context.Context, every time.Duration) {
 	sem := make(chan struct{}, o.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// The books open with Netzme's balances, and the reconciliation runs
+	// beside the sync (reconcile.go).
+	wg.Go(func() {
+		s.openBooks(ctx)
+		s.RunReconciler(ctx, time.Minute)
+	})
 	first := time.NewTimer(o.StartDelay)
 	defer first.Stop()
 	tick := time.NewTicker(every)
@@ -569,7 +575,11 @@ days:
 	if firstErr != nil {
 		return fail(firstErr)
 	}
-	return s.db.FinishSyncRun(ctx, run.ID, db.SyncDone, "")
+	if err := s.db.FinishSyncRun(ctx, run.ID, db.SyncDone, ""); err != nil {
+		return err
+	}
+	s.afterSync(ctx, run) // the balance proof's reading and the reconciliation (reconcile_proof.go)
+	return nil
 }
 
 // settled reports whether day needs no reading in run: read through since

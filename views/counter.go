@@ -28,6 +28,8 @@ type KasirView struct {
 	// ShiftOpen says the person has an open shift (since ShiftSince).
 	ShiftOpen  bool
 	ShiftSince time.Time
+	// Unique asks a fixed-amount code for a unique tail (issue 12 §3).
+	Unique bool
 }
 
 // KasirQRView is counter mode's full-screen QR: amount, shop, the code and
@@ -49,6 +51,9 @@ type KasirQRView struct {
 	// SameAmount counts other fixed-amount codes waiting for the same
 	// amount: then LUNAS cannot be matched and the cashier is told so.
 	SameAmount int
+	// TailMinor is the unique tail in AmountMinor (0: none): the price is
+	// AmountMinor - TailMinor.
+	TailMinor int64
 }
 
 // PayView is the public pay page: what a customer needs to pay, and nothing

@@ -102,6 +102,8 @@ type DashboardView struct {
 	AdminLinks []NavItem
 	// Balance is shown to owners and auditors (never cashiers); nil hides it.
 	Balance *BalanceView
+	// Proof is the balance proof (owners and auditors); nil hides it.
+	Proof *BalanceProofView
 }
 
 // MerchantRow is one merchant in the administrator's list.

@@ -125,7 +125,8 @@ func newApp(ctx context.Context, cfg config, now func() time.Time, logger *slog.
 	if err != nil {
 		return nil, err
 	}
-	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: a.now, Logger: logger})
+	a.money = money.New(money.Deps{DB: a.db, Netzme: a.netzme, SpeedCash: other.SpeedCash, Now: a.now, Logger: logger,
+		Reconcile: money.ReconcileOptions{Grace: cfg.ReconGrace}})
 	// A database made before the ledger existed gets its journal filled from
 	// its records once, before anything is served (idempotent).
 	if _, _, err := a.money.StartLedger(ctx); err != nil {

@@ -64,6 +64,7 @@ type config struct {
 	// Several instances on one database (issue 14 §4).
 	TrustedProxies string        // LAPAK_TRUSTED_PROXIES: CIDRs/IPs whose X-Forwarded-For is believed
 	LeaseTTL       time.Duration // how long a background job's lease lasts without renewal
+	ReconGrace     time.Duration // how long a one-sided record waits for its other side (reconciliation)
 }
 
 // setting describes one flag/env pair, so the parser and the README table
@@ -114,6 +115,7 @@ func (c *config) settings() []setting {
 		{"sync-every", "LAPAK_SYNC_EVERY", "interval of the background sync of Netzme's statements (first pass a minute after start)", &c.SyncEvery, "6h"},
 		{"trusted-proxies", "LAPAK_TRUSTED_PROXIES", "comma-separated CIDRs or IPs of the reverse proxies whose X-Forwarded-For gives the client address (empty: the direct peer is the client)", &c.TrustedProxies, ""},
 		{"lease-ttl", "LAPAK_LEASE_TTL", "lease time of a background job: its instance renews it every third of this; another instance takes the job over this long after that instance dies", &c.LeaseTTL, "15s"},
+		{"recon-grace", "LAPAK_RECON_GRACE", "how long a payment seen on one side only (Lapak's books or Netzme's list) waits for the other before reconciliation calls it an exception", &c.ReconGrace, "30m"},
 	}
 }
 

@@ -175,6 +175,7 @@ func TestBrowserCounterModeOnPhone(t *testing.T) {
 		chromedp.Click(css(`[data-testid=key-2]`)),
 		chromedp.Click(css(`[data-testid=key-000]`)),
 		chromedp.Click(css(`[data-testid=mode-static]`)),
+		chromedp.Click(css(`[data-testid=kasir-unique]`)), // without the unique tail (reconciliation's browser test has it)
 		chromedp.Click(css(`[data-testid=kasir-submit]`)),
 		chromedp.WaitVisible(css(`[data-testid=kasir-qr] svg`)),
 	)
