@@ -64,6 +64,7 @@ var sections = []section{
 	// Uang: balances and the books. Cashiers never see balances.
 	{ID: "balance", Key: "nav.balance", Href: "/balance", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "history", Key: "nav.history", Href: "/history", Group: "money", Roles: ownerAuditor, Ready: true},
+	{ID: "settlement", Key: "nav.settlement", Href: "/settlement", Group: "money", Roles: ownerAuditor, AdminToo: true, Ready: true},
 	{ID: "reconciliation", Key: "nav.reconciliation", Href: "/reconciliation", Group: "money", Roles: ownerAuditor, IfRoute: true},
 	// Auditors read withdrawals and CVS bills (issue 13 §9).
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Group: "money", Roles: ownerAuditor, Ready: true},
