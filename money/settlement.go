@@ -36,7 +36,9 @@ type SettlementBalances struct {
 }
 
 // TotalMinor is the money at every provider.
-func (b SettlementBalances) TotalMinor() int64 { return b.NetzmeMinor + b.DepositMinor + b.NicepayMinor }
+func (b SettlementBalances) TotalMinor() int64 {
+	return b.NetzmeMinor + b.DepositMinor + b.NicepayMinor
+}
 
 // SettlementLine is one day (Day "YYYY-MM-DD") or the month (Day "YYYY-MM").
 // Flows in sen, each positive in its usual direction: Withdrawal is what was
