@@ -36,6 +36,16 @@ func csvRecords(t testing.TB, body string) [][]string {
 	return recs
 }
 
+// excelizeOpen opens an XLSX export (the caller closes it).
+func excelizeOpen(t testing.TB, body string) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("XLSX does not open: %v", err)
+	}
+	return f
+}
+
 // readFull fills b from r.
 func readFull(r *bufio.Reader, b []byte) bool {
 	_, err := io.ReadFull(r, b)
