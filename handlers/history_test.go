@@ -138,7 +138,7 @@ func TestHistoryPage(t *testing.T) {
 
 	// Every event once, a withdrawal's outcome as its status; direction,
 	// signed amounts, fee, net and words.
-	res := c.get("/history?from=" + day(lastMonth) + "&to=" + day(today)).wantStatus(t, http.StatusOK)
+	res := c.get("/history?from="+day(lastMonth)+"&to="+day(today)).wantStatus(t, http.StatusOK)
 	if got := historyRefs(res); !slices.Equal(got, all) {
 		t.Fatalf("history %v, want %v", got, all)
 	}
@@ -170,7 +170,7 @@ func TestHistoryPage(t *testing.T) {
 	in := int64(2_500_000 + 5_000_000 + 1_750_000 + 4_000_000 + 10_000_000 + 900_000)
 	fee := int64(17_500 + 12_250 + 60_000 + 70_000 + 6_300)
 	for id, want := range map[string]int64{"total-in": in, "total-out": -1_000_000, "total-fee": fee, "total-net": in - 1_000_000 - fee} {
-		if got := res.doc.Find(`[data-testid=` + id + `]`).AttrOr("data-minor", ""); got != strconv.FormatInt(want, 10) {
+		if got := res.doc.Find(`[data-testid=`+id+`]`).AttrOr("data-minor", ""); got != strconv.FormatInt(want, 10) {
 			t.Errorf("%s = %s, want %d", id, got, want)
 		}
 	}
@@ -182,13 +182,13 @@ func TestHistoryPage(t *testing.T) {
 		presets[p.key] = [2]time.Time{p.r.from, p.r.to}
 	}
 	want := map[string][2]time.Time{"today": {today, today}, "yesterday": {y, y}, "7d": {today.AddDate(0, 0, -6), today},
-		"month": {time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, views.Jakarta), today},
+		"month":     {time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, views.Jakarta), today},
 		"lastmonth": {lastMonth, time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, views.Jakarta).AddDate(0, 0, -1)}}
 	for key, r := range want {
 		if presets[key] != r {
 			t.Errorf("preset %s = %v, want %v", key, presets[key], r)
 		}
-		href := res.doc.Find(`[data-testid=preset-` + key + `]`).AttrOr("href", "")
+		href := res.doc.Find(`[data-testid=preset-`+key+`]`).AttrOr("href", "")
 		u, err := url.Parse(href)
 		if err != nil || u.Query().Get("from") != day(r[0]) || u.Query().Get("to") != day(r[1]) {
 			t.Errorf("preset %s links %q", key, href)
@@ -234,12 +234,12 @@ func TestHistoryPage(t *testing.T) {
 		{"q=konser&type=withdrawal", nil},
 		{"type=bogus", all}, // unknown values are ignored, as the invoice list does
 	} {
-		got := c.get("/history?" + f.q + span).wantStatus(t, http.StatusOK)
+		got := c.get("/history?"+f.q+span).wantStatus(t, http.StatusOK)
 		if refs := historyRefs(got); !slices.Equal(refs, f.want) {
 			t.Errorf("%s: %v, want %v", f.q, refs, f.want)
 		}
 	}
-	wide := c.get("/history?from=2000-01-01&to=" + day(today)).wantStatus(t, http.StatusOK)
+	wide := c.get("/history?from=2000-01-01&to="+day(today)).wantStatus(t, http.StatusOK)
 	if len(historyRefs(wide)) != len(all) {
 		t.Errorf("a range of decades lists %d rows", len(historyRefs(wide)))
 	}
@@ -298,7 +298,7 @@ func TestHistoryPaging(t *testing.T) {
 			t.Errorf("back from page %d = %v\nwant %v", i+1, back, pages[i-1])
 		}
 	}
-	res := c.get("/history?from=" + day(today) + "&to=" + day(today)).wantStatus(t, http.StatusOK)
+	res := c.get("/history?from="+day(today)+"&to="+day(today)).wantStatus(t, http.StatusOK)
 	if got := res.text("history-count"); got != strconv.Itoa(n)+" transaksi" {
 		t.Errorf("count %q", got)
 	}
@@ -354,7 +354,7 @@ func TestHistoryExports(t *testing.T) {
 	q := "?from=" + day(today.AddDate(0, 0, -1)) + "&to=" + day(today)
 	header := []string{"occurred_at", "type", "direction", "method", "reference", "netzme_id", "description", "amount", "fee", "net", "status", "match"}
 
-	res := c.get("/history.csv" + q).wantStatus(t, http.StatusOK)
+	res := c.get("/history.csv"+q).wantStatus(t, http.StatusOK)
 	if ct, cd := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"); ct != "text/csv; charset=utf-8" ||
 		cd != `attachment; filename="history-`+day(today.AddDate(0, 0, -1))+`-`+day(today)+`.csv"` {
 		t.Errorf("Content-Type %q, Content-Disposition %q", ct, cd)
@@ -383,7 +383,7 @@ func TestHistoryExports(t *testing.T) {
 	}
 
 	// Indonesian Excel: semicolons and comma decimals, same columns.
-	res = c.get("/history.csv" + q + "&dialect=id").wantStatus(t, http.StatusOK)
+	res = c.get("/history.csv"+q+"&dialect=id").wantStatus(t, http.StatusOK)
 	body, ok := strings.CutPrefix(res.Body, utf8BOM)
 	if !ok {
 		t.Fatal("dialect=id without the byte-order mark")
@@ -402,7 +402,7 @@ func TestHistoryExports(t *testing.T) {
 	}
 
 	// XLSX: the same rows, amounts as numbers, opened by excelize.
-	res = c.get("/history.xlsx" + q).wantStatus(t, http.StatusOK)
+	res = c.get("/history.xlsx"+q).wantStatus(t, http.StatusOK)
 	if ct := res.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Errorf("Content-Type %q", ct)
 	}

@@ -105,7 +105,7 @@ func TestSettlementPage(t *testing.T) {
 		res.count("settlement-next") != 0 {
 		t.Errorf("prev link %q, next links %d", href, res.count("settlement-next"))
 	}
-	lm := c.get("/settlement?month=" + prev.Format("2006-01")).wantStatus(t, http.StatusOK)
+	lm := c.get("/settlement?month="+prev.Format("2006-01")).wantStatus(t, http.StatusOK)
 	if n := lm.count("settlement-day"); n != first.AddDate(0, 0, -1).Day() {
 		t.Errorf("last month: %d days", n)
 	}
@@ -139,7 +139,7 @@ func TestSettlementRoles(t *testing.T) {
 	if choose.count("settlement-choose") != 1 || !strings.Contains(choose.Body, "Toko Uji") {
 		t.Errorf("an administrator without a merchant is not offered a choice")
 	}
-	res := admin.get("/settlement?merchant=" + strconv.FormatInt(app.merchant.ID, 10)).wantStatus(t, http.StatusOK)
+	res := admin.get("/settlement?merchant="+strconv.FormatInt(app.merchant.ID, 10)).wantStatus(t, http.StatusOK)
 	if got := res.doc.Find(`[data-testid=settlement-month-closing]`).AttrOr("data-minor", ""); got != strconv.FormatInt(closing, 10) {
 		t.Errorf("administrator sees closing %q, want %d", got, closing)
 	}
@@ -148,7 +148,7 @@ func TestSettlementRoles(t *testing.T) {
 	// A merchant's own people cannot name another merchant.
 	other := app.newMerchant(t, "Toko Lain")
 	owner, _, _ := app.loginAs(t, db.RoleOwner)
-	res = owner.get("/settlement?merchant=" + strconv.FormatInt(other.ID, 10)).wantStatus(t, http.StatusOK)
+	res = owner.get("/settlement?merchant="+strconv.FormatInt(other.ID, 10)).wantStatus(t, http.StatusOK)
 	if got := res.doc.Find(`[data-testid=settlement-month-closing]`).AttrOr("data-minor", ""); got != strconv.FormatInt(closing, 10) {
 		t.Errorf("an owner naming another merchant sees %q, want their own %d", got, closing)
 	}
@@ -169,7 +169,7 @@ func TestSettlementExports(t *testing.T) {
 		"deposit_withdrawals", "adjustments", "closing_balance", "closing_netzme", "closing_deposit", "closing_nicepay"}
 	amount := func(minor int64) string { return string(appendAmount(nil, minor, false)) }
 
-	res := c.get("/settlement.csv?month=" + month).wantStatus(t, http.StatusOK)
+	res := c.get("/settlement.csv?month="+month).wantStatus(t, http.StatusOK)
 	recs := csvRecords(t, res.Body)
 	if !slices.Equal(recs[0], header) {
 		t.Fatalf("header %v\nwant %v", recs[0], header)
@@ -192,7 +192,7 @@ func TestSettlementExports(t *testing.T) {
 		t.Errorf("today's row %v", todayRow)
 	}
 
-	res = c.get("/settlement.csv?month=" + month + "&dialect=id").wantStatus(t, http.StatusOK)
+	res = c.get("/settlement.csv?month="+month+"&dialect=id").wantStatus(t, http.StatusOK)
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, utf8BOM)))
 	r.Comma = ';'
 	idRecs, err := r.ReadAll()
@@ -200,7 +200,7 @@ func TestSettlementExports(t *testing.T) {
 		t.Errorf("dialect=id: %v, %d rows, month %v", err, len(idRecs), idRecs[len(idRecs)-1])
 	}
 
-	res = c.get("/settlement.xlsx?month=" + month).wantStatus(t, http.StatusOK)
+	res = c.get("/settlement.xlsx?month="+month).wantStatus(t, http.StatusOK)
 	sheet, rows := xlsxRows(t, res.Body)
 	if sheet != "settlement" || len(rows) != len(recs) || !slices.Equal(rows[0], header) {
 		t.Fatalf("xlsx: sheet %q, %d rows, header %v", sheet, len(rows), rows[0])
