@@ -136,6 +136,11 @@ func (h *Handler) showSettlement(w http.ResponseWriter, r *http.Request) {
 	v.Total = settlementLineView(s.Total)
 	for _, l := range s.Days {
 		v.Days = append(v.Days, settlementLineView(l))
+		v.ShowSplit = v.ShowSplit || l.SplitFeeMinor != 0
+		v.ShowWithdrawals = v.ShowWithdrawals || l.WithdrawalMinor != 0
+		v.ShowDepositIn = v.ShowDepositIn || l.DepositInMinor != 0
+		v.ShowDepositOut = v.ShowDepositOut || l.DepositOutMinor != 0
+		v.ShowAdjustments = v.ShowAdjustments || l.AdjustmentMinor != 0
 	}
 	for _, m := range append(money.SettlementMethods(), "") {
 		if g := s.Total.GrossByMethod[m]; g != 0 {

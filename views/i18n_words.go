@@ -268,6 +268,7 @@ func init() {
 		"history.totals.net":              {"Bersih", "Net"},
 		"history.totals.note":             {"Jumlah untuk semua baris saringan ini, bukan hanya halaman ini. Penarikan yang gagal tidak dihitung: dananya kembali.", "Totals of every row of this filter, not only this page. Failed withdrawals count nothing: their money came back."},
 		"history.totals.capped":           {"Terlalu banyak hasil pencarian untuk dijumlahkan; persempit pencarian atau tanggalnya.", "Too many search results to total; narrow the search or the dates."},
+		"history.netzmeid":                {"ID penyedia:", "Provider's id:"},
 		"history.searchhint":              {"Referensi, ID Netzme, keterangan, atau nominal (25.000)", "Reference, Netzme ID, description, or an amount (25,000)"},
 		"action.csv.id":                   {"CSV untuk Excel Indonesia", "CSV for Indonesian Excel"},
 		"action.xlsx":                     {"Unduh Excel (XLSX)", "Download Excel (XLSX)"},
