@@ -114,7 +114,8 @@ func (e HistoryEntry) In() bool { return e.AmountMinor > 0 }
 // NetMinor is the amount less the fee.
 func (e HistoryEntry) NetMinor() int64 { return e.AmountMinor - e.FeeMinor }
 
-// Kinds the history shows as the status of another row, never as a row.
+// Kinds the history shows as the status of another row, never as a row
+// (the partial index ledger_history has exactly this condition).
 const historyHiddenKinds = `('withdrawal_succeeded', 'withdrawal_failed', 'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed')`
 
 // historyWithdrawalKinds are the kinds whose status depends on an outcome;
@@ -218,9 +219,13 @@ func (f HistoryFilter) none() bool {
 // conds returns f's filters but the search, on alias t.
 func (f HistoryFilter) conds(merchantID int64) ([]string, []any) {
 	conds, args := []string{"t.merchant_id = ?"}, []any{merchantID}
-	if f.Type != "" {
+	switch {
+	case f.Type != "":
 		conds, args = append(conds, "t.kind = ?"), append(args, string(historyTypeKinds[f.Type]))
-	} else {
+	case f.Method != "" || f.Status == HistoryPending || f.Status == HistoryFailed:
+		// A withdrawal's outcome has no method and is no withdrawal row:
+		// the other filters leave it out already.
+	default:
 		conds = append(conds, "t.kind NOT IN "+historyHiddenKinds)
 	}
 	if f.Method != "" {
@@ -269,7 +274,7 @@ func (f HistoryFilter) from() string {
 	case f.Method != "":
 		return t + "ledger_history_method"
 	}
-	return t + "ledger_transactions_merchant_occurred"
+	return t + "ledger_history"
 }
 
 // historyAt gives a row's position in the list of f.

@@ -101,8 +101,8 @@ func TestListQueryPlans(t *testing.T) {
 			_, err := d.CountPayments(ctx, mid, PaymentFilter{From: day(-30), To: day(1)})
 			return err
 		}},
-		{name: "history", list: "history", key: tkey, want: "ledger_transactions_merchant_occurred", call: hist(HistoryFilter{})},
-		{name: "history of some days", list: "history", key: tkey, want: "ledger_transactions_merchant_occurred",
+		{name: "history", list: "history", key: tkey, want: "ledger_history", call: hist(HistoryFilter{})},
+		{name: "history of some days", list: "history", key: tkey, want: "ledger_history",
 			call: hist(HistoryFilter{From: day(-10), To: day(-1)})},
 		{name: "history by type", list: "history", key: tkey, want: "ledger_history_kind", call: hist(HistoryFilter{Type: HistoryWithdrawal})},
 		{name: "history by method", list: "history", key: tkey, want: "ledger_history_method", call: hist(HistoryFilter{Method: "CVS"})},
@@ -114,7 +114,7 @@ func TestListQueryPlans(t *testing.T) {
 		{name: "history reversals", list: "history", key: tkey, want: "ledger_history_reversals", call: hist(HistoryFilter{Status: HistoryReversal})},
 		{name: "history successful sales", list: "history", key: tkey, want: "ledger_history_kind",
 			call: hist(HistoryFilter{Status: HistorySuccess, Type: HistorySale})},
-		{name: "history unmatched", list: "history", key: tkey, want: "ledger_transactions_merchant_occurred",
+		{name: "history unmatched", list: "history", key: tkey, want: "ledger_history",
 			call: hist(HistoryFilter{Match: MatchUnmatched})},
 		{name: "history search by text", list: "history.search", want: "VIRTUAL TABLE", call: hist(HistoryFilter{Query: "gula aren"})},
 		{name: "history search by amount", list: "history.search", want: "ledger_history_amount", call: hist(HistoryFilter{AmountMinor: 2_500_000})},

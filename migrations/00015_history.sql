@@ -5,7 +5,11 @@
 -- its filters needs an index that starts with the merchant and the filter's
 -- columns and ends with occurred_at, ascending (SQLite walks it backwards;
 -- the rowid = id that ends it comes out descending too). The unfiltered list
--- reads ledger_transactions_merchant_occurred (00008).
+-- reads its own partial index: every transaction but a withdrawal's
+-- outcome (which the history shows as the status of the withdrawal's row),
+-- so neither the list nor its capped count reads a row it does not show.
+CREATE INDEX ledger_history ON ledger_transactions (merchant_id, occurred_at)
+    WHERE kind NOT IN ('withdrawal_succeeded', 'withdrawal_failed', 'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed');
 
 -- The type filter (one ledger kind per history type), the method filter,
 -- and both together.
@@ -48,3 +52,4 @@ DROP INDEX ledger_history_withdrawals;
 DROP INDEX ledger_history_kind_method;
 DROP INDEX ledger_history_method;
 DROP INDEX ledger_history_kind;
+DROP INDEX ledger_history;
