@@ -2,12 +2,18 @@ package handlers
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
 	"encoding/csv"
+	"encoding/xml"
 	"errors"
 	"io"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +33,13 @@ import (
 //     ISO-8601 with the Jakarta offset. ?dialect=id is for Indonesian Excel:
 //     ";" separated and comma decimals ("25000,00"). Rows are flushed as
 //     they are written: the first leave before the last is read.
-//   - XLSX (github.com/xuri/excelize/v2 StreamWriter): one sheet (another
-//     after Excel's 1,048,576 rows), a bold frozen header, amounts as
-//     numbers with two decimals, times as Jakarta date-times. The sheet is
-//     written to a temporary file once it passes 16 MB, then zipped
-//     straight onto the response: memory stays flat at any size. A zip is
-//     whole only at its end, so its bytes leave once the last row is read.
+//   - XLSX (github.com/xuri/excelize/v2, its StreamWriter for the sheet):
+//     one sheet, a bold frozen header, amounts as numbers with two decimals,
+//     times as Jakarta date-times, zipped straight onto the response with
+//     the rows written in as they are read (writeXLSX): the first rows
+//     leave before the last is read, in constant memory. Excel holds
+//     1,048,576 rows a sheet: past that the sheet ends with a row saying it
+//     was cut (the CSV has everything).
 //
 // Column names, order and meaning are a stable interface (README).
 
@@ -140,8 +147,9 @@ func sliceHas(ss []string, s string) bool {
 // first rows leave at once, then about every 100 KB.
 const exportFlushRows = 500
 
-// xlsxMaxRows is Excel's limit of rows per sheet (header included).
-const xlsxMaxRows = 1_048_576
+// xlsxMaxRows is Excel's limit of rows per sheet (header included); a
+// variable for the test of the cut.
+var xlsxMaxRows = 1_048_576
 
 // writeExport streams ex: a header row, then one row per item of rows,
 // filled by fill into a row of values, one per column (the row is reused:
@@ -314,25 +322,113 @@ func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
 	return s, err
 }
 
-// xlsxSheet is one sheet being streamed.
-type xlsxSheet struct {
-	sw   *excelize.StreamWriter
-	rows int // rows written, header included
+// xlsxSheetPart is the part of the workbook's one sheet (excelize names the
+// first sheet's part so whatever the sheet is called).
+const xlsxSheetPart = "xl/worksheets/sheet1.xml"
+
+// errXLSX wraps the failures of an XLSX export.
+var errXLSX = errors.New("handlers: xlsx export")
+
+// writeXLSX streams ex as an XLSX workbook. excelize builds the workbook —
+// styles, the sheet with its column widths, frozen header row and header
+// (StreamWriter) — and zips it onto the response through its ZipWriter
+// hook. The data rows do not wait in excelize's buffer (16 MB in memory
+// before a temporary file, the whole sheet before the first byte leaves):
+// they are written into the sheet's part as it is zipped, in the cell form
+// the StreamWriter writes (numbers with a style, inline strings), so the
+// first rows leave while the rest are read, in constant memory.
+func writeXLSX(h *Handler, w http.ResponseWriter, r *http.Request, ex export, each func(yield func([]exportValue) bool) error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	st, err := xlsxShell(f, ex)
+	if err != nil {
+		h.serverError(w, r, errors.Join(errXLSX, err))
+		return
+	}
+	out := &countingResponse{w: w}
+	z := &xlsxSplice{zw: zip.NewWriter(out), part: xlsxSheetPart}
+	z.zw.RegisterCompressor(zip.Deflate, func(dst io.Writer) (io.WriteCloser, error) {
+		fw, err := flate.NewWriter(dst, flate.BestSpeed)
+		z.flate = fw
+		return fw, err
+	})
+	rc := http.NewResponseController(w)
+	rows := 0
+	truncated := false
+	z.rows = func(dst io.Writer) error {
+		enc := xlsxRowEncoder{w: bufio.NewWriterSize(dst, 32<<10), cols: ex.Cols, st: st}
+		var held []exportValue // a row for the sheet's last place, written if no row follows it
+		err := each(func(vals []exportValue) bool {
+			switch pos := rows + 2; { // the header is row 1
+			case pos == xlsxMaxRows && held == nil:
+				held = slices.Clone(vals)
+				return true
+			case pos >= xlsxMaxRows:
+				truncated = true
+				return false
+			}
+			rows++
+			enc.row(rows+1, vals)
+			if rows == 1 || rows%exportFlushRows == 0 {
+				// The rows so far go out now (a sync flush of the deflate
+				// stream costs a few bytes).
+				if enc.w.Flush() != nil || z.flate.Flush() != nil || z.zw.Flush() != nil {
+					return false
+				}
+				rc.Flush()
+			}
+			return enc.err == nil
+		})
+		switch {
+		case truncated:
+			h.log.LogAttrs(r.Context(), slog.LevelWarn, "xlsx export truncated at Excel's row limit",
+				slog.String("path", r.URL.Path), slog.Int("rows", rows))
+			enc.note(rows+2, "truncated at "+strconv.Itoa(rows)+" rows (Excel's limit): use the CSV export or a shorter range")
+		case held != nil && err == nil:
+			rows++
+			enc.row(rows+1, held)
+		}
+		if err == nil {
+			err = enc.err
+		}
+		if ferr := enc.w.Flush(); err == nil {
+			err = ferr
+		}
+		return err
+	}
+	exportHeaders(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ex.Name+".xlsx")
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
+	if _, err = f.WriteTo(io.Discard); err == nil && !z.spliced {
+		err = errors.New("the sheet's part was never written")
+	}
+	if err != nil {
+		if out.n == 0 {
+			// Nothing has left yet: the 500 page can still be sent.
+			for _, k := range []string{"Content-Type", "Content-Disposition", "Cache-Control"} {
+				w.Header().Del(k)
+			}
+			h.serverError(w, r, errors.Join(errXLSX, err))
+			return
+		}
+		h.exportFailed(r, errors.Join(errXLSX, err), rows)
+	}
+	rc.Flush()
 }
 
-// newXLSXSheet starts sheet name (created unless it is the first) with its
-// column widths, a frozen header row and the header.
-func newXLSXSheet(f *excelize.File, name string, first bool, ex export, st xlsxStyles) (*xlsxSheet, error) {
-	if first {
-		if err := f.SetSheetName("Sheet1", name); err != nil {
-			return nil, err
-		}
-	} else if _, err := f.NewSheet(name); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(name)
+// xlsxShell makes the workbook around the rows: the sheet named ex.Sheet
+// with its column widths, a frozen header row and the header, through the
+// StreamWriter.
+func xlsxShell(f *excelize.File, ex export) (xlsxStyles, error) {
+	st, err := newXLSXStyles(f)
 	if err != nil {
-		return nil, err
+		return st, err
+	}
+	if err := f.SetSheetName("Sheet1", ex.Sheet); err != nil {
+		return st, err
+	}
+	sw, err := f.NewStreamWriter(ex.Sheet)
+	if err != nil {
+		return st, err
 	}
 	for i, c := range ex.Cols {
 		wd := c.Width
@@ -349,113 +445,244 @@ func newXLSXSheet(f *excelize.File, name string, first bool, ex export, st xlsxS
 			}
 		}
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return nil, err
+			return st, err
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
+		return st, err
 	}
 	header := make([]any, len(ex.Cols))
 	for i, c := range ex.Cols {
 		header[i] = excelize.Cell{StyleID: st.header, Value: c.Name}
 	}
 	if err := sw.SetRow("A1", header); err != nil {
+		return st, err
+	}
+	return st, sw.Flush()
+}
+
+// countingResponse counts what reached the response.
+type countingResponse struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingResponse) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// xlsxSplice is the excelize.ZipWriter of an export: every part goes into
+// the zip as excelize gives it, except the sheet's, whose rows (rows) are
+// written in before its closing </sheetData>.
+type xlsxSplice struct {
+	zw      *zip.Writer
+	flate   *flate.Writer // the current part's compressor
+	part    string
+	rows    func(io.Writer) error
+	open    *sheetSplicer // the sheet's part while it is being written
+	spliced bool
+	failed  error // the rows' error: the zip is left unfinished
+}
+
+func (z *xlsxSplice) Create(name string) (io.Writer, error) {
+	if err := z.finish(); err != nil {
 		return nil, err
 	}
-	return &xlsxSheet{sw: sw, rows: 1}, nil
+	w, err := z.zw.Create(name)
+	if err != nil || name != z.part {
+		return w, err
+	}
+	z.open = &sheetSplicer{w: w, z: z}
+	return z.open, nil
 }
 
-// errXLSX wraps the excelize failures of an export.
-var errXLSX = errors.New("handlers: xlsx export")
-
-// writeXLSX streams ex as an XLSX workbook.
-func writeXLSX(h *Handler, w http.ResponseWriter, r *http.Request, ex export, each func(yield func([]exportValue) bool) error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	fail := func(err error) { h.serverError(w, r, errors.Join(errXLSX, err)) }
-	st, err := newXLSXStyles(f)
-	if err != nil {
-		fail(err)
-		return
+// finish ends the sheet's part, if it is open: what was held back goes out.
+func (z *xlsxSplice) finish() error {
+	if z.open == nil {
+		return nil
 	}
-	sheets := 1
-	sheet, err := newXLSXSheet(f, ex.Sheet, true, ex, st)
-	if err != nil {
-		fail(err)
-		return
+	s := z.open
+	z.open = nil
+	if !z.spliced {
+		return errors.New("the sheet has no </sheetData>")
 	}
-	vals := make([]any, len(ex.Cols))
-	var scratch []byte
-	var werr error
-	n := 0
-	err = each(func(row []exportValue) bool {
-		if sheet.rows == xlsxMaxRows {
-			if werr = sheet.sw.Flush(); werr != nil {
-				return false
-			}
-			sheets++
-			if sheet, werr = newXLSXSheet(f, ex.Sheet+" "+strconv.Itoa(sheets), false, ex, st); werr != nil {
-				return false
-			}
-		}
-		for i, c := range ex.Cols {
-			v := row[i]
-			switch c.Kind {
-			case colMoney:
-				if v.Null {
-					vals[i] = nil
-					continue
-				}
-				// The cell holds the number Excel itself reads from the
-				// decimal text: parsed, never computed in floating point.
-				scratch = appendAmount(scratch[:0], v.N, false)
-				x, perr := strconv.ParseFloat(string(scratch), 64)
-				if perr != nil {
-					werr = perr
-					return false
-				}
-				vals[i] = excelize.Cell{StyleID: st.money, Value: x}
-			case colTime:
-				if v.T.IsZero() {
-					vals[i] = nil
-					continue
-				}
-				vals[i] = excelize.Cell{StyleID: st.time, Value: v.T.In(views.Jakarta)}
-			case colCount:
-				vals[i] = v.N
-			default:
-				vals[i] = v.S
-			}
-		}
-		sheet.rows++
-		n++
-		cell, cerr := excelize.CoordinatesToCellName(1, sheet.rows)
-		if cerr != nil {
-			werr = cerr
-			return false
-		}
-		if werr = sheet.sw.SetRow(cell, vals); werr != nil {
-			return false
-		}
-		return true
-	})
-	if err == nil {
-		err = werr
-	}
-	if err == nil {
-		err = sheet.sw.Flush()
-	}
-	if err != nil {
-		fail(err)
-		return
-	}
-	// Nothing has been sent yet: the workbook goes out now, zipped straight
-	// onto the response (excelize's WriteTo would build it in memory first;
-	// its ZipWriter hook gets the response instead).
-	exportHeaders(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ex.Name+".xlsx")
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-	if _, err := f.WriteTo(io.Discard); err != nil {
-		h.exportFailed(r, err, n)
-	}
-	http.NewResponseController(w).Flush()
+	_, err := s.w.Write(s.held)
+	return err
 }
+
+func (z *xlsxSplice) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
+
+func (z *xlsxSplice) Close() error {
+	if z.failed != nil {
+		// Not a word more: a zip with a central directory would look whole.
+		return z.failed
+	}
+	if err := z.finish(); err != nil {
+		return err
+	}
+	return z.zw.Close()
+}
+
+// sheetSplicer passes the sheet's part through, and at its </sheetData>
+// writes the rows first. It holds back the last bytes of each write that
+// could begin the marker.
+type sheetSplicer struct {
+	w    io.Writer
+	z    *xlsxSplice
+	held []byte
+}
+
+var sheetDataEnd = []byte("</sheetData>")
+
+func (s *sheetSplicer) Write(p []byte) (int, error) {
+	if s.z.spliced {
+		_, err := s.w.Write(p)
+		return len(p), err
+	}
+	buf := append(s.held, p...)
+	if i := bytes.Index(buf, sheetDataEnd); i >= 0 {
+		s.held = nil
+		if _, err := s.w.Write(buf[:i]); err != nil {
+			return 0, err
+		}
+		s.z.spliced = true
+		if err := s.z.rows(s.w); err != nil {
+			s.z.failed = err
+			return 0, err
+		}
+		_, err := s.w.Write(buf[i:])
+		return len(p), err
+	}
+	keep := min(len(buf), len(sheetDataEnd)-1)
+	if _, err := s.w.Write(buf[:len(buf)-keep]); err != nil {
+		return 0, err
+	}
+	s.held = append(s.held[:0:0], buf[len(buf)-keep:]...)
+	return len(p), nil
+}
+
+// xlsxRowEncoder writes <row> elements as excelize's StreamWriter does:
+// numbers (amounts and times, with their style) as <v>, text as inline
+// strings. Amounts are written as their decimal text, never through a
+// float; times as Excel serial dates of the Jakarta wall clock.
+type xlsxRowEncoder struct {
+	w    *bufio.Writer
+	cols []exportCol
+	st   xlsxStyles
+	num  []byte
+	err  error
+}
+
+func (e *xlsxRowEncoder) row(n int, vals []exportValue) {
+	w := e.w
+	w.WriteString(`<row r="`)
+	w.WriteString(strconv.Itoa(n))
+	w.WriteString(`">`)
+	for i, c := range e.cols {
+		v := vals[i]
+		switch c.Kind {
+		case colMoney:
+			if v.Null {
+				continue
+			}
+			e.num = appendAmount(e.num[:0], v.N, false)
+			e.cell(i, n, e.st.money, e.num)
+		case colTime:
+			if v.T.IsZero() {
+				continue
+			}
+			e.num = appendExcelTime(e.num[:0], v.T.In(views.Jakarta))
+			e.cell(i, n, e.st.time, e.num)
+		case colCount:
+			e.num = strconv.AppendInt(e.num[:0], v.N, 10)
+			e.cell(i, n, 0, e.num)
+		default:
+			if v.S == "" {
+				continue
+			}
+			e.text(i, n, v.S)
+		}
+	}
+	if _, err := w.WriteString(`</row>`); err != nil && e.err == nil {
+		e.err = err
+	}
+}
+
+// note writes a row with one text cell.
+func (e *xlsxRowEncoder) note(n int, s string) {
+	e.w.WriteString(`<row r="` + strconv.Itoa(n) + `">`)
+	e.text(0, n, s)
+	e.w.WriteString(`</row>`)
+}
+
+func (e *xlsxRowEncoder) ref(col, row int) {
+	e.w.WriteString(` r="`)
+	e.w.WriteString(xlsxColumn(col))
+	e.w.WriteString(strconv.Itoa(row))
+	e.w.WriteByte('"')
+}
+
+func (e *xlsxRowEncoder) cell(col, row, style int, v []byte) {
+	e.w.WriteString(`<c`)
+	e.ref(col, row)
+	if style != 0 {
+		e.w.WriteString(` s="`)
+		e.w.WriteString(strconv.Itoa(style))
+		e.w.WriteByte('"')
+	}
+	e.w.WriteString(`><v>`)
+	e.w.Write(v)
+	e.w.WriteString(`</v></c>`)
+}
+
+// xlsxMaxText is Excel's limit of characters in a cell.
+const xlsxMaxText = 32767
+
+func (e *xlsxRowEncoder) text(col, row int, s string) {
+	if len(s) > xlsxMaxText {
+		s = strings.ToValidUTF8(s[:xlsxMaxText], "")
+	}
+	e.w.WriteString(`<c`)
+	e.ref(col, row)
+	e.w.WriteString(` t="inlineStr"><is><t`)
+	if s != strings.TrimSpace(s) {
+		e.w.WriteString(` xml:space="preserve"`)
+	}
+	e.w.WriteByte('>')
+	xml.EscapeText(e.w, []byte(s)) // characters XML cannot hold become U+FFFD
+	e.w.WriteString(`</t></is></c>`)
+}
+
+// xlsxColumn is the column letters of 0-based column i ("A", …, "Z", "AA").
+func xlsxColumn(i int) string {
+	name := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		name = string(rune('A'+(i-1)%26)) + name
+	}
+	return name
+}
+
+// appendExcelTime appends t's wall clock (in its own location) as an Excel
+// serial date: days since 1899-12-30 and the fraction of the day, to the
+// second, in integers (ten decimal places).
+func appendExcelTime(b []byte, t time.Time) []byte {
+	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+	secs := wall.Unix() - excelEpoch.Unix()
+	days, rem := secs/86400, secs%86400
+	b = strconv.AppendInt(b, days, 10)
+	if rem == 0 {
+		return b
+	}
+	frac := strconv.FormatInt(rem*10_000_000_000/86400, 10)
+	b = append(b, '.')
+	for range 10 - len(frac) {
+		b = append(b, '0')
+	}
+	return append(b, strings.TrimRight(frac, "0")...)
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system as its serials count
+// after February 1900.
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)

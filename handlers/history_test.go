@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"bufio"
+	"compress/flate"
 	"encoding/csv"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -484,5 +486,113 @@ func TestHistoryCSVStreams(t *testing.T) {
 	rest, err := r.ReadAll()
 	if err != nil || len(rest) != n-1 || rest[len(rest)-1][4] != "ST-00000" {
 		t.Fatalf("%d more rows (%v), want %d ending with the oldest", len(rest), err, n-1)
+	}
+}
+
+// TestHistoryXLSXStreams reads the workbook of a history export while the
+// handler is still writing it: the sheet is the zip's first part, and its
+// first rows (inflated as they come) arrive before the last is read — a
+// transaction booked meanwhile, older than every other, is the sheet's last
+// row.
+func TestHistoryXLSXStreams(t *testing.T) {
+	app := newTestApp(t)
+	c, _, _ := app.loginAs(t, db.RoleOwner)
+	today := jakartaMidnightOf(app.clock())
+	const n = 4500 // several batches
+	err := app.DB.InTx(t.Context(), func(tx *db.Tx) error {
+		for i := range n {
+			e := bookSale(fmt.Sprintf("XS-%05d", i), "QRIS", 1_000_000, 7_000, today.Add(time.Duration(i)*time.Second), "Kopi")
+			e.MerchantID, e.Actor = app.merchant.ID, db.ActorNetzme
+			if _, _, err := tx.PostLedger(t.Context(), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	w := &pipeWriter{header: http.Header{}, w: pw}
+	req := httptest.NewRequest(http.MethodGet, "/history.xlsx?from="+day(today.AddDate(0, 0, -1)), nil)
+	req.RemoteAddr = c.remoteAddr
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer pw.Close()
+		app.routes.ServeHTTP(w, req)
+	}()
+	defer func() { io.Copy(io.Discard, pr); <-done }()
+	// The zip's first local file header, then its deflated data.
+	br := bufio.NewReader(pr)
+	head := make([]byte, 30)
+	if !readFull(br, head) || string(head[:4]) != "PK\x03\x04" {
+		t.Fatalf("not a zip: %q", head)
+	}
+	name := make([]byte, int(head[26])|int(head[27])<<8)
+	extra := make([]byte, int(head[28])|int(head[29])<<8)
+	if !readFull(br, name) || !readFull(br, extra) || string(name) != "xl/worksheets/sheet1.xml" {
+		t.Fatalf("first part %q, want the sheet", name)
+	}
+	dec := xml.NewDecoder(flate.NewReader(br))
+	// nextRow reads the sheet on to its next row: its cells' texts.
+	nextRow := func() ([]string, bool) {
+		var cells []string
+		in := false
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, false
+			}
+			switch el := tok.(type) {
+			case xml.StartElement:
+				if el.Name.Local == "row" {
+					in, cells = true, nil
+				} else if el.Name.Local == "c" && in {
+					cells = append(cells, "")
+				}
+			case xml.CharData:
+				if in && len(cells) > 0 {
+					cells[len(cells)-1] += string(el)
+				}
+			case xml.EndElement:
+				if el.Name.Local == "row" {
+					return cells, true
+				}
+			}
+		}
+	}
+	refAt := func(cells []string) string { // the reference column (E)
+		if len(cells) < 5 {
+			return ""
+		}
+		return cells[4]
+	}
+	header, ok1 := nextRow()
+	first, ok2 := nextRow()
+	if !ok1 || !ok2 || len(header) == 0 || header[0] != "occurred_at" || refAt(first) != fmt.Sprintf("XS-%05d", n-1) {
+		t.Fatalf("header %q, first row %q: want the newest first", header, first)
+	}
+	select {
+	case <-done:
+		t.Fatal("the handler finished before its rows were read")
+	default:
+	}
+	// Meanwhile, a payment of yesterday is booked: older than every row.
+	app.bookEntry(t, bookSale("XS-LATE", "QRIS", 500_000, 3_500, today.Add(-time.Hour), "Telat"))
+	var last []string
+	rows := 1
+	for {
+		row, ok := nextRow()
+		if !ok {
+			break
+		}
+		rows, last = rows+1, row
+	}
+	if rows != n+1 || refAt(last) != "XS-LATE" {
+		t.Errorf("%d rows, last %q; want %d ending with the one booked during the export", rows, refAt(last), n+1)
 	}
 }
