@@ -219,13 +219,11 @@ func (f HistoryFilter) none() bool {
 // conds returns f's filters but the search, on alias t.
 func (f HistoryFilter) conds(merchantID int64) ([]string, []any) {
 	conds, args := []string{"t.merchant_id = ?"}, []any{merchantID}
-	switch {
-	case f.Type != "":
+	if f.Type != "" {
 		conds, args = append(conds, "t.kind = ?"), append(args, string(historyTypeKinds[f.Type]))
-	case f.Method != "" || f.Status == HistoryPending || f.Status == HistoryFailed:
-		// A withdrawal's outcome has no method and is no withdrawal row:
-		// the other filters leave it out already.
-	default:
+	} else {
+		// Every index of a list without a type leaves the outcomes out
+		// (partial indexes): this term lets SQLite use them.
 		conds = append(conds, "t.kind NOT IN "+historyHiddenKinds)
 	}
 	if f.Method != "" {
@@ -238,8 +236,9 @@ func (f HistoryFilter) conds(merchantID int64) ([]string, []any) {
 		conds = append(conds, historyWithdrawalKinds, "t.reverses_id IS NULL", "NOT "+historyFollowUp("succeeded"),
 			"NOT "+historyFollowUp("failed"))
 	case HistoryFailed:
-		conds = append(conds, historyWithdrawalKinds, "t.reverses_id IS NULL", "NOT "+historyFollowUp("succeeded"),
-			historyFollowUp("failed"))
+		// A withdrawal is booked with one outcome at most (money's
+		// withdrawalEntries), so one look-up says it.
+		conds = append(conds, historyWithdrawalKinds, "t.reverses_id IS NULL", historyFollowUp("failed"))
 	case HistoryReversal:
 		conds = append(conds, "t.reverses_id IS NOT NULL")
 	}
@@ -451,7 +450,7 @@ func (t *HistoryTotals) add(signed, fee int64) {
 
 // HistoryTotalsCap is how many rows a total is summed over when it must read
 // the journal row by row (a search): more, and it is not given.
-const HistoryTotalsCap = 10_000
+const HistoryTotalsCap = 2_000
 
 // historyPlainKinds are the kinds whose daily totals give their history
 // totals directly: their status is "success" unless reversed, their sign
@@ -553,7 +552,7 @@ func (d *DB) HistoryTotals(ctx context.Context, merchantID int64, f HistoryFilte
 	case HistoryPending, HistoryFailed, HistoryReversal:
 		from = f.from()
 	}
-	s, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyStatusSQL+` AS st FROM `+from+
+	s, _, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed FROM `+from+
 		whereClause(conds), args)
 	if err != nil {
 		return t, fmt.Errorf("db: history totals: %w", err)
@@ -565,36 +564,34 @@ func (d *DB) HistoryTotals(ctx context.Context, merchantID int64, f HistoryFilte
 // historyTotalsByRow sums f's rows one by one, up to HistoryTotalsCap.
 func (d *DB) historyTotalsByRow(ctx context.Context, merchantID int64, f HistoryFilter) (HistoryTotals, error) {
 	ids, args := f.historyIDs(merchantID, HistoryTotalsCap+1)
-	var n int
-	ids += ` LIMIT ` + strconv.Itoa(HistoryTotalsCap+1)
-	if listQueryHook != nil {
-		listQueryHook(`SELECT count(*) FROM (`+ids+`)`, args)
-	}
-	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM (`+ids+`)`, args...).Scan(&n); err != nil {
+	t, n, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed
+		FROM ledger_transactions t WHERE t.id IN (`+ids+` LIMIT `+strconv.Itoa(HistoryTotalsCap+1)+`)`, args)
+	if err != nil {
 		return HistoryTotals{}, fmt.Errorf("db: history totals: %w", err)
 	}
 	if n > HistoryTotalsCap {
 		return HistoryTotals{Capped: true}, nil
 	}
-	t, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyStatusSQL+` AS st
-		FROM ledger_transactions t WHERE t.id IN (`+ids+`)`, args)
-	if err != nil {
-		return HistoryTotals{}, fmt.Errorf("db: history totals: %w", err)
-	}
 	return t, nil
 }
 
-// sumRows sums the rows of sel (columns s: signed amount, fee, st: status),
-// leaving failed withdrawals out.
-func (d *DB) sumRows(ctx context.Context, sel string, args []any) (HistoryTotals, error) {
-	query := `SELECT coalesce(sum(CASE WHEN s > 0 THEN s END), 0), coalesce(sum(CASE WHEN s < 0 THEN s END), 0),
-		coalesce(sum(fee), 0) FROM (` + sel + `) WHERE st <> 'failed'`
+// historyFailedSQL: row t is a withdrawal whose money came back.
+var historyFailedSQL = `(t.reverses_id IS NULL AND ` + historyWithdrawalKinds + ` AND ` + historyFollowUp("failed") + `)`
+
+// sumRows sums the rows of sel (columns s: signed amount, fee, failed),
+// leaving failed withdrawals out, and counts them all. The rows are
+// materialised first, so each row's look-ups run once.
+func (d *DB) sumRows(ctx context.Context, sel string, args []any) (HistoryTotals, int, error) {
+	query := `WITH r AS MATERIALIZED (` + sel + `) SELECT count(*),
+		coalesce(sum(CASE WHEN NOT failed AND s > 0 THEN s END), 0), coalesce(sum(CASE WHEN NOT failed AND s < 0 THEN s END), 0),
+		coalesce(sum(CASE WHEN NOT failed THEN fee END), 0) FROM r`
 	if listQueryHook != nil {
 		listQueryHook(query, args)
 	}
 	var t HistoryTotals
-	err := d.sql.QueryRowContext(ctx, query, args...).Scan(&t.InMinor, &t.OutMinor, &t.FeeMinor)
-	return t, err
+	var n int
+	err := d.sql.QueryRowContext(ctx, query, args...).Scan(&n, &t.InMinor, &t.OutMinor, &t.FeeMinor)
+	return t, n, err
 }
 
 // sumByKind reads (kind, amount, fee) rows into into.

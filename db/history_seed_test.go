@@ -9,9 +9,10 @@ import (
 
 // seedLedger books n ledger transactions of merchantID ending at end, one
 // every step, through PostLedger (triggers, daily totals, search index and
-// all): mostly sales by every method, a deposit top-up every 97, a split fee
-// every 211, a withdrawal (sent, then succeeded or failed, or still pending)
-// every 89 and a reversal of a sale every 499. Keys carry refPrefix.
+// all): mostly sales by every method, a deposit top-up every 1013, a split
+// fee every 2111, a withdrawal (sent, then succeeded or failed, or still
+// pending) every 997 — at a million a year, three withdrawals a day — and a
+// reversal of a sale every 499. Keys carry refPrefix.
 func seedLedger(tb testing.TB, d *DB, merchantID int64, n int, end time.Time, step time.Duration, refPrefix string) {
 	tb.Helper()
 	ctx := context.Background()
@@ -25,13 +26,13 @@ func seedLedger(tb testing.TB, d *DB, merchantID int64, n int, end time.Time, st
 				ref := fmt.Sprintf("%s%09d", refPrefix, i)
 				var es []LedgerEntry
 				switch {
-				case i%89 == 0:
+				case i%997 == 0:
 					a := int64(50+i%40) * 100_000_00 / 10
 					sent := LedgerEntry{MerchantID: merchantID, Key: "withdrawal:" + ref + ":sent", Kind: KindWithdrawalSent,
 						AmountMinor: a, Reference: ref, ExternalID: "NZW" + ref, OccurredAt: at, Actor: ActorSystem, Memo: "BCA 1234567890",
 						Postings: []Posting{{AccountTransitWithdrawal, a}, {AccountNetzmeBalance, -a}}}
 					es = append(es, sent)
-					switch (i / 89) % 4 {
+					switch (i / 997) % 4 {
 					case 0, 1:
 						ok := sent
 						ok.Key, ok.Kind, ok.OccurredAt = "withdrawal:"+ref+":succeeded", KindWithdrawalSucceeded, at.Add(step/2)
@@ -43,12 +44,12 @@ func seedLedger(tb testing.TB, d *DB, merchantID int64, n int, end time.Time, st
 						fail.Postings = []Posting{{AccountNetzmeBalance, a}, {AccountTransitWithdrawal, -a}}
 						es = append(es, fail)
 					}
-				case i%97 == 0:
+				case i%1013 == 0:
 					g, f := int64(1_000_000_00), int64(700_00)
 					es = append(es, LedgerEntry{MerchantID: merchantID, Key: "invoice-paid:" + ref, Kind: KindTopup, Method: "QRIS",
 						AmountMinor: g, FeeMinor: f, Reference: ref, ExternalID: "TRX" + ref, OccurredAt: at, Actor: ActorNetzme,
 						Memo: "Top up deposit", Postings: []Posting{{AccountNetzmeDeposit, g - f}, {AccountExpenseMDR, f}, {AccountEquityOwner, -g}}})
-				case i%211 == 0:
+				case i%2111 == 0:
 					x := int64(2_500_00)
 					es = append(es, LedgerEntry{MerchantID: merchantID, Key: "split-fee:" + ref, Kind: KindSplitFee, AmountMinor: x,
 						Reference: ref, ExternalID: "SF" + ref, OccurredAt: at, Actor: ActorSystem, Memo: "Biaya layanan",

@@ -300,7 +300,9 @@ func TestHistoryTotalsPlans(t *testing.T) {
 		for i, q := range queries {
 			plan := explain(t, d, q, args[i])
 			for _, line := range strings.Split(plan, "\n") {
-				if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") {
+				// "SCAN r": the materialised rows of the sum, read once.
+				if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") &&
+					line != "SCAN r" {
 					t.Errorf("%+v: plan scans a whole table:\n%s\n%s", f, q, plan)
 				}
 			}

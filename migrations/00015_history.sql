@@ -12,9 +12,11 @@ CREATE INDEX ledger_history ON ledger_transactions (merchant_id, occurred_at)
     WHERE kind NOT IN ('withdrawal_succeeded', 'withdrawal_failed', 'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed');
 
 -- The type filter (one ledger kind per history type), the method filter,
--- and both together.
+-- and both together (without a type, the indexes leave the outcomes out as
+-- ledger_history does).
 CREATE INDEX ledger_history_kind ON ledger_transactions (merchant_id, kind, occurred_at);
-CREATE INDEX ledger_history_method ON ledger_transactions (merchant_id, method, occurred_at);
+CREATE INDEX ledger_history_method ON ledger_transactions (merchant_id, method, occurred_at)
+    WHERE kind NOT IN ('withdrawal_succeeded', 'withdrawal_failed', 'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed');
 CREATE INDEX ledger_history_kind_method ON ledger_transactions (merchant_id, kind, method, occurred_at);
 
 -- The status filter: "pending" and "failed" are withdrawals whose outcome
@@ -32,7 +34,8 @@ CREATE INDEX ledger_history_reversals ON ledger_transactions (merchant_id, occur
 -- 00009): one merchant's entries are one rowid range. The journal is
 -- append-only, so the index only ever gains rows: it is written by the
 -- insert trigger, in the statement that writes the transaction.
-CREATE INDEX ledger_history_amount ON ledger_transactions (merchant_id, amount_minor);
+CREATE INDEX ledger_history_amount ON ledger_transactions (merchant_id, amount_minor)
+    WHERE kind NOT IN ('withdrawal_succeeded', 'withdrawal_failed', 'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed');
 CREATE VIRTUAL TABLE ledger_fts USING fts5(reference, external_id, memo, content = '', tokenize = 'trigram');
 INSERT INTO ledger_fts (rowid, reference, external_id, memo)
 SELECT (merchant_id << 40) | id, reference, external_id, memo FROM ledger_transactions;
