@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"lapak/db"
 )
 
 // csvRecords reads a CSV export: it must start with the UTF-8 byte-order
@@ -298,5 +301,38 @@ func TestXLSXCutAtExcelsLimit(t *testing.T) {
 	}
 	if rows := export(20); len(rows) != 6 || rows[4][2] != ref(3) || !strings.HasPrefix(rows[5][0], "truncated at 4 rows") {
 		t.Errorf("20 rows: %d in the sheet: %q", len(rows)-1, rows)
+	}
+}
+
+// The invoice export as a workbook: the CSV's columns (a cashier's without
+// fee and net) and rows, amounts as numbers.
+func TestInvoicesXLSX(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	owner, u, m := app.loginAs(t, db.RoleOwner)
+	for i, amount := range []int64{2_500_000, 1_234_550} {
+		if _, err := app.DB.CreateInvoiceIntent(t.Context(), db.NewInvoice{MerchantID: m.ID, PartnerReferenceNo: "XL-" + strconv.Itoa(i),
+			Method: "QRIS", AmountMinor: amount, Description: "=Kopi", ExpiresAt: app.clock().Add(time.Hour), CreatedBy: u.ID},
+			db.AuditEntry{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := owner.get("/invoices.xlsx").wantStatus(t, http.StatusOK)
+	if cd := res.Header.Get("Content-Disposition"); !strings.HasSuffix(cd, `.xlsx"`) {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	sheet, rows := xlsxRows(t, res.Body)
+	if sheet != "invoices" || len(rows) != 3 || !slices.Equal(rows[0], invoiceCSVHeader) {
+		t.Fatalf("sheet %q, %d rows, header %v", sheet, len(rows), rows[0])
+	}
+	// Newest first; the amount a number; free text as typed (a workbook's
+	// text cell never runs as a formula).
+	if amount, err := strconv.ParseFloat(rows[1][6], 64); rows[1][0] != "XL-1" || err != nil || amount != 12345.5 || rows[1][4] != "=Kopi" {
+		t.Errorf("first row %q", rows[1])
+	}
+	cashier, _, _ := app.loginAs(t, db.RoleCashier)
+	_, crows := xlsxRows(t, cashier.get("/invoices.xlsx").wantStatus(t, http.StatusOK).Body)
+	if slices.Contains(crows[0], "fee") || slices.Contains(crows[0], "net") || len(crows[0]) != len(invoiceCSVHeader)-2 {
+		t.Errorf("cashier's header %v", crows[0])
 	}
 }
