@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/xuri/excelize/v2"
@@ -568,17 +569,19 @@ func (s *sheetSplicer) Write(p []byte) (int, error) {
 // strings. Amounts are written as their decimal text, never through a
 // float; times as Excel serial dates of the Jakarta wall clock.
 type xlsxRowEncoder struct {
-	w    *bufio.Writer
-	cols []exportCol
-	st   xlsxStyles
-	num  []byte
-	err  error
+	w      *bufio.Writer
+	cols   []exportCol
+	st     xlsxStyles
+	num    []byte
+	rowNum [20]byte
+	names  []string // column letters
+	err    error
 }
 
 func (e *xlsxRowEncoder) row(n int, vals []exportValue) {
 	w := e.w
 	w.WriteString(`<row r="`)
-	w.WriteString(strconv.Itoa(n))
+	w.Write(strconv.AppendInt(e.rowNum[:0], int64(n), 10))
 	w.WriteString(`">`)
 	for i, c := range e.cols {
 		v := vals[i]
@@ -619,8 +622,14 @@ func (e *xlsxRowEncoder) note(n int, s string) {
 
 func (e *xlsxRowEncoder) ref(col, row int) {
 	e.w.WriteString(` r="`)
-	e.w.WriteString(xlsxColumn(col))
-	e.w.WriteString(strconv.Itoa(row))
+	if col >= len(e.names) {
+		e.names = make([]string, len(e.cols))
+		for i := range e.names {
+			e.names[i] = xlsxColumn(i)
+		}
+	}
+	e.w.WriteString(e.names[col])
+	e.w.Write(strconv.AppendInt(e.rowNum[:0], int64(row), 10))
 	e.w.WriteByte('"')
 }
 
@@ -651,8 +660,28 @@ func (e *xlsxRowEncoder) text(col, row int, s string) {
 		e.w.WriteString(` xml:space="preserve"`)
 	}
 	e.w.WriteByte('>')
-	xml.EscapeText(e.w, []byte(s)) // characters XML cannot hold become U+FFFD
+	if plainXML(s) {
+		e.w.WriteString(s)
+	} else {
+		xml.EscapeText(e.w, []byte(s)) // characters XML cannot hold become U+FFFD
+	}
 	e.w.WriteString(`</t></is></c>`)
+}
+
+// plainXML reports whether s can be written into XML text as it is: no
+// markup characters, no control characters, no invalid UTF-8.
+func plainXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<' || c == '>' || c == '&' || c == '\'' || c == '"' || c < 0x20:
+			return false
+		case c >= 0x80:
+			return utf8.ValidString(s[i:]) && !strings.ContainsFunc(s[i:], func(r rune) bool {
+				return r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF)
+			})
+		}
+	}
+	return true
 }
 
 // xlsxColumn is the column letters of 0-based column i ("A", …, "Z", "AA").

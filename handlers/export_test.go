@@ -336,3 +336,57 @@ func TestInvoicesXLSX(t *testing.T) {
 		t.Errorf("cashier's header %v", crows[0])
 	}
 }
+
+// BenchmarkExportWriter writes 100,000 rows of the history's shape (no
+// database) in each format: the writer's own cost per row.
+func BenchmarkExportWriter(b *testing.B) {
+	app := newTestApp(b)
+	const n = 100_000
+	for _, format := range []string{"csv", "xlsx"} {
+		b.Run(format, func(b *testing.B) {
+			for b.Loop() {
+				w := &countingWriter{header: http.Header{}}
+				r := httptest.NewRequest(http.MethodGet, "/x."+format, nil)
+				writeExport(app.handler, w, r, exportRequest(r, "x", "x", exportTestCols), syntheticRows(n), fillSynthetic(app.clock()))
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// Text reaches the workbook as typed: markup characters, quotes, line
+// breaks, non-Latin script and emoji; characters XML cannot hold become
+// U+FFFD rather than breaking the file.
+func TestXLSXText(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	texts := []string{"Kopi & <Teh>", `"Budi" 'Ani'`, "baris satu\nbaris dua", "نسي goreng 🍜", " spasi ", "bel\x07", "=SUM(A1)"}
+	rows := func(yield func(int, error) bool) {
+		for i := range texts {
+			if !yield(i, nil) {
+				return
+			}
+		}
+	}
+	cols := []exportCol{{Name: "text", Kind: colFree}, {Name: "amount", Kind: colMoney}}
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/x.xlsx", nil)
+	writeExport(app.handler, w, r, exportRequest(r, "x", "x", cols), iter.Seq2[int, error](rows), func(i int, row []exportValue) {
+		row[0], row[1] = cellText(texts[i]), cellMoney(int64(-i*101))
+	})
+	_, got := xlsxRows(t, w.Body.String())
+	if len(got) != len(texts)+1 {
+		t.Fatalf("%d rows", len(got))
+	}
+	for i, want := range texts {
+		if want == "bel\x07" {
+			want = "bel\uFFFD"
+		}
+		if got[i+1][0] != want {
+			t.Errorf("row %d: %q, want %q", i+1, got[i+1][0], want)
+		}
+		if v, err := strconv.ParseFloat(got[i+1][1], 64); err != nil || v != float64(-i*101)/100 {
+			t.Errorf("row %d amount %q", i+1, got[i+1][1])
+		}
+	}
+}
