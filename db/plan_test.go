@@ -56,6 +56,15 @@ func TestListQueryPlans(t *testing.T) {
 			return err
 		}
 	}
+	hist := func(f HistoryFilter) func(context.Context, *DB, string) error {
+		return func(ctx context.Context, d *DB, tok string) error {
+			if _, err := d.History(ctx, mid, f, tok, 50); err != nil {
+				return err
+			}
+			_, err := d.CountHistory(ctx, mid, f)
+			return err
+		}
+	}
 	cb := func(f CallbackFilter) func(context.Context, *DB, string) error {
 		return func(ctx context.Context, d *DB, tok string) error {
 			if _, err := d.Callbacks(ctx, f, tok, 50); err != nil {
@@ -92,6 +101,23 @@ func TestListQueryPlans(t *testing.T) {
 			_, err := d.CountPayments(ctx, mid, PaymentFilter{From: day(-30), To: day(1)})
 			return err
 		}},
+		{name: "history", list: "history", key: tkey, want: "ledger_history", call: hist(HistoryFilter{})},
+		{name: "history of some days", list: "history", key: tkey, want: "ledger_history",
+			call: hist(HistoryFilter{From: day(-10), To: day(-1)})},
+		{name: "history by type", list: "history", key: tkey, want: "ledger_history_kind", call: hist(HistoryFilter{Type: HistoryWithdrawal})},
+		{name: "history by method", list: "history", key: tkey, want: "ledger_history_method", call: hist(HistoryFilter{Method: "CVS"})},
+		{name: "history by type and method", list: "history", key: tkey, want: "ledger_history_kind_method",
+			call: hist(HistoryFilter{Type: HistorySale, Method: "QRIS_STATIC", From: day(-10)})},
+		{name: "history pending", list: "history", key: tkey, want: "ledger_history_withdrawals", call: hist(HistoryFilter{Status: HistoryPending})},
+		{name: "history failed deposit withdrawals", list: "history", key: tkey, want: "ledger_history_withdrawals",
+			call: hist(HistoryFilter{Status: HistoryFailed, Type: HistoryDepositWithdrawal})},
+		{name: "history reversals", list: "history", key: tkey, want: "ledger_history_reversals", call: hist(HistoryFilter{Status: HistoryReversal})},
+		{name: "history successful sales", list: "history", key: tkey, want: "ledger_history_kind",
+			call: hist(HistoryFilter{Status: HistorySuccess, Type: HistorySale})},
+		{name: "history unmatched", list: "history", key: tkey, want: "ledger_history",
+			call: hist(HistoryFilter{Match: MatchUnmatched})},
+		{name: "history search by text", list: "history.search", want: "VIRTUAL TABLE", call: hist(HistoryFilter{Query: "gula aren"})},
+		{name: "history search by amount", list: "history.search", want: "ledger_history_amount", call: hist(HistoryFilter{AmountMinor: 2_500_000})},
 		{name: "notifications (administrators)", list: "callbacks", key: tkey, want: "callbacks_received", call: cb(CallbackFilter{})},
 		{name: "notifications of a merchant", list: "callbacks", key: tkey, want: "callbacks_list_merchant", call: cb(CallbackFilter{MerchantID: mid})},
 		{name: "notifications by status", list: "callbacks", key: tkey, want: "callbacks_list_status", call: cb(CallbackFilter{Status: CallbackNeedsReview})},
@@ -192,6 +218,8 @@ func TestListQueryPlans(t *testing.T) {
 	seedInvoices(t, d, mids[0], 4000, now, time.Minute, "A")
 	seedInvoices(t, d, mids[1], 500, now, time.Minute, "B")
 	seedLogs(t, d, mids, 300, now)
+	seedLedger(t, d, mids[0], 3000, now, 7*time.Minute, "A")
+	seedLedger(t, d, mids[1], 300, now, time.Hour, "B")
 	if err := d.Optimize(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -236,4 +264,56 @@ func usesIndex(plan, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestHistoryTotalsPlans: the history's totals read the daily totals and,
+// for withdrawals, adjustments and reversals, the journal through an index —
+// never a walk of the whole journal — for every kind of filter.
+func TestHistoryTotalsPlans(t *testing.T) {
+	ctx := t.Context()
+	now := clocktest.Base(t)
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "totals.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m, err := d.CreateMerchant(ctx, NewMerchant{Name: "Warung A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedLedger(t, d, m.ID, 2000, now, 11*time.Minute, "A")
+	if err := d.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	midnight := func(n int) time.Time {
+		j := now.In(wib)
+		return time.Date(j.Year(), j.Month(), j.Day(), 0, 0, 0, 0, wib).AddDate(0, 0, n)
+	}
+	for _, f := range []HistoryFilter{
+		{}, {From: midnight(-7), To: midnight(1)}, {Type: HistorySale, Method: "QRIS"}, {Type: HistoryWithdrawal},
+		{Status: HistoryFailed}, {Status: HistoryReversal}, {Status: HistorySuccess, From: midnight(-3)}, {Method: "CVS"},
+		{Query: "gula aren"}, {AmountMinor: 2_500_000}, {From: midnight(-1).Add(time.Hour)},
+	} {
+		var queries []string
+		var args [][]any
+		listQueryHook = func(q string, a []any) { queries, args = append(queries, q), append(args, a) }
+		if _, err := d.HistoryTotals(ctx, m.ID, f); err != nil {
+			listQueryHook = nil
+			t.Fatal(err)
+		}
+		listQueryHook = nil
+		if len(queries) == 0 {
+			t.Fatalf("%+v: no statement seen", f)
+		}
+		for i, q := range queries {
+			plan := explain(t, d, q, args[i])
+			for _, line := range strings.Split(plan, "\n") {
+				// "SCAN r": the materialised rows of the sum, read once.
+				if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") &&
+					line != "SCAN r" {
+					t.Errorf("%+v: plan scans a whole table:\n%s\n%s", f, q, plan)
+				}
+			}
+		}
+	}
 }

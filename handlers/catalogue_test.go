@@ -83,7 +83,17 @@ func TestCatalogueCoversEveryStoredValue(t *testing.T) {
 	add("txstatus.", db.CVSOpen, db.CVSPaid, db.CVSExpired)
 	// What Netzme's transaction lists say (spec §3.4, §3.25), and Lapak's
 	// own history rows.
-	add("txtype.", "PAYMENT", "TOP_UP", "WITHDRAW", "DEDUCT", "INVOICE", staticQRISType)
+	add("txtype.", "PAYMENT", "TOP_UP", "WITHDRAW", "DEDUCT", "INVOICE", "QRIS_STATIC")
+	// The history's types, statuses and match states (issue 12 §5).
+	for _, v := range db.HistoryTypes {
+		add("history.type.", string(v))
+	}
+	for _, v := range db.HistoryStatuses {
+		add("history.status.", string(v))
+	}
+	for _, v := range db.MatchStates {
+		add("history.match.", string(v))
+	}
 	add("txstatus.", "success", "pending", "expired", "failed", "paid")
 	add("qr.stamp.", "paid", "expired", "failed")
 	add("qris.print.warn.", "paid", "expired", "failed")

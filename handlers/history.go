@@ -1,364 +1,253 @@
 package handlers
 
 import (
-	"cmp"
-	"context"
-	"errors"
-	"fmt"
-	"iter"
-	"math"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
 
 	"lapak/db"
 	"lapak/money"
-	"lapak/snap"
 	"lapak/views"
 )
 
-// History (owners and auditors): Netzme's own transaction list (spec §3.4)
-// next to our invoice records, for a Jakarta date range, with status and
-// method filters and paging. GET /history.csv streams the same rows.
+// History (issue 12 §5), a stable interface (README):
+//
+//	GET /history        query keys from, to (YYYY-MM-DD, Jakarta; any range), type, method,
+//	                    status, match, q, cursor
+//	GET /history.csv    the same keys (+ dialect=id); every row of the filter
+//	GET /history.xlsx   the same, as a workbook
+//
+// The history is Lapak's books (the ledger): one row per money event, read
+// from local tables only — never a Netzme call per page view. Owners and
+// auditors; never cashiers.
 
-const (
-	historyPageSize = 50
-	// historyMaxDays bounds one query: §3.4 takes one day per call and pages
-	// of undocumented size, so a month is already dozens of calls.
-	historyMaxDays = 31
-)
-
-// historyQuery is the parsed filter of /history.
-type historyQuery struct {
-	From, To       time.Time // Jakarta midnights; To is exclusive
-	FromS, ToS     string    // as shown in the form
-	Status, Method string
+// booksRoutes registers the history and the settlement summary.
+func (h *Handler) booksRoutes(r chi.Router) {
+	books := h.requireRole(db.RoleOwner, db.RoleAuditor)
+	r.With(books).Get("/history", h.showHistory)
+	r.With(books).Get("/history.csv", h.exportHistory)
+	r.With(books).Get("/history.xlsx", h.exportHistory)
+	h.settlementRoutes(r)
 }
 
+const historyPageSize = 50
+
+// historyMethods are the methods the method filter offers: the invoice
+// methods, static QRIS and convenience-store bills.
+func historyMethods() []string {
+	return append(money.InvoiceMethods(), money.MethodStaticQRIS, money.MethodCVS)
+}
+
+// historyQuery is the parsed query of /history: the db filter and the keys
+// as they go back into links.
+type historyQuery struct {
+	f           db.HistoryFilter
+	from, to    string // YYYY-MM-DD as shown ("" = no bound)
+	keep        url.Values
+	searchShort bool
+}
+
+// dateRange is a range of Jakarta days: from..to, both included.
+type dateRange struct{ from, to time.Time }
+
+// jakartaDay is the Jakarta midnight of t's day.
+func jakartaDay(t time.Time) time.Time {
+	j := t.In(views.Jakarta)
+	return time.Date(j.Year(), j.Month(), j.Day(), 0, 0, 0, 0, views.Jakarta)
+}
+
+// historyPresets are the date shortcuts, in the order shown: today,
+// yesterday, the last 7 days (today included), this month (to today) and
+// last month (whole).
+func historyPresets(now time.Time) []struct {
+	key string
+	r   dateRange
+} {
+	today := jakartaDay(now)
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, views.Jakarta)
+	return []struct {
+		key string
+		r   dateRange
+	}{
+		{"today", dateRange{today, today}},
+		{"yesterday", dateRange{today.AddDate(0, 0, -1), today.AddDate(0, 0, -1)}},
+		{"7d", dateRange{today.AddDate(0, 0, -6), today}},
+		{"month", dateRange{first, today}},
+		{"lastmonth", dateRange{first.AddDate(0, -1, 0), first.AddDate(0, 0, -1)}},
+	}
+}
+
+// parseHistoryQuery reads the history's query keys. Without from and to the
+// range is this month (Bulan ini); either alone leaves the other side open.
+// A date that does not read, or a range that ends before it starts, is a
+// field error (the page answers 422 with this month). Unknown type, method,
+// status and match values are ignored, as the invoice list does: a stale
+// bookmark still lists.
 func (h *Handler) parseHistoryQuery(q url.Values, errs views.FieldErrors) historyQuery {
-	now := h.now().In(views.Jakarta)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, views.Jakarta)
-	hq := historyQuery{From: today, To: today.AddDate(0, 0, 1), Status: strings.TrimSpace(q.Get("status")),
-		Method: strings.TrimSpace(q.Get("method"))}
-	parse := func(field, s string) (time.Time, bool) {
-		t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), views.Jakarta)
-		if err != nil {
-			errs[field] = "err.date"
-			return time.Time{}, false
+	hq := historyQuery{keep: url.Values{}}
+	now := h.now()
+	from, to := strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
+	var fromT, toT time.Time
+	if from == "" && to == "" {
+		month := historyPresets(now)[3].r
+		fromT, toT = month.from, month.to
+	} else {
+		if from != "" {
+			t, ok := parseDay(from)
+			if !ok {
+				errs["from"] = "err.date"
+			}
+			fromT = t
 		}
-		return t, true
-	}
-	if s := q.Get("from"); s != "" {
-		if t, ok := parse("from", s); ok {
-			hq.From = t
+		if to != "" {
+			t, ok := parseDay(to)
+			if !ok {
+				errs["to"] = "err.date"
+			}
+			toT = t
+		}
+		if len(errs) == 0 && !fromT.IsZero() && !toT.IsZero() && toT.Before(fromT) {
+			errs["to"] = "err.date.order"
+		}
+		if len(errs) > 0 {
+			month := historyPresets(now)[3].r
+			fromT, toT = month.from, month.to
 		}
 	}
-	if s := q.Get("to"); s != "" {
-		if t, ok := parse("to", s); ok {
-			hq.To = t.AddDate(0, 0, 1)
+	if !fromT.IsZero() {
+		hq.f.From, hq.from = fromT, fromT.Format("2006-01-02")
+		hq.keep.Set("from", hq.from)
+	}
+	if !toT.IsZero() {
+		hq.f.To, hq.to = toT.AddDate(0, 0, 1), toT.Format("2006-01-02") // To is exclusive
+		hq.keep.Set("to", hq.to)
+	}
+	if t := db.HistoryType(q.Get("type")); slices.Contains(db.HistoryTypes, t) {
+		hq.f.Type = t
+		hq.keep.Set("type", string(t))
+	}
+	if m := q.Get("method"); slices.Contains(historyMethods(), m) {
+		hq.f.Method = m
+		hq.keep.Set("method", m)
+	}
+	if s := db.HistoryStatus(q.Get("status")); slices.Contains(db.HistoryStatuses, s) {
+		hq.f.Status = s
+		hq.keep.Set("status", string(s))
+	}
+	if m := db.MatchState(q.Get("match")); slices.Contains(db.MatchStates, m) {
+		hq.f.Match = m
+		hq.keep.Set("match", string(m))
+	}
+	if s := strings.TrimSpace(q.Get("q")); s != "" {
+		hq.f.Query = s
+		hq.keep.Set("q", s)
+		if minor, key := parseRupiah(s); key == "" {
+			hq.f.AmountMinor = minor
 		}
+		hq.searchShort = hq.f.AmountMinor == 0 && utf8.RuneCountInString(s) < db.SearchMinChars
 	}
-	if len(errs) == 0 && !hq.From.Before(hq.To) {
-		errs["to"] = "err.date.order"
-	} else if len(errs) == 0 && hq.To.Sub(hq.From) > historyMaxDays*24*time.Hour {
-		errs["to"] = "err.date.range"
-	}
-	if len(errs) > 0 {
-		hq.From, hq.To = today, today.AddDate(0, 0, 1)
-	}
-	hq.FromS, hq.ToS = hq.From.Format("2006-01-02"), hq.To.AddDate(0, 0, -1).Format("2006-01-02")
 	return hq
 }
 
-// historyList is the history of one query: Netzme's rows for the date range
-// (§3.4 answers whole days, so they are read whole and kept here, sorted)
-// merged with our invoices and static-QRIS payments, which are read by
-// keyset a page at a time. Order: newest first; at the same instant by
-// source, then Netzme id, then our id — a total order, so a cursor names one
-// place in the merged list.
-type historyList struct {
-	h        *Handler
-	ctx      context.Context
-	merchant int64
-	netzme   []historyItem     // filtered, in display order
-	invoices *db.InvoiceFilter // nil: no invoice can match the filters
-	payments *db.PaymentFilter // nil: no payment can match the filters
-	netzmeOK bool
+// historyLink is the page of the record a history row belongs to.
+func historyLink(e db.HistoryEntry) string {
+	id := strconv.FormatInt(e.SourceID, 10)
+	switch e.SourceTable {
+	case db.SourceInvoices:
+		return "/invoices/" + id
+	case db.SourceCVSBills:
+		return "/cvs/" + id
+	case db.SourceWithdrawals:
+		return "/withdrawals/" + id
+	case db.SourcePayments:
+		return "/payments/" + id + "/receipt"
+	}
+	return ""
 }
 
-// historyItem is one row with its place in the order.
-type historyItem struct {
-	row views.HistoryRow
-	key historyKey
+// historyDirection is "in" or "out".
+func historyDirection(e db.HistoryEntry) string {
+	if e.In() {
+		return "in"
+	}
+	return "out"
 }
 
-// historyKey is a row's place: at (to the microsecond, as stored), the
-// source ("lapak", "netzme", "payment"), Netzme's transaction id and our
-// row id (0 for Netzme's rows).
-type historyKey struct {
-	at  int64 // Unix microseconds
-	src string
-	tb  string
-	id  int64
+func historyRow(e db.HistoryEntry) views.HistoryRow {
+	return views.HistoryRow{At: e.OccurredAt, Type: string(e.Type), Direction: historyDirection(e), Method: e.Method,
+		Reference: e.Reference, NetzmeID: e.ExternalID, Description: e.Memo, Status: string(e.Status), Match: string(e.Match),
+		AmountMinor: e.AmountMinor, FeeMinor: e.FeeMinor, NetMinor: e.NetMinor(), Link: historyLink(e)}
 }
 
-// historyCursorList names the history's cursors (checked by db's codec).
-const historyCursorList = "history"
-
-func (k historyKey) cursor() db.Cursor {
-	return db.Cursor{Key: strconv.FormatInt(k.at, 10) + "|" + k.src + "|" + k.tb, ID: k.id}
-}
-
-func parseHistoryKey(c db.Cursor) (historyKey, error) {
-	at, rest, ok1 := strings.Cut(c.Key, "|")
-	src, tb, ok2 := strings.Cut(rest, "|")
-	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok1 || !ok2 || err != nil || (src != "lapak" && src != "netzme" && src != "payment") || c.ID < 0 {
-		return historyKey{}, errors.New("not a history position")
+// withKeys is path?keys with extra pairs set.
+func withKeys(path string, keep url.Values, kv ...string) string {
+	q := url.Values{}
+	for k, vs := range keep {
+		q[k] = vs
 	}
-	return historyKey{at: n, src: src, tb: tb, id: c.ID}, nil
-}
-
-// compare orders keys newest first: negative when a is shown before b.
-func (a historyKey) compare(b historyKey) int {
-	return -cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.src, b.src), cmp.Compare(a.tb, b.tb), cmp.Compare(a.id, b.id))
-}
-
-// dbCursor is where a source of ours continues for cursor c at k: at the
-// same instant, rows of a source that sorts after k's source come first in
-// display order, so the id bound is the largest (or smallest) possible.
-func (k historyKey) dbCursor(src string, back bool) db.Cursor {
-	id := k.id
-	switch {
-	case src < k.src:
-		id = math.MaxInt64
-	case src > k.src:
-		id = 0
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
 	}
-	c := db.TimeCursor(time.UnixMicro(k.at), id)
-	c.Back = back
-	return c
-}
-
-// newHistoryList reads Netzme's side of hq and prepares ours.
-func (h *Handler) newHistoryList(r *http.Request, m db.Merchant, hq historyQuery) (*historyList, error) {
-	l := &historyList{h: h, ctx: r.Context(), merchant: m.ID, netzmeOK: true}
-	keep := func(status, method string) bool {
-		return (hq.Status == "" || strings.EqualFold(status, hq.Status)) && (hq.Method == "" || strings.EqualFold(method, hq.Method))
+	if len(q) == 0 {
+		return path
 	}
-	if m.NetzmeCustID != "" {
-		ts, ok, err := h.money.NetzmeTransactions(r.Context(), h.actor(r), hq.From, hq.To)
-		if err != nil {
-			return nil, err
-		}
-		l.netzmeOK = ok
-		for _, t := range ts {
-			row := views.HistoryRow{At: t.At, Source: "netzme", Reference: t.InvoiceID, NetzmeID: t.TransactionID,
-				Type: t.Type, Method: t.PaymentMethod, Status: strings.ToLower(t.Status), AmountMinor: t.AmountMinor,
-				FeeMinor: t.FeeMinor, Description: t.Desc}
-			if keep(row.Status, row.Method) {
-				l.netzme = append(l.netzme, historyItem{row: row, key: historyKey{at: t.At.UnixMicro(), src: "netzme", tb: t.TransactionID}})
-			}
-		}
-		sort.SliceStable(l.netzme, func(i, j int) bool { return l.netzme[i].key.compare(l.netzme[j].key) < 0 })
-	}
-	// Our invoices: the filters go to the database, in the case stored.
-	f := db.InvoiceFilter{From: hq.From, To: hq.To}
-	statusOK, methodOK := hq.Status == "", hq.Method == ""
-	for _, s := range db.InvoiceStatuses {
-		if strings.EqualFold(string(s), hq.Status) {
-			f.Status, statusOK = s, true
-		}
-	}
-	for _, mth := range money.InvoiceMethods() {
-		if strings.EqualFold(mth, hq.Method) {
-			f.Method, methodOK = mth, true
-		}
-	}
-	if statusOK && methodOK {
-		l.invoices = &f
-	}
-	if keep(string(db.InvoicePaid), "QRIS") {
-		l.payments = &db.PaymentFilter{From: hq.From, To: hq.To}
-	}
-	return l, nil
-}
-
-// fetch returns at most n rows after c in fetch order (db.Paginate's
-// contract): each source gives its n nearest, and the merge keeps n.
-func (l *historyList) fetch(c db.Cursor, n int) ([]historyItem, error) {
-	var k historyKey
-	if !c.IsZero() {
-		var err error
-		if k, err = parseHistoryKey(c); err != nil {
-			return nil, fmt.Errorf("handlers: history cursor: %v: %w", err, db.ErrBadCursor)
-		}
-	}
-	var out []historyItem
-	// Netzme's rows, from memory.
-	if c.IsZero() {
-		out = append(out, l.netzme[:min(n, len(l.netzme))]...)
-	} else {
-		i := sort.Search(len(l.netzme), func(i int) bool { return l.netzme[i].key.compare(k) >= 0 })
-		if c.Back {
-			for j := i - 1; j >= 0 && len(out) < n; j-- {
-				out = append(out, l.netzme[j])
-			}
-		} else {
-			if i < len(l.netzme) && l.netzme[i].key.compare(k) == 0 {
-				i++
-			}
-			out = append(out, l.netzme[i:min(i+n, len(l.netzme))]...)
-		}
-	}
-	cursorFor := func(src string) db.Cursor {
-		if c.IsZero() {
-			return db.Cursor{}
-		}
-		return k.dbCursor(src, c.Back)
-	}
-	if l.invoices != nil {
-		ivs, err := l.h.db.InvoicesAfter(l.ctx, l.merchant, *l.invoices, cursorFor("lapak"), n)
-		if err != nil {
-			return nil, err
-		}
-		for _, iv := range ivs {
-			row := views.HistoryRow{At: iv.CreatedAt, Source: "lapak", Reference: iv.PartnerReferenceNo,
-				NetzmeID: iv.NetzmeTrxID, Type: "INVOICE", Method: iv.Method, Status: string(iv.Status),
-				AmountMinor: iv.AmountMinor, Description: iv.Description, InvoiceID: iv.ID}
-			if iv.FeeMinor.Valid {
-				row.FeeMinor = iv.FeeMinor.Int64
-			}
-			out = append(out, historyItem{row: row, key: historyKey{at: iv.CreatedAt.UnixMicro(), src: "lapak", id: iv.ID}})
-		}
-	}
-	if l.payments != nil {
-		ps, err := l.h.db.PaymentsAfter(l.ctx, l.merchant, *l.payments, cursorFor("payment"), n)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			row := views.HistoryRow{At: p.PaidAt, Source: "payment", Reference: p.RRN,
-				NetzmeID: money.StaticPaymentKey(p), Type: staticQRISType, Method: "QRIS", Status: string(db.InvoicePaid),
-				AmountMinor: p.AmountMinor, FeeMinor: p.FeeMinor, Description: staticPaymentNote(p)}
-			out = append(out, historyItem{row: row, key: historyKey{at: p.PaidAt.UnixMicro(), src: "payment", id: p.ID}})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if c.Back {
-			return out[i].key.compare(out[j].key) > 0
-		}
-		return out[i].key.compare(out[j].key) < 0
-	})
-	return out[:min(n, len(out))], nil
-}
-
-// page is one page of the history from the position in token.
-func (l *historyList) page(token string, limit int) (db.Page[historyItem], error) {
-	return db.Paginate(historyCursorList, token, limit, func(c db.Cursor) error {
-		_, err := parseHistoryKey(c)
-		return err
-	}, l.fetch, func(it historyItem) db.Cursor { return it.key.cursor() })
-}
-
-// count is how many rows the history holds, capped at db.CountCap.
-func (l *historyList) count() (int, error) {
-	n := len(l.netzme)
-	if l.invoices != nil {
-		c, err := l.h.db.CountInvoices(l.ctx, l.merchant, *l.invoices)
-		if err != nil {
-			return 0, err
-		}
-		n += c
-	}
-	if l.payments != nil {
-		c, err := l.h.db.CountPayments(l.ctx, l.merchant, *l.payments)
-		if err != nil {
-			return 0, err
-		}
-		n += c
-	}
-	return min(n, db.CountCap), nil
-}
-
-// all yields every row in display order, read a batch at a time (exports).
-func (l *historyList) all() iter.Seq2[views.HistoryRow, error] {
-	items := db.ReadAhead(l.ctx, func(it historyItem) db.Cursor { return it.key.cursor() },
-		func(_ context.Context, c db.Cursor, n int) ([]historyItem, error) { return l.fetch(c, n) })
-	return func(yield func(views.HistoryRow, error) bool) {
-		for it, err := range items {
-			if !yield(it.row, err) || err != nil {
-				return
-			}
-		}
-	}
-}
-
-// staticQRISType marks history rows that are static-QRIS payments we recorded
-// from Netzme's callbacks (not invoices).
-const staticQRISType = "QRIS_STATIC"
-
-// historyMaxChecks bounds the §3.10 look-ups one history page makes.
-const historyMaxChecks = 20
-
-// checkStaticPayments asks money to check each static-QRIS payment on the
-// page against Netzme's own record (§3.10), at most historyMaxChecks.
-func (h *Handler) checkStaticPayments(r *http.Request, rows []views.HistoryRow) {
-	var at []int
-	var ps []money.StaticPayment
-	for i := range rows {
-		if rows[i].Type == staticQRISType && len(ps) < historyMaxChecks {
-			at = append(at, i)
-			ps = append(ps, money.StaticPayment{Key: rows[i].NetzmeID, AmountMinor: rows[i].AmountMinor})
-		}
-	}
-	for j, c := range h.money.CheckStaticPayments(r.Context(), h.actor(r), ps) {
-		rows[at[j]].Check = string(c)
-	}
+	return path + "?" + q.Encode()
 }
 
 func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	a := accountFrom(ctx)
 	errs := views.FieldErrors{}
 	hq := h.parseHistoryQuery(r.URL.Query(), errs)
-	m, err := h.currentMerchant(r)
+	mid := a.Current.MerchantID
+	page, err := h.db.History(ctx, mid, hq.f, pageCursor(r), historyPageSize)
+	if err != nil {
+		h.listError(w, r, err, firstPageURL("/history", hq.keep))
+		return
+	}
+	total, err := h.db.CountHistory(ctx, mid, hq.f)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	qs := url.Values{"from": {hq.FromS}, "to": {hq.ToS}}
-	if hq.Status != "" {
-		qs.Set("status", hq.Status)
-	}
-	if hq.Method != "" {
-		qs.Set("method", hq.Method)
-	}
-	l, err := h.newHistoryList(r, m, hq)
+	sums, err := h.db.HistoryTotals(ctx, mid, hq.f)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	page, err := l.page(pageCursor(r), historyPageSize)
-	if err != nil {
-		h.listError(w, r, err, firstPageURL("/history", qs))
-		return
+	v := views.HistoryView{From: hq.from, To: hq.to, Type: string(hq.f.Type), Method: hq.f.Method,
+		Status: string(hq.f.Status), Match: string(hq.f.Match), Query: hq.f.Query, Methods: historyMethods(),
+		Total: countLabel(total), SearchShort: hq.searchShort, Errors: errs, Pager: pagerFor("/history", hq.keep, page),
+		Totals: views.HistoryTotals{InMinor: sums.InMinor, OutMinor: sums.OutMinor, FeeMinor: sums.FeeMinor,
+			NetMinor: sums.NetMinor(), Capped: sums.Capped},
+		CSVURL: withKeys("/history.csv", hq.keep), CSVIDURL: withKeys("/history.csv", hq.keep, "dialect", "id"),
+		XLSXURL: withKeys("/history.xlsx", hq.keep)}
+	for _, t := range db.HistoryTypes {
+		v.Types = append(v.Types, string(t))
 	}
-	total, err := l.count()
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	for _, s := range db.HistoryStatuses {
+		v.Statuses = append(v.Statuses, string(s))
 	}
-	v := views.HistoryView{From: hq.FromS, To: hq.ToS, Status: hq.Status, Method: hq.Method,
-		Total: countLabel(total), NetzmeOK: l.netzmeOK, Linked: m.NetzmeCustID != "", Errors: errs,
-		Pager: pagerFor("/history", qs, page), CSVURL: "/history.csv?" + qs.Encode()}
-	for _, it := range page.Rows {
-		v.Rows = append(v.Rows, it.row)
+	for _, m := range db.MatchStates {
+		v.Matches = append(v.Matches, string(m))
 	}
-	if v.Linked {
-		h.checkStaticPayments(r, v.Rows)
+	for _, p := range historyPresets(h.now()) {
+		keep := url.Values{}
+		for k, vs := range hq.keep {
+			keep[k] = vs
+		}
+		from, to := p.r.from.Format("2006-01-02"), p.r.to.Format("2006-01-02")
+		v.Presets = append(v.Presets, views.HistoryPreset{Key: p.key, URL: withKeys("/history", keep, "from", from, "to", to),
+			Active: from == hq.from && to == hq.to})
+	}
+	for _, e := range page.Rows {
+		v.Rows = append(v.Rows, historyRow(e))
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -367,12 +256,24 @@ func (h *Handler) showHistory(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, status, views.HistoryPage(h.page(r, views.T(ctx, "history.title")), v))
 }
 
-// historyCSVHeader is the header row of GET /history.csv (stable interface,
-// README).
-var historyCSVHeader = []string{"time", "source", "reference", "netzme_id", "type", "method", "status", "amount", "fee", "description"}
+// historyExportCols are the columns of GET /history.csv and /history.xlsx,
+// in this order (stable interface, README).
+var historyExportCols = []exportCol{
+	{Name: "occurred_at", Kind: colTime}, {Name: "type"}, {Name: "direction"}, {Name: "method"}, {Name: "reference", Width: 22},
+	{Name: "netzme_id", Width: 24}, {Name: "description", Kind: colFree}, {Name: "amount", Kind: colMoney},
+	{Name: "fee", Kind: colMoney}, {Name: "net", Kind: colMoney}, {Name: "status"}, {Name: "match"},
+}
 
-// exportHistory is GET /history.csv: every row of the filter (no paging), in
-// the CSV conventions of the stable interface, streamed as it is read.
+func fillHistoryRow(e db.HistoryEntry, row []exportValue) {
+	row[0], row[1], row[2], row[3] = cellTime(e.OccurredAt), cellText(string(e.Type)), cellText(historyDirection(e)), cellText(e.Method)
+	row[4], row[5], row[6] = cellText(e.Reference), cellText(e.ExternalID), cellText(e.Memo)
+	row[7], row[8], row[9] = cellMoney(e.AmountMinor), cellMoney(e.FeeMinor), cellMoney(e.NetMinor())
+	row[10], row[11] = cellText(string(e.Status)), cellText(string(e.Match))
+}
+
+// exportHistory is GET /history.csv and /history.xlsx: every row of the
+// filter (no paging), streamed as it is read. A query the page would refuse
+// (a date that does not read) is 400.
 func (h *Handler) exportHistory(w http.ResponseWriter, r *http.Request) {
 	errs := views.FieldErrors{}
 	hq := h.parseHistoryQuery(r.URL.Query(), errs)
@@ -380,18 +281,13 @@ func (h *Handler) exportHistory(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusBadRequest)
 		return
 	}
-	m, err := h.currentMerchant(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	name := "history"
+	if hq.from != "" {
+		name += "-" + hq.from
 	}
-	l, err := h.newHistoryList(r, m, hq)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	if hq.to != "" {
+		name += "-" + hq.to
 	}
-	streamCSV(h, w, r, "history-"+hq.FromS+"-"+hq.ToS+".csv", historyCSVHeader, l.all(), func(row views.HistoryRow) []string {
-		return []string{isoTime(row.At), row.Source, row.Reference, row.NetzmeID, row.Type, row.Method, row.Status,
-			snap.FormatAmount(row.AmountMinor), snap.FormatAmount(row.FeeMinor), csvText(row.Description)}
-	})
+	ex := exportRequest(r, name, "history", historyExportCols)
+	writeExport(h, w, r, ex, h.db.HistoryRows(r.Context(), accountFrom(r.Context()).Current.MerchantID, hq.f), fillHistoryRow)
 }

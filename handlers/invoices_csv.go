@@ -1,137 +1,58 @@
 package handlers
 
 import (
-	"encoding/csv"
-	"iter"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"lapak/db"
-	"lapak/snap"
 	"lapak/views"
 )
 
-// invoiceCSVHeader is the header row of GET /invoices.csv (stable interface,
-// README): scripts select columns by these names.
-var invoiceCSVHeader = []string{
-	"partner_reference_no", "netzme_trx_id", "netzme_invoice_id", "method", "description", "customer_name",
-	"amount", "fee_type", "status", "paid_amount", "fee", "net", "created_at", "expires_at", "paid_at",
+// invoiceExportCols are the columns of GET /invoices.csv and /invoices.xlsx
+// (stable interface, README): scripts select columns by these names.
+var invoiceExportCols = []exportCol{
+	{Name: "partner_reference_no"}, {Name: "netzme_trx_id"}, {Name: "netzme_invoice_id"}, {Name: "method"},
+	{Name: "description", Kind: colFree}, {Name: "customer_name", Kind: colFree}, {Name: "amount", Kind: colMoney},
+	{Name: "fee_type"}, {Name: "status"}, {Name: "paid_amount", Kind: colMoney}, {Name: "fee", Kind: colMoney},
+	{Name: "net", Kind: colMoney}, {Name: "created_at", Kind: colTime}, {Name: "expires_at", Kind: colTime},
+	{Name: "paid_at", Kind: colTime},
 }
 
-// exportInvoices is GET /invoices.csv: the current merchant's invoices with
-// the list's filters (status, q, method), every page; for cashiers only
-// sales, without the fee and net columns. UTF-8, comma
-// separated; amounts plain rupiah decimals ("25000.00"); times ISO-8601 with
-// the Jakarta offset; statuses lowercase. Rows stream from the database as
-// they are read (issue 11 §6): memory stays flat at any size.
+// invoiceCSVHeader is the header row of the invoice export.
+var invoiceCSVHeader = colNames(invoiceExportCols)
+
+// exportInvoices is GET /invoices.csv and /invoices.xlsx: the current
+// merchant's invoices with the list's filters (status, q, method), every
+// page; for cashiers only sales, without the fee and net columns. Statuses
+// lowercase; amounts and times as every export writes them (export.go).
+// Rows stream from the database as they are read (issue 11 §6): memory
+// stays flat at any size.
 func (h *Handler) exportInvoices(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := accountFrom(ctx)
 	f, _ := invoiceFilter(r.URL.Query())
 	f.Purpose = string(salesOnly(a))
-	// Cashiers get the columns without Netzme's fee and the net amount.
-	header, record := invoiceCSVHeader, invoiceCSVRow
+	ex := exportRequest(r, "invoices-"+h.now().In(views.Jakarta).Format("20060102"), "invoices", invoiceExportCols)
 	if !showsFees(a) {
-		header = withoutFeeColumns(invoiceCSVHeader)
-		record = func(iv db.Invoice) []string { return withoutFeeColumns(invoiceCSVRow(iv)) }
+		// Cashiers get the columns without Netzme's fee and the net amount.
+		ex = ex.without("fee", "net")
 	}
-	name := "invoices-" + h.now().In(views.Jakarta).Format("20060102") + ".csv"
-	streamCSV(h, w, r, name, header, h.db.InvoiceRows(ctx, a.Current.MerchantID, f), record)
+	writeExport(h, w, r, ex, h.db.InvoiceRows(ctx, a.Current.MerchantID, f), fillInvoiceRow)
 }
 
-// csvFlushRows is how many rows a CSV export writes between flushes: the
-// first rows leave at once, then about every 100 KB.
-const csvFlushRows = 500
-
-// streamCSV writes a CSV download named filename: the header row and then
-// one record per row of rows, flushed to the client as it goes, so the
-// first bytes leave before the last row is read. A failure before anything
-// was written is the 500 page; after that the status is sent already, and
-// the response is aborted (the client sees a broken download, never a
-// short file that looks complete).
-func streamCSV[T any](h *Handler, w http.ResponseWriter, r *http.Request, filename string, header []string,
-	rows iter.Seq2[T, error], record func(T) []string) {
-	rc := http.NewResponseController(w)
-	var cw *csv.Writer
-	start := func() {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-		w.Header().Set("Cache-Control", "no-store")
-		// A large export outlasts the server's write timeout on a slow
-		// link; each write still fails once the client is gone.
-		rc.SetWriteDeadline(time.Time{})
-		cw = csv.NewWriter(w)
-		cw.Write(header)
-	}
-	flush := func() bool {
-		cw.Flush()
-		if cw.Error() != nil {
-			return false
-		}
-		rc.Flush()
-		return true
-	}
-	n := 0
-	for row, err := range rows {
-		if err != nil {
-			if cw == nil {
-				h.serverError(w, r, err)
-				return
-			}
-			h.log.LogAttrs(r.Context(), slog.LevelError, "export failed", slog.String("err", err.Error()),
-				slog.String("path", r.URL.Path), slog.String("request_id", middleware.GetReqID(r.Context())),
-				slog.Int("rows_written", n))
-			panic(http.ErrAbortHandler)
-		}
-		if cw == nil {
-			start()
-		}
-		cw.Write(record(row))
-		n++
-		if n == 1 || n%csvFlushRows == 0 {
-			if !flush() {
-				return // the client went away
-			}
-		}
-	}
-	if cw == nil {
-		start()
-	}
-	flush()
-}
-
-// withoutFeeColumns drops the "fee" and "net" columns from a CSV row.
-func withoutFeeColumns(row []string) []string {
-	out := make([]string, 0, len(row))
-	for i, c := range row {
-		if name := invoiceCSVHeader[i]; name != "fee" && name != "net" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func invoiceCSVRow(iv db.Invoice) []string {
-	opt := func(v int64, ok bool) string {
-		if !ok {
-			return ""
-		}
-		return snap.FormatAmount(v)
-	}
-	paidAt := ""
+func fillInvoiceRow(iv db.Invoice, row []exportValue) {
+	paidAt := time.Time{}
 	if iv.PaidAt.Valid {
-		paidAt = isoTime(iv.PaidAt.Time)
+		paidAt = iv.PaidAt.Time
 	}
-	return []string{
-		iv.PartnerReferenceNo, iv.NetzmeTrxID, iv.NetzmeInvoiceID, iv.Method, csvText(iv.Description), csvText(iv.CustomerName),
-		snap.FormatAmount(iv.AmountMinor), iv.FeeType, string(iv.Status),
-		opt(iv.PaidAmountMinor.Int64, iv.PaidAmountMinor.Valid), opt(iv.FeeMinor.Int64, iv.FeeMinor.Valid),
-		opt(iv.NetMinor.Int64, iv.NetMinor.Valid), isoTime(iv.CreatedAt), isoTime(iv.ExpiresAt), paidAt,
-	}
+	row[0], row[1], row[2], row[3] = cellText(iv.PartnerReferenceNo), cellText(iv.NetzmeTrxID), cellText(iv.NetzmeInvoiceID), cellText(iv.Method)
+	row[4], row[5], row[6] = cellText(iv.Description), cellText(iv.CustomerName), cellMoney(iv.AmountMinor)
+	row[7], row[8] = cellText(iv.FeeType), cellText(string(iv.Status))
+	row[9] = cellOptMoney(iv.PaidAmountMinor.Int64, iv.PaidAmountMinor.Valid)
+	row[10] = cellOptMoney(iv.FeeMinor.Int64, iv.FeeMinor.Valid)
+	row[11] = cellOptMoney(iv.NetMinor.Int64, iv.NetMinor.Valid)
+	row[12], row[13], row[14] = cellTime(iv.CreatedAt), cellTime(iv.ExpiresAt), cellTime(paidAt)
 }
 
 // isoTime is ISO-8601 with the Jakarta offset, "2026-11-21T14:05:00+07:00".

@@ -16,6 +16,7 @@ func (h *Handler) moneyInRoutes(r chi.Router) {
 
 	r.With(readers).Get("/invoices", h.showInvoices)
 	r.With(readers).Get("/invoices.csv", h.exportInvoices)
+	r.With(readers).Get("/invoices.xlsx", h.exportInvoices)
 	r.With(readers).Get("/invoices/{id}", h.showInvoice)
 	r.With(sellers).Post("/invoices", h.createInvoiceHandler)
 	r.With(sellers).Post("/invoices/{id}/refresh", h.refreshInvoice)
@@ -36,6 +37,5 @@ func (h *Handler) moneyInRoutes(r chi.Router) {
 
 	books := h.requireRole(db.RoleOwner, db.RoleAuditor)
 	r.With(books).Get("/balance", h.showBalance)
-	r.With(books).Get("/history", h.showHistory)
-	r.With(books).Get("/history.csv", h.exportHistory)
+	h.booksRoutes(r) // history and settlement (history.go)
 }

@@ -149,86 +149,6 @@ func TestListCountsAreCapped(t *testing.T) {
 	}
 }
 
-// TestHistoryPagesMergeEverySource walks the history — Netzme's rows, our
-// invoices and static-QRIS payments, a page and more of each at the same
-// instant — with
-// "Berikutnya" and back: every row once, and "Sebelumnya" shows the page
-// seen before.
-func TestHistoryPagesMergeEverySource(t *testing.T) {
-	m := newMoneyApp(t)
-	c, u, _ := m.loginAs(t, db.RoleOwner)
-	iv := m.createInvoice(t, c, invoiceForm("amount", "30.000", "description", "Bakso"))
-	if _, err := m.sb.Sandbox.PayInvoice(t.Context(), iv.NetzmeTrxID, 0); err != nil {
-		t.Fatal(err)
-	}
-	m.createInvoice(t, c, invoiceForm("amount", "12.000"))
-	// At one instant: more static-QRIS payments than a page, then our
-	// invoices, so pages end on a payment and on an invoice.
-	err := m.DB.InTx(t.Context(), func(tx *db.Tx) error {
-		for i := range historyPageSize + 10 {
-			if _, _, err := tx.InsertPayment(t.Context(), db.NewPayment{MerchantID: m.merchant.ID, DedupeKey: "RRN" + itoa(i) + "|20261121|ISS",
-				RRN: fmt.Sprintf("RRN%03d", i), LocalDate: "20261121", IssuerID: "ISS", AmountMinor: 500_000, NetMinor: 496_500,
-				FeeMinor: 3_500, PaidAt: m.clock()}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range historyPageSize + 20 {
-		if _, err := m.DB.CreateInvoiceIntent(t.Context(), db.NewInvoice{MerchantID: m.merchant.ID,
-			PartnerReferenceNo: "H-" + itoa(i), Method: "QRIS", AmountMinor: 1_000_000, Description: "Teh",
-			ExpiresAt: m.clock().Add(time.Hour), CreatedBy: u.ID}, db.AuditEntry{Action: "test"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rowsOf := func(res *response) []string {
-		var out []string
-		res.doc.Find(`[data-testid=history-row]`).Each(func(_ int, s *goquery.Selection) {
-			out = append(out, s.AttrOr("data-source", "")+" "+strings.Join(strings.Fields(s.Find("td").Eq(3).Text()), " ")) // the reference column
-		})
-		return out
-	}
-	var pages [][]string
-	var prevs []string
-	path := "/history"
-	for path != "" {
-		res := c.get(path).wantStatus(t, http.StatusOK)
-		pages = append(pages, rowsOf(res))
-		prevs = append(prevs, res.doc.Find(`[data-testid=pager-prev]`).AttrOr("href", ""))
-		path = res.doc.Find(`[data-testid=pager-next]`).AttrOr("href", "")
-		if len(pages) > 5 {
-			t.Fatal("history pages never end")
-		}
-	}
-	all := slices.Concat(pages...)
-	bySource := map[string]int{}
-	for _, r := range all {
-		src, _, _ := strings.Cut(r, " ")
-		bySource[src]++
-	}
-	if len(pages) != 3 || len(pages[0]) != historyPageSize || bySource["lapak"] != historyPageSize+22 ||
-		bySource["payment"] != historyPageSize+10 || bySource["netzme"] == 0 {
-		t.Fatalf("history pages %d (first %d rows), rows by source %v", len(pages), len(pages[0]), bySource)
-	}
-	if n := len(slices.Compact(slices.Sorted(slices.Values(all)))); n != len(all) {
-		t.Errorf("%d rows, %d distinct: a row shown twice", len(all), n)
-	}
-	for i := 1; i < len(pages); i++ {
-		if back := rowsOf(c.get(prevs[i])); !slices.Equal(back, pages[i-1]) {
-			t.Errorf("back from page %d = %v\nwant %v", i+1, back, pages[i-1])
-		}
-	}
-	// The export holds the same rows.
-	res := c.get("/history.csv").wantStatus(t, http.StatusOK)
-	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
-	if err != nil || len(recs) != len(all)+1 {
-		t.Errorf("history CSV: %d records, %v; want %d rows and the header", len(recs), err, len(all))
-	}
-}
-
 // pipeWriter is a ResponseWriter whose body goes through an io.Pipe: a
 // Write returns only once the reader took it, so a handler cannot finish
 // before its output is read.
@@ -289,7 +209,11 @@ func TestInvoicesCSVStreams(t *testing.T) {
 		app.routes.ServeHTTP(w, req)
 	}()
 	defer func() { io.Copy(io.Discard, pr); <-done }()
-	r := csv.NewReader(bufio.NewReader(pr))
+	br := bufio.NewReader(pr)
+	if bom := make([]byte, len(utf8BOM)); !readFull(br, bom) || string(bom) != utf8BOM {
+		t.Fatalf("export starts with %q, want the UTF-8 byte-order mark", bom)
+	}
+	r := csv.NewReader(br)
 	header, err := r.Read()
 	if err != nil || !slices.Equal(header, invoiceCSVHeader) {
 		t.Fatalf("header %v, %v", header, err)

@@ -66,6 +66,7 @@ var sections = []section{
 	{ID: "history", Key: "nav.history", Href: "/history", Group: "money", Roles: ownerAuditor, Ready: true},
 	// Reconciliation: owners resolve, auditors read, administrators both.
 	{ID: "reconciliation", Key: "nav.reconciliation", Href: "/reconciliation", Group: "money", Roles: ownerAuditor, AdminToo: true, Ready: true},
+	{ID: "settlement", Key: "nav.settlement", Href: "/settlement", Group: "money", Roles: ownerAuditor, AdminToo: true, Ready: true},
 	// Auditors read withdrawals and CVS bills (issue 13 §9).
 	{ID: "withdrawals", Key: "nav.withdrawals", Href: "/withdrawals", Group: "money", Roles: ownerAuditor, Ready: true},
 	{ID: "deposits", Key: "nav.deposits", Href: "/deposits", Group: "money", Roles: ownerAuditor, Ready: true},

@@ -183,49 +183,6 @@ func TestBalancePage(t *testing.T) {
 	}
 }
 
-func TestHistory(t *testing.T) {
-	t.Parallel()
-	m := newMoneyApp(t)
-	c, _, _ := m.loginAs(t, db.RoleOwner)
-	iv := m.createInvoice(t, c, invoiceForm("amount", "30.000", "description", "Bakso"))
-	if _, err := m.sb.Sandbox.PayInvoice(t.Context(), iv.NetzmeTrxID, 0); err != nil {
-		t.Fatal(err)
-	}
-	m.createInvoice(t, c, invoiceForm("amount", "12.000", "method", "BANK_TRANSFER"))
-
-	res := c.get("/history").wantStatus(t, http.StatusOK)
-	if res.doc.Find(`[data-testid=history-row][data-source=lapak]`).Length() != 2 {
-		t.Errorf("lapak rows: %d", res.doc.Find(`[data-testid=history-row][data-source=lapak]`).Length())
-	}
-	if res.doc.Find(`[data-testid=history-row][data-source=netzme]`).Length() == 0 {
-		t.Error("no Netzme rows for today's payment")
-	}
-	res = c.get("/history?method=BANK_TRANSFER")
-	if n := res.doc.Find(`[data-testid=history-row][data-source=lapak]`).Length(); n != 1 || strings.Contains(res.Body, "Bakso") {
-		t.Errorf("method filter: %d of our rows, or the QRIS one shown", n)
-	}
-	for _, q := range []string{"?from=kemarin", "?from=2026-01-10&to=2026-01-01", "?from=2026-01-01&to=2026-03-01"} {
-		c.get("/history"+q).wantStatus(t, http.StatusUnprocessableEntity)
-	}
-	res = c.get("/history.csv").wantStatus(t, http.StatusOK)
-	if !strings.HasPrefix(res.Body, "time,source,reference,netzme_id,type,method,status,amount,fee,description\n") ||
-		!strings.Contains(res.Body, ",30000.00,") || !strings.Contains(res.Body, "+07:00,") {
-		t.Errorf("history CSV:\n%s", res.Body)
-	}
-	m.sb.Sandbox.InjectFault(string(netzme.EndpointTransactionList), sandbox.Fault{Kind: sandbox.Fault500})
-	if res := c.get("/history"); res.count("history-netzme-error") != 1 || res.count("history-row") < 2 {
-		t.Error("Netzme failure not flagged, or our rows lost")
-	}
-
-	cashier, _, _ := m.loginAs(t, db.RoleCashier)
-	cashier.get("/history").wantStatus(t, http.StatusForbidden)
-	cashier.get("/history.csv").wantStatus(t, http.StatusForbidden)
-	other, _ := m.otherMerchant(t)
-	if res := other.get("/history.csv"); strings.Contains(res.Body, iv.PartnerReferenceNo) || strings.Contains(res.Body, "Bakso") {
-		t.Error("another merchant's history holds our invoice")
-	}
-}
-
 func TestOwnerOnlyPages(t *testing.T) {
 	t.Parallel()
 	m := newMoneyApp(t)

@@ -30,6 +30,7 @@ func (h *Handler) reconciliationRoutes(r chi.Router) {
 	readers := h.requireRoleOrAdmin(db.RoleOwner, db.RoleAuditor)
 	r.With(readers).Get("/reconciliation", h.showReconciliation)
 	r.With(readers).Get("/reconciliation.csv", h.exportReconciliation)
+	r.With(readers).Get("/reconciliation.xlsx", h.exportReconciliation)
 	r.With(h.requireRoleOrAdmin(db.RoleOwner)).Post("/reconciliation/{id:[0-9]+}/resolve", h.resolveException)
 }
 

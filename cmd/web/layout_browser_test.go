@@ -60,7 +60,7 @@ const overflowJS = `((w) => {
 
 // pageLinksJS lists the same-site pages a page links to (menu and content),
 // without downloads, the sandbox and links that act (logout is a form).
-const pageLinksJS = `Array.from(document.querySelectorAll("a[href]")).map(a => a.getAttribute("href")).filter(h => h.startsWith("/") && !/\.(csv|png|svg)(\?|$)/.test(h))`
+const pageLinksJS = `Array.from(document.querySelectorAll("a[href]")).map(a => a.getAttribute("href")).filter(h => h.startsWith("/") && !/\.(csv|xlsx|png|svg)(\?|$)/.test(h))`
 
 var digits = regexp.MustCompile(`[0-9]+`)
 
