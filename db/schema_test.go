@@ -29,10 +29,11 @@ type tableShape struct {
 
 // Differences by design between the engines, every one named here:
 var (
-	// The invoice search is an FTS5 table on SQLite, a pg_trgm index on
-	// PostgreSQL (db/dialect.go).
-	sqliteOnlyTables  = []string{"invoices_fts", "invoices_fts_config", "invoices_fts_data", "invoices_fts_docsize", "invoices_fts_idx", "invoices_fts_content"}
-	postgresOnlyIndex = "invoices_search"
+	// The invoice and history searches are FTS5 tables on SQLite, pg_trgm
+	// indexes on PostgreSQL (db/dialect.go).
+	sqliteOnlyTables = []string{"invoices_fts", "invoices_fts_config", "invoices_fts_data", "invoices_fts_docsize", "invoices_fts_idx", "invoices_fts_content",
+		"ledger_fts", "ledger_fts_config", "ledger_fts_data", "ledger_fts_docsize", "ledger_fts_idx"}
+	postgresOnlyIndexes = map[string]bool{"invoices_search": true, "ledger_search": true}
 	// sessions.expiry is a Julian day on SQLite (sqlite3store), a
 	// timestamptz on PostgreSQL (postgresstore).
 	typeExceptions = map[string]bool{"sessions.expiry": true}
@@ -242,7 +243,7 @@ func schemaOf(t *testing.T, d *db.DB) map[string]*tableShape {
 				FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
 				WHERE x.indrelid = ?::regclass AND NOT x.indisprimary
 				  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)`, table), &name, &flag, &pk, &col) {
-				if r[0] == postgresOnlyIndex {
+				if postgresOnlyIndexes[r[0].(string)] {
 					continue
 				}
 				s.Indexes = append(s.Indexes, indexShape(r[0].(string), r[1].(bool), strings.Split(r[3].(string), ","), r[2].(int) == 1))
