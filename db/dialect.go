@@ -25,6 +25,9 @@ import (
 //     again (postgres.go);
 //   - the invoice search: an FTS5 trigram table on SQLite, a pg_trgm GIN
 //     index searched with ILIKE on PostgreSQL (searchText);
+//   - the history (history.go): its search as the invoice search's
+//     (pgLedgerSearchText, index ledger_search), and an adjustment's first
+//     posting read out of its JSON postings (historySigned);
 //   - the session store's expiry (sessions.go), the ledger's consistency
 //     checks (ledger_verify.go), Optimize, and the migrations
 //     (migrations/ and migrations/postgres/).

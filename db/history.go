@@ -130,18 +130,27 @@ func historyFollowUp(step string) string {
 		AND f.key = substr(t.key, 1, length(t.key) - 4) || '` + step + `')`
 }
 
-// historySignedSQL is a row's amount signed by direction. Out: withdrawals
-// and split fees. An adjustment's direction is its posting on the account
-// adjusted, the first (money.Adjust writes it first, equity:opening second):
-// a debit to an asset is money in, to any other account money out (more
-// expense, less income). Should equity:opening come first, the other side
-// is taken to be an asset.
-const historySignedSQL = `CASE
+// historySigned is a row's amount signed by direction, on dia's engine.
+// Out: withdrawals and split fees. An adjustment's direction is its posting
+// on the account adjusted, the first (money.Adjust writes it first,
+// equity:opening second): a debit to an asset is money in, to any other
+// account money out (more expense, less income). Should equity:opening come
+// first, the other side is taken to be an asset.
+func historySigned(dia *dialect) string {
+	// The first posting, read out of the transaction's JSON postings: SQLite's
+	// ->> gives a JSON number as an integer; PostgreSQL's gives text, and its
+	// sign() of a bigint is a double, brought back to a bigint.
+	sign, account := `sign(t.postings ->> '$[0].amount')`, `t.postings ->> '$[0].account'`
+	if dia.postgres {
+		sign, account = `sign((t.postings::jsonb -> 0 ->> 'amount')::bigint)::bigint`, `(t.postings::jsonb -> 0 ->> 'account')`
+	}
+	return `CASE
 	WHEN t.kind IN ('withdrawal_sent', 'deposit_withdrawal_sent', 'split_fee') THEN -t.amount_minor
-	WHEN t.kind IN ('adjustment', 'opening_balance') THEN abs(t.amount_minor) * sign(t.postings ->> '$[0].amount') * coalesce((
+	WHEN t.kind IN ('adjustment', 'opening_balance') THEN abs(t.amount_minor) * ` + sign + ` * coalesce((
 		SELECT CASE WHEN c.type = 'asset' THEN 1 ELSE -1 END FROM ledger_chart c
-		WHERE c.code = t.postings ->> '$[0].account' AND c.code <> 'equity:opening'), -1)
+		WHERE c.code = ` + account + ` AND c.code <> 'equity:opening'), -1)
 	ELSE t.amount_minor END`
+}
 
 // historyStatusSQL is a row's status.
 var historyStatusSQL = `CASE WHEN t.reverses_id IS NOT NULL THEN 'reversal'
@@ -159,10 +168,11 @@ func historySignOf(k LedgerKind) int64 {
 	return 1
 }
 
-// historyColumns are the columns of a history row, with its match state.
-func historyColumns() string {
+// historyColumns are the columns of a history row, with its match state, on
+// dia's engine.
+func historyColumns(dia *dialect) string {
 	match, _ := historyMatch()
-	return `t.id, t.kind, t.method, ` + historySignedSQL + `, t.fee_minor, t.reference, t.external_id, t.memo, t.occurred_at, ` +
+	return `t.id, t.kind, t.method, ` + historySigned(dia) + `, t.fee_minor, t.reference, t.external_id, t.memo, t.occurred_at, ` +
 		historyStatusSQL + `, ` + match + `, t.source_table, coalesce(t.source_id, 0), coalesce(t.reverses_id, 0)`
 }
 
@@ -188,12 +198,40 @@ var (
 	historySearchKeys = keyset{list: "history.search", id: "t.id", kind: keyNone, desc: true}
 )
 
-func (f HistoryFilter) textQuery() string {
+// searchText is the filter's text to search for, "" when it is too short.
+func (f HistoryFilter) searchText() string {
 	q := strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(q) < SearchMinChars {
 		return ""
 	}
+	return q
+}
+
+// textQuery is the FTS5 query of the filter's text on SQLite: one quoted
+// phrase (the user's quotes doubled), so nothing they type is FTS syntax;
+// "" when the text is too short to search.
+func (f HistoryFilter) textQuery() string {
+	q := f.searchText()
+	if q == "" {
+		return ""
+	}
 	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
+// pgLedgerSearchText is the text PostgreSQL's history search looks in: the
+// expression of the pg_trgm index ledger_search
+// (migrations/postgres/00015_history.sql), written the same, so the planner
+// uses it. The line feeds keep a match inside one column, as FTS5's columns
+// do on SQLite.
+const pgLedgerSearchText = `(t.reference || E'\n' || t.external_id || E'\n' || t.memo)`
+
+// pgSearch is the PostgreSQL condition of the filter's text search and its
+// argument: a case-insensitive substring match (ILIKE, the user's %, _ and
+// \ taken literally), which the trigram index serves from three characters
+// on.
+func (f HistoryFilter) pgSearch() (string, any) {
+	q := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.searchText())
+	return pgLedgerSearchText + ` ILIKE ?`, "%" + q + "%"
 }
 
 // search reports whether f is a search (text or amount), listed by id.
@@ -329,11 +367,20 @@ func (d *DB) historyAfter(ctx context.Context, merchantID int64, f HistoryFilter
 			}
 		}
 		conds, args := f.conds(merchantID)
-		return queryKeyset(ctx, d.sql, historyKeys, c, n, `SELECT `+historyColumns()+` FROM `+f.from(), conds, args, scanHistory)
+		return queryKeyset(ctx, d.sql, historyKeys, c, n, `SELECT `+historyColumns(d.dia)+` FROM `+f.from(), conds, args, scanHistory)
 	}
 	c.Key = ""
 	var byText, byAmount []HistoryEntry
-	if q := f.textQuery(); q != "" {
+	if f.searchText() != "" && d.dia.postgres {
+		conds, args := f.conds(merchantID)
+		cond, arg := f.pgSearch()
+		var err error
+		byText, err = queryKeyset(ctx, d.sql, historySearchKeys, c, n, `SELECT `+historyColumns(d.dia)+` FROM ledger_transactions t`,
+			append(conds, cond), append(args, arg), scanHistory)
+		if err != nil {
+			return nil, fmt.Errorf("db: history search: %w", err)
+		}
+	} else if q := f.textQuery(); q != "" {
 		lo, hi := searchRowids(merchantID)
 		order := "DESC"
 		switch {
@@ -346,7 +393,7 @@ func (d *DB) historyAfter(ctx context.Context, merchantID int64, f HistoryFilter
 		conds = append(conds, "ledger_fts MATCH ?", "ledger_fts.rowid BETWEEN ? AND ?")
 		args = append(args, q, lo, hi, n)
 		var err error
-		byText, err = queryRows(ctx, d.sql, `SELECT `+historyColumns()+` FROM ledger_fts JOIN ledger_transactions t ON t.id = ledger_fts.rowid & `+
+		byText, err = queryRows(ctx, d.sql, `SELECT `+historyColumns(d.dia)+` FROM ledger_fts JOIN ledger_transactions t ON t.id = ledger_fts.rowid & `+
 			searchIDMask+whereClause(conds)+` ORDER BY ledger_fts.rowid `+order+` LIMIT ?`, args, scanHistory)
 		if err != nil {
 			return nil, fmt.Errorf("db: history search: %w", err)
@@ -356,7 +403,7 @@ func (d *DB) historyAfter(ctx context.Context, merchantID int64, f HistoryFilter
 		conds, args := f.conds(merchantID)
 		conds, args = append(conds, "t.amount_minor = ?"), append(args, f.AmountMinor)
 		var err error
-		byAmount, err = queryKeyset(ctx, d.sql, historySearchKeys, c, n, `SELECT `+historyColumns()+
+		byAmount, err = queryKeyset(ctx, d.sql, historySearchKeys, c, n, `SELECT `+historyColumns(d.dia)+
 			` FROM ledger_transactions t INDEXED BY ledger_history_amount`, conds, args, scanHistory)
 		if err != nil {
 			return nil, fmt.Errorf("db: history search by amount: %w", err)
@@ -387,26 +434,31 @@ func mergeHistoryByID(a, b []HistoryEntry, down bool, n int) []HistoryEntry {
 }
 
 // historyIDs is the statement selecting the ids of f's rows (its search
-// included; at most limit of each of its parts), with its arguments. The
-// caller bounds the whole with a LIMIT of its own.
-func (f HistoryFilter) historyIDs(merchantID int64, limit int) (string, []any) {
+// included; at most limit of each of its parts) on dia's engine, with its
+// arguments. The caller bounds the whole with a LIMIT of its own.
+func (f HistoryFilter) historyIDs(dia *dialect, merchantID int64, limit int) (string, []any) {
 	conds, args := f.conds(merchantID)
 	if !f.search() {
 		return `SELECT t.id FROM ` + f.from() + whereClause(conds), args
 	}
 	var parts []string
 	var all []any
-	if q := f.textQuery(); q != "" {
+	if f.searchText() != "" && dia.postgres {
+		cond, arg := f.pgSearch()
+		c := append(conds[:len(conds):len(conds)], cond)
+		parts = append(parts, `SELECT * FROM (SELECT t.id FROM ledger_transactions t`+whereClause(c)+` LIMIT `+strconv.Itoa(limit)+`) AS by_text`)
+		all = append(append(all, args...), arg)
+	} else if q := f.textQuery(); q != "" {
 		lo, hi := searchRowids(merchantID)
 		c := append(conds[:len(conds):len(conds)], "ledger_fts MATCH ?", "ledger_fts.rowid BETWEEN ? AND ?")
 		parts = append(parts, `SELECT * FROM (SELECT t.id FROM ledger_fts JOIN ledger_transactions t ON t.id = ledger_fts.rowid & `+
-			searchIDMask+whereClause(c)+` LIMIT `+strconv.Itoa(limit)+`)`)
+			searchIDMask+whereClause(c)+` LIMIT `+strconv.Itoa(limit)+`) AS by_text`)
 		all = append(append(all, args...), q, lo, hi)
 	}
 	if f.AmountMinor > 0 {
 		c := append(conds[:len(conds):len(conds)], "t.amount_minor = ?")
 		parts = append(parts, `SELECT * FROM (SELECT t.id FROM ledger_transactions t INDEXED BY ledger_history_amount`+
-			whereClause(c)+` LIMIT `+strconv.Itoa(limit)+`)`)
+			whereClause(c)+` LIMIT `+strconv.Itoa(limit)+`) AS by_amount`)
 		all = append(append(all, args...), f.AmountMinor)
 	}
 	return strings.Join(parts, " UNION "), all
@@ -418,7 +470,7 @@ func (d *DB) CountHistory(ctx context.Context, merchantID int64, f HistoryFilter
 	if f.none() {
 		return 0, nil
 	}
-	q, args := f.historyIDs(merchantID, CountCap)
+	q, args := f.historyIDs(d.dia, merchantID, CountCap)
 	n, err := countCapped(ctx, d.sql, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("db: count history: %w", err)
@@ -552,7 +604,7 @@ func (d *DB) HistoryTotals(ctx context.Context, merchantID int64, f HistoryFilte
 	case HistoryPending, HistoryFailed, HistoryReversal:
 		from = f.from()
 	}
-	s, _, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed FROM `+from+
+	s, _, err := d.sumRows(ctx, `SELECT `+historySigned(d.dia)+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed FROM `+from+
 		whereClause(conds), args)
 	if err != nil {
 		return t, fmt.Errorf("db: history totals: %w", err)
@@ -563,8 +615,8 @@ func (d *DB) HistoryTotals(ctx context.Context, merchantID int64, f HistoryFilte
 
 // historyTotalsByRow sums f's rows one by one, up to HistoryTotalsCap.
 func (d *DB) historyTotalsByRow(ctx context.Context, merchantID int64, f HistoryFilter) (HistoryTotals, error) {
-	ids, args := f.historyIDs(merchantID, HistoryTotalsCap+1)
-	t, n, err := d.sumRows(ctx, `SELECT `+historySignedSQL+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed
+	ids, args := f.historyIDs(d.dia, merchantID, HistoryTotalsCap+1)
+	t, n, err := d.sumRows(ctx, `SELECT `+historySigned(d.dia)+` AS s, t.fee_minor AS fee, `+historyFailedSQL+` AS failed
 		FROM ledger_transactions t WHERE t.id IN (`+ids+` LIMIT `+strconv.Itoa(HistoryTotalsCap+1)+`)`, args)
 	if err != nil {
 		return HistoryTotals{}, fmt.Errorf("db: history totals: %w", err)

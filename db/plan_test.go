@@ -307,10 +307,18 @@ func TestHistoryTotalsPlans(t *testing.T) {
 		}
 		for i, q := range queries {
 			plan := explain(t, d, q, args[i])
+			// A subquery (a search's parts) is a co-routine named after
+			// its alias: scanning it reads what it yields.
+			subqueries := map[string]bool{}
+			for _, line := range strings.Split(plan, "\n") {
+				if name, ok := strings.CutPrefix(line, "CO-ROUTINE "); ok {
+					subqueries["SCAN "+name] = true
+				}
+			}
 			for _, line := range strings.Split(plan, "\n") {
 				// "SCAN r": the materialised rows of the sum, read once.
 				if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "VIRTUAL TABLE") && !strings.Contains(line, "(subquery") &&
-					line != "SCAN r" {
+					!subqueries[line] && line != "SCAN r" {
 					t.Errorf("%+v: plan scans a whole table:\n%s\n%s", f, q, plan)
 				}
 			}
