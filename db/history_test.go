@@ -349,3 +349,35 @@ func TestHistoryIsScopedToItsMerchant(t *testing.T) {
 		}
 	})
 }
+
+// A search too broad to sum row by row says so instead of summing part of
+// it; a narrower one is summed, and agrees with its rows.
+func TestHistoryTotalsOfABroadSearchAreCapped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, m := ledgerDB(t, e)
+		db.SeedLedgerForTest(t, d, m.ID, db.HistoryTotalsCap+300, clocktest.Base(t), time.Minute, "A")
+		if tot, err := d.HistoryTotals(t.Context(), m.ID, db.HistoryFilter{Query: "TRX"}); err != nil || !tot.Capped {
+			t.Errorf("a search matching every sale: %+v, %v; want Capped", tot, err)
+		}
+		f := db.HistoryFilter{Query: "gula aren"}
+		tot, err := d.HistoryTotals(t.Context(), m.ID, f)
+		if err != nil || tot.Capped {
+			t.Fatalf("%+v, %v", tot, err)
+		}
+		var want db.HistoryTotals
+		for e, err := range d.HistoryRows(t.Context(), m.ID, f) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.AmountMinor > 0 {
+				want.InMinor += e.AmountMinor
+			} else {
+				want.OutMinor += e.AmountMinor
+			}
+			want.FeeMinor += e.FeeMinor
+		}
+		if tot != want || want.InMinor == 0 {
+			t.Errorf("totals %+v, the rows' %+v", tot, want)
+		}
+	})
+}
