@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 	"lapak/money"
 	"lapak/snap"
 )
@@ -88,7 +89,11 @@ func TestSettlementOfADayOfRealEvents(t *testing.T) {
 // a failed withdrawal gives its money back on the day it failed, and a
 // month that has not begun is refused.
 func TestSettlementAcrossDaysAndMonths(t *testing.T) {
-	b := newBooks(t)
+	dbtest.Each(t, settlementAcrossDaysAndMonths)
+}
+
+func settlementAcrossDaysAndMonths(t *testing.T, e dbtest.Engine) {
+	b := newBooksOn(t, e)
 	ctx := t.Context()
 	loc := snap.Jakarta
 	now := b.now.In(loc)
@@ -120,6 +125,11 @@ func TestSettlementAcrossDaysAndMonths(t *testing.T) {
 		Postings: []db.Posting{{Account: db.AccountTransitWithdrawal, AmountMinor: 500_000}, {Account: db.AccountNetzmeBalance, AmountMinor: -500_000}}})
 	post(db.LedgerEntry{Key: "withdrawal:W1:failed", Kind: db.KindWithdrawalFailed, AmountMinor: 500_000, OccurredAt: first.Add(8 * time.Hour),
 		Postings: []db.Posting{{Account: db.AccountNetzmeBalance, AmountMinor: 500_000}, {Account: db.AccountTransitWithdrawal, AmountMinor: -500_000}}})
+	// An adjustment last month, read from the journal (its account is in
+	// its postings).
+	post(db.LedgerEntry{Key: "adjustment:a1", Kind: db.KindAdjustment, AmountMinor: 25_000, Memo: "selisih kas",
+		OccurredAt: prev.AddDate(0, 0, 5).Add(9 * time.Hour), Postings: []db.Posting{{Account: db.AccountNetzmeBalance, AmountMinor: 25_000},
+			{Account: db.AccountEquityOpening, AmountMinor: -25_000}}})
 	// This month's first day: a sale by OVO.
 	sale("sale-3", "OVO", 200_000, 3_000, first.Add(9*time.Hour))
 
@@ -127,7 +137,7 @@ func TestSettlementAcrossDaysAndMonths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantOpen := money.SettlementBalances{NetzmeMinor: 1_000_000 - 7_000 - 500_000, NicepayMinor: 400_000}
+	wantOpen := money.SettlementBalances{NetzmeMinor: 1_000_000 - 7_000 - 500_000 + 25_000, NicepayMinor: 400_000}
 	if s.Total.Opening != wantOpen || s.Days[0].Opening != wantOpen {
 		t.Errorf("month opens on %+v (day 1 %+v), want %+v", s.Total.Opening, s.Days[0].Opening, wantOpen)
 	}
