@@ -74,6 +74,13 @@ func TestReadThenWriteTransactionsRunOneAfterTheOther(t *testing.T) {
 		ctx := t.Context()
 		const key = "test:serial"
 		read := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+		// On SQLite the other transaction cannot start before this one ends
+		// (one writer): waiting for its read times out. On PostgreSQL both
+		// run at once, so wait long enough for a loaded machine to start it.
+		patience := 300 * time.Millisecond
+		if e == dbtest.Postgres {
+			patience = 10 * time.Second
+		}
 		run := func(i int) error {
 			first := true
 			return d.InTx(ctx, func(tx *db.Tx) error {
@@ -86,7 +93,7 @@ func TestReadThenWriteTransactionsRunOneAfterTheOther(t *testing.T) {
 					close(read[i])
 					select {
 					case <-read[1-i]:
-					case <-time.After(300 * time.Millisecond):
+					case <-time.After(patience):
 					}
 				}
 				if f.Failures == 0 {
