@@ -49,11 +49,18 @@ func runMigrateToPostgres(ctx context.Context, args []string, getenv func(string
 	case db.IsPostgres(*path):
 		return errors.New("migrate-to-postgres: -db is the SQLite file to copy, not a connection string")
 	}
+	return copyToPostgres(ctx, *path, *url, now, stdout)
+}
+
+// copyToPostgres copies the SQLite database at path into the PostgreSQL
+// database url and checks the copy (migrate-to-postgres, and seed
+// -database-url), printing each table and the checks to stdout.
+func copyToPostgres(ctx context.Context, path, url string, now func() time.Time, stdout io.Writer) error {
 	// db.Open would create an empty SQLite database.
-	if _, err := os.Stat(*path); err != nil {
-		return fmt.Errorf("migrate-to-postgres: no SQLite database at %s: %w", *path, err)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("migrate-to-postgres: no SQLite database at %s: %w", path, err)
 	}
-	src, err := db.Open(ctx, *path, now)
+	src, err := db.Open(ctx, path, now)
 	if err != nil {
 		return err
 	}
@@ -62,7 +69,7 @@ func runMigrateToPostgres(ctx context.Context, args []string, getenv func(string
 	if pending, err := src.LedgerBackfillPending(ctx); err != nil {
 		return err
 	} else if pending {
-		return fmt.Errorf("migrate-to-postgres: the journal of %s has not been backfilled yet: run `lapak ledger backfill -db %s` (or start Lapak on it once) first", *path, *path)
+		return fmt.Errorf("migrate-to-postgres: the journal of %s has not been backfilled yet: run `lapak ledger backfill -db %s` (or start Lapak on it once) first", path, path)
 	}
 	before, err := src.VerifyLedger(ctx)
 	if err != nil {
@@ -70,14 +77,14 @@ func runMigrateToPostgres(ctx context.Context, args []string, getenv func(string
 	}
 	if !before.OK() {
 		return fmt.Errorf("migrate-to-postgres: the books of %s do not balance (%d problems; `lapak ledger verify -db %s` lists them): nothing copied",
-			*path, before.ProblemCount, *path)
+			path, before.ProblemCount, path)
 	}
-	dst, err := db.Open(ctx, *url, now)
+	dst, err := db.Open(ctx, url, now)
 	if err != nil {
 		return err
 	}
 	defer dst.Close()
-	fmt.Fprintf(stdout, "Menyalin %s ke PostgreSQL (copying to PostgreSQL):\n", *path)
+	fmt.Fprintf(stdout, "Menyalin %s ke PostgreSQL (copying to PostgreSQL):\n", path)
 	started := time.Now()
 	var rows int64
 	tables, err := db.CopySQLiteToPostgres(ctx, src, dst, func(t db.CopiedTable) {

@@ -149,3 +149,35 @@ func fingerprint(t *testing.T, d *db.DB, q string) [4]string {
 	}
 	return out
 }
+
+// `lapak seed -database-url` seeds the SQLite file, then copies it into
+// PostgreSQL with the same checks.
+func TestSeedIntoPostgres(t *testing.T) {
+	dbtest.RequirePostgres(t)
+	ctx := t.Context()
+	now := clocktest.Running(t)
+	path := filepath.Join(t.TempDir(), "seed.db")
+	target := dbtest.EmptyPostgresURL(t)
+	var out strings.Builder
+	err := runSeed(ctx, []string{"lapak", "seed", "-db", path, "-invoices", "200", "-merchants", "1", "-days", "5",
+		"-owner", seedOwner, "-password", seedPassword}, func(k string) string {
+		return map[string]string{"LAPAK_DATABASE_URL": target}[k]
+	}, now, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("seed: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "buku seimbang") {
+		t.Errorf("seed output does not report the copy's checks:\n%s", out.String())
+	}
+	dst, err := db.Open(ctx, target, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if n := tableCount(t, dst, "invoices"); n != 200 {
+		t.Errorf("%d invoices in PostgreSQL, want 200", n)
+	}
+	if chk, err := dst.VerifyLedger(ctx); err != nil || !chk.OK() || chk.Transactions == 0 {
+		t.Errorf("books in PostgreSQL: %+v, %v", chk, err)
+	}
+}
