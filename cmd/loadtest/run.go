@@ -142,7 +142,7 @@ type loadTest struct {
 	bin   string
 	sizes [2]*dbSize // small, big
 
-	ingestBudget int // callbacks per ingest level: the open invoices there are to pay, shared out
+	ingestBudget int      // callbacks per ingest level: the open invoices there are to pay, shared out
 	pgDatabases  []string // PostgreSQL databases this run created (-postgres)
 }
 
