@@ -29,7 +29,8 @@ import (
 // USER, inside the transaction: they are on again when it ends, however it
 // ends). Foreign keys stay checked. Each identity column's sequence is then
 // set past the largest id copied, and every table's row count is compared
-// with the source's before the transaction commits.
+// with the source's before the transaction commits. Then ANALYZE gives the
+// planner the new tables' statistics.
 
 // CopiedTable is one table CopySQLiteToPostgres copied.
 type CopiedTable struct {
@@ -122,6 +123,12 @@ func CopySQLiteToPostgres(ctx context.Context, src, dst *DB, progress func(Copie
 	})
 	if err != nil {
 		return nil, fmt.Errorf("db: copy: %w", err)
+	}
+	// The planner's statistics of the tables just filled, now rather than
+	// when autovacuum gets to them: until then every list may pick a plan
+	// for empty tables.
+	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
+		return nil, fmt.Errorf("db: copy: analyze: %w", err)
 	}
 	return copied, nil
 }
