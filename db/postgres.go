@@ -63,6 +63,8 @@ type pgState struct {
 	// again is held by the transaction of this process that runs again
 	// after a refusal (retry).
 	again chan struct{}
+	// pages is held while a statement page is recorded (RecordStatementPage).
+	pages sync.Mutex
 
 	waiting, running           atomic.Int64
 	committed, failed, retries atomic.Int64

@@ -258,8 +258,8 @@ func (d *DB) ReconWorkPending(ctx context.Context, t time.Time) (bool, error) {
 func (d *DB) ReconBacklog(ctx context.Context) (int, error) {
 	var n int
 	err := d.sql.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM ledger_transactions WHERE id > (SELECT ledger_after FROM recon_state) LIMIT ?1)) +
-		(SELECT count(*) FROM (SELECT 1 FROM statement_lines WHERE id > (SELECT line_after FROM recon_state) LIMIT ?1))`, CountCap).Scan(&n)
+		(SELECT count(*) FROM (SELECT 1 FROM ledger_transactions WHERE id > (SELECT ledger_after FROM recon_state) LIMIT ?1) AS t) +
+		(SELECT count(*) FROM (SELECT 1 FROM statement_lines WHERE id > (SELECT line_after FROM recon_state) LIMIT ?1) AS l)`, CountCap).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("db: recon backlog: %w", err)
 	}

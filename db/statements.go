@@ -393,6 +393,16 @@ type PageResult struct {
 // (one call, its lines, its new facts, and a day done when the page ends the
 // day and dayDone says both lists have). A page recorded twice adds nothing.
 func (d *DB) RecordStatementPage(ctx context.Context, p StatementPage, dayDone bool) (PageResult, error) {
+	if d.pg != nil {
+		// Every page of a run moves the run's counters (one sync_runs row):
+		// written side by side by the day workers, SERIALIZABLE transactions
+		// refuse each other over it again and again. One at a time in this
+		// process they never do (a run is synced in one instance: the one
+		// holding the statement-sync lease), and the slow part, reading
+		// Netzme, stays parallel. SQLite's one writer does the same.
+		d.pg.pages.Lock()
+		defer d.pg.pages.Unlock()
+	}
 	var res PageResult
 	err := d.InTx(ctx, func(tx *Tx) error {
 		res = PageResult{} // a retried run starts over (InTx)

@@ -502,7 +502,7 @@ func TestResolvedExceptionSurvivesResync(t *testing.T) {
 	}
 	for _, q := range []string{`UPDATE recon_items SET resolved = 0 WHERE id = ?`, `UPDATE recon_items SET note = 'lain' WHERE id = ?`,
 		`DELETE FROM recon_items WHERE id = ?`} {
-		if _, err := e.db.SQL().ExecContext(ctx, q, it.ID); err == nil || !strings.Contains(err.Error(), "resolved") {
+		if _, err := e.db.SQL().ExecContext(ctx, e.db.Rebind(q), it.ID); err == nil || !strings.Contains(err.Error(), "resolved") {
 			t.Errorf("%s: %v, want the database to refuse", q, err)
 		}
 	}

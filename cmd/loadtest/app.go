@@ -117,10 +117,11 @@ func freePort() (string, error) {
 }
 
 // startApp runs Lapak on the database at path with the embedded sandbox,
-// both on loopback, logging to a file in dir, and waits until it is ready.
+// both on loopback, logging to a file in dir, and waits until it is ready;
+// extra is more environment (LAPAK_DATABASE_URL).
 // coldStart is the time from exec to the first 200 from /readyz (or
 // /healthz on a build without it).
-func startApp(ctx context.Context, bin, path, dir, name string) (*appProc, error) {
+func startApp(ctx context.Context, bin, path, dir, name string, extra ...string) (*appProc, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -130,8 +131,8 @@ func startApp(ctx context.Context, bin, path, dir, name string) (*appProc, error
 		return nil, err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = childEnv("LAPAK_ADDR="+addr, "LAPAK_SANDBOX_ADDR=127.0.0.1:0", "LAPAK_DB="+path,
-		"LAPAK_LOG_FORMAT=json", "NETZME_CALLBACK_TOKEN="+callbackToken, "LAPAK_SHUTDOWN_TIMEOUT=5s")
+	cmd.Env = childEnv(append([]string{"LAPAK_ADDR=" + addr, "LAPAK_SANDBOX_ADDR=127.0.0.1:0", "LAPAK_DB=" + path,
+		"LAPAK_LOG_FORMAT=json", "NETZME_CALLBACK_TOKEN=" + callbackToken, "LAPAK_SHUTDOWN_TIMEOUT=5s"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	p := &appProc{cmd: cmd, base: "http://" + addr, log: logf, exited: make(chan struct{})}
 	start := time.Now()

@@ -35,19 +35,19 @@ func baselineDSN(path string) string {
 func runBaseline(args []string) error {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	path := fs.String("db", "baseline.db", "database file")
+	pgURL := fs.String("database-url", "", "PostgreSQL database instead of the file (postgres.go)")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := sql.Open("sqlite", baselineDSN(*path))
+	d, insert, err := openBaselineSQLite(*path)
+	if *pgURL != "" {
+		d, insert, err = openBaselinePostgres(*pgURL)
+	}
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	d.SetMaxOpenConns(1)
-	if _, err := d.Exec(`CREATE TABLE IF NOT EXISTS callbacks (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, body TEXT NOT NULL)`); err != nil {
-		return err
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /callback", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
@@ -55,8 +55,7 @@ func runBaseline(args []string) error {
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return
 		}
-		if _, err := d.ExecContext(r.Context(), `INSERT INTO callbacks (received_at, body) VALUES (?, ?)`,
-			time.Now().UTC().Format(time.RFC3339Nano), body); err != nil {
+		if _, err := d.ExecContext(r.Context(), insert, time.Now().UTC().Format(time.RFC3339Nano), body); err != nil {
 			http.Error(w, "store failed", http.StatusInternalServerError)
 			return
 		}
@@ -83,14 +82,30 @@ func runBaseline(args []string) error {
 	return nil
 }
 
+// openBaselineSQLite is the baseline's store: the file at path, one
+// connection.
+func openBaselineSQLite(path string) (*sql.DB, string, error) {
+	d, err := sql.Open("sqlite", baselineDSN(path))
+	if err != nil {
+		return nil, "", err
+	}
+	d.SetMaxOpenConns(1)
+	if _, err := d.Exec(`CREATE TABLE IF NOT EXISTS callbacks (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, body TEXT NOT NULL)`); err != nil {
+		d.Close()
+		return nil, "", err
+	}
+	return d, `INSERT INTO callbacks (received_at, body) VALUES (?, ?)`, nil
+}
+
 type baselineProc struct {
 	url    string
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
 
-// startBaseline starts the baseline server on a fresh database in dir.
-func startBaseline(ctx context.Context, dir string) (*baselineProc, error) {
+// startBaseline starts the baseline server on a fresh database in dir, or
+// on the PostgreSQL database pgURL when it is not "".
+func startBaseline(ctx context.Context, dir, pgURL string) (*baselineProc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -108,7 +123,7 @@ func startBaseline(ctx context.Context, dir string) (*baselineProc, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(self, "-db", path, "-addr", addr)
+	cmd := exec.Command(self, "-db", path, "-addr", addr, "-database-url", pgURL)
 	cmd.Env = childEnv(roleEnv + "=baseline")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

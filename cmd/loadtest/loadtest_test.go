@@ -70,3 +70,46 @@ func TestQuickRunPrintsEveryRow(t *testing.T) {
 		}
 	}
 }
+
+// The PostgreSQL mode (-postgres) goes through the same phases with Lapak
+// on PostgreSQL, copies the seeded databases with migrate-to-postgres and
+// measures two instances against one: every row, no failed request. It
+// needs LAPAK_TEST_POSTGRES (a server where the test may create
+// databases), as db/dbtest's tests do: skipped without it, failed under
+// CI=true.
+func TestQuickRunOnPostgres(t *testing.T) {
+	server := os.Getenv("LAPAK_TEST_POSTGRES")
+	if server == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("LAPAK_TEST_POSTGRES is not set: under CI=true the PostgreSQL tests must run")
+		}
+		t.Skip("LAPAK_TEST_POSTGRES is not set: PostgreSQL test skipped (README: Tests)")
+	}
+	var out, log strings.Builder
+	rep, err := run(t.Context(), []string{"-quick", "-dir", t.TempDir(), "-postgres", server}, &out, &log)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	table := out.String()
+	t.Log(table)
+	for _, w := range []string{
+		"**Lapak on PostgreSQL**",
+		"| " + rowCopy + " | 1500 DB: ",
+		"| " + fmt.Sprintf(rowIngest, 64) + " | ",
+		"| " + fmt.Sprintf(rowTwo, 64) + " | 2 instances: ",
+		"| " + probeInvoicesLast + " (p50) | 1500: ",
+		"Failed requests: 0\n",
+	} {
+		if !strings.Contains(table, w) {
+			t.Errorf("the table lacks %q", w)
+		}
+	}
+	if rep.errors != 0 {
+		t.Errorf("%d failed requests", rep.errors)
+	}
+	for _, r := range rep.rows {
+		if strings.Contains(r.lapak, " 0 req/s") || strings.HasPrefix(r.lapak, "0 ms (0 ") {
+			t.Errorf("row %q measured nothing: %s", r.what, r.lapak)
+		}
+	}
+}

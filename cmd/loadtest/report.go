@@ -14,6 +14,8 @@ type report struct {
 	errors int
 
 	lapakIngest, baselineIngest []sample
+	twoIngest                   sample // -postgres: the highest level across two instances
+	twoLevel                    int
 }
 
 // row is one line of the table. meets is "yes", "no" or "" (no target).
@@ -34,6 +36,8 @@ const (
 	rowCallbackDur = "Callback p99 while the %s export streams"
 	rowIdleRSS     = "Idle RSS"
 	rowCold        = "Cold start"
+	rowCopy        = "Copy into PostgreSQL (migrate-to-postgres)"
+	rowTwo         = "Callback ingest, 2 instances vs 1, c=%d"
 )
 
 func ms(d time.Duration) string {
@@ -77,6 +81,12 @@ func (r *report) build(lt *loadTest) {
 			fmt.Sprintf("%s DB: %.0f rows/s", sl, small.seed.rate()), "", "≥ 100k rows/s", meets(big.seed.rate() >= 100_000)})
 	}
 
+	if big.url != "" {
+		r.rows = append(r.rows, row{rowCopy,
+			fmt.Sprintf("%s DB: %d rows in %s, %.0f rows/s", bl, big.copied.rows, big.copied.took.Round(time.Millisecond), big.copied.rate()),
+			fmt.Sprintf("%s DB: %.0f rows/s", sl, small.copied.rate()), "", "", ""})
+	}
+
 	for i, c := range lt.cfg.Levels {
 		if i >= len(r.lapakIngest) || i >= len(r.baselineIngest) {
 			break
@@ -93,6 +103,15 @@ func (r *report) build(lt *loadTest) {
 			fmt.Sprintf("%.0f req/s, p50 %s, p99 %s%s", b.rate(), ms(b.pct(0.5)), ms(b.pct(0.99)), errNote(b)),
 			fmt.Sprintf("%.2f× (p99 %.1f×)", tr, p99),
 			fmt.Sprintf("≥ %.1f×, p99 ≤ 2×", want), meets(tr >= want && p99 <= 2 && l.errs == 0)})
+	}
+
+	if r.twoLevel > 0 && len(r.lapakIngest) > 0 {
+		two, one := r.twoIngest, r.lapakIngest[len(r.lapakIngest)-1]
+		tr := two.rate() / max(one.rate(), 1e-9)
+		r.rows = append(r.rows, row{fmt.Sprintf(rowTwo, r.twoLevel),
+			fmt.Sprintf("2 instances: %.0f req/s, p50 %s, p99 %s%s", two.rate(), ms(two.pct(0.5)), ms(two.pct(0.99)), errNote(two)),
+			fmt.Sprintf("1 instance: %.0f req/s, p50 %s, p99 %s", one.rate(), ms(one.pct(0.5)), ms(one.pct(0.99))),
+			fmt.Sprintf("%.2f×", tr), "", ""})
 	}
 
 	for _, p := range pageProbes {
@@ -145,9 +164,14 @@ func (r *report) markdown(cfg config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n## Lapak load test (%s, %d CPUs, GOMAXPROCS %d, %s)\n\n", time.Now().Format("2006-01-02 15:04 MST"),
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	engine := "baseline = bare net/http + one INSERT, WAL, synchronous=FULL"
+	if cfg.Postgres != "" {
+		engine = fmt.Sprintf("**Lapak on PostgreSQL** (the seeded files copied with `lapak migrate-to-postgres`), "+
+			"baseline = bare net/http + one INSERT into PostgreSQL through %d connections", pgWriterPool)
+	}
 	fmt.Fprintf(&b, "Databases: %d and %d invoices at %d shop(s) over %d days (`lapak seed`). Callback ingest: %s per level, "+
-		"Lapak on the big database, baseline = bare net/http + one INSERT, WAL, synchronous=FULL. Pages: p50 of %d requests. "+
-		"Lapak runs as a child process; RSS from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days, cfg.IngestFor, cfg.Reps)
+		"Lapak on the big database, %s. Pages: p50 of %d requests. "+
+		"Lapak runs as a child process; RSS from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days, cfg.IngestFor, engine, cfg.Reps)
 	b.WriteString("| What | Lapak | Baseline / reference | Ratio | Target | Meets |\n|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.what, x.lapak, x.ref, x.ratio, x.target, x.meets)

@@ -28,6 +28,7 @@ type config struct {
 	Lapak           string // a built Lapak; "" = go build ./cmd/web
 	Out             string
 	Timeout         time.Duration
+	Postgres        string // a PostgreSQL server: Lapak runs on PostgreSQL (postgres.go)
 }
 
 // Who signs in to the seeded databases.
@@ -59,6 +60,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Lapak, "lapak", "", "Lapak binary to test (default: go build ./cmd/web)")
 	fs.StringVar(&c.Out, "out", "", "also write the table to this file")
 	fs.DurationVar(&c.Timeout, "timeout", 2*time.Hour, "stop everything after this long")
+	fs.StringVar(&c.Postgres, "postgres", "", "PostgreSQL server (postgres://… or host=/socket/dir user=…) on which to create the databases: "+
+		"Lapak runs on PostgreSQL, the baseline inserts into it, and 2 instances are measured against 1; "+
+		"it creates databases lapak_loadtest_* there, replacing any of that name, and drops them at the end unless -keep")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -116,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*report,
 	}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "loadtest: "+format+"\n", a...) }
 	lt := &loadTest{cfg: cfg, say: say, rep: &report{}}
+	defer lt.dropPostgres()
 	if err := lt.all(ctx); err != nil {
 		return lt.rep, err
 	}
@@ -137,7 +142,8 @@ type loadTest struct {
 	bin   string
 	sizes [2]*dbSize // small, big
 
-	ingestBudget int // callbacks per ingest level: the open invoices there are to pay, shared out
+	ingestBudget int      // callbacks per ingest level: the open invoices there are to pay, shared out
+	pgDatabases  []string // PostgreSQL databases this run created (-postgres)
 }
 
 // dbSize is one seeded database and what was measured on it.
@@ -146,6 +152,8 @@ type dbSize struct {
 	invoices int
 	path     string
 	seed     seedResult
+	url      string     // its PostgreSQL copy (-postgres), else ""
+	copied   copyResult // how the copy went
 	cold     time.Duration
 	idleRSS  int64
 	pages    map[string]sample
@@ -164,6 +172,11 @@ func (lt *loadTest) all(ctx context.Context) error {
 	}
 	for _, s := range lt.sizes {
 		if s.seed, err = seedDatabase(ctx, lt.bin, s.path, s.invoices, lt.cfg, lt.say); err != nil {
+			return err
+		}
+	}
+	if lt.cfg.Postgres != "" {
+		if err := lt.toPostgres(ctx); err != nil {
 			return err
 		}
 	}
@@ -194,7 +207,7 @@ func sizeLabel(n int) string {
 // because ingest pays the seeded open invoices.
 func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error {
 	lt.say("starting Lapak on the %s database", s.label)
-	app, err := startApp(ctx, lt.bin, s.path, lt.cfg.Dir, "app-"+s.label)
+	app, err := startApp(ctx, lt.bin, s.path, lt.cfg.Dir, "app-"+s.label, s.appEnv()...)
 	if err != nil {
 		return err
 	}
@@ -239,12 +252,19 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 		return err
 	}
 	lt.rep.errors += s.export.during.health.errs + s.export.during.callbacks.errs
-	lt.ingestBudget = feed.left() / max(1, len(lt.cfg.Levels)) // the same share for every level
+	shares := len(lt.cfg.Levels)
+	if lt.cfg.Postgres != "" {
+		shares++ // and the two instances
+	}
+	lt.ingestBudget = feed.left() / max(1, shares) // the same share for every level
 	for _, c := range lt.cfg.Levels {
 		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks)", s.label, c, lt.cfg.IngestFor, lt.ingestBudget)
 		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(env.base, feed))
 		lt.rep.lapakIngest = append(lt.rep.lapakIngest, smp)
 		lt.rep.errors += smp.errs
+	}
+	if lt.cfg.Postgres != "" {
+		return lt.twoInstances(ctx, s, app, feed)
 	}
 	return nil
 }
@@ -252,7 +272,11 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 // baselineIngest runs the same callback load against the bare baseline.
 func (lt *loadTest) baselineIngest(ctx context.Context) error {
 	lt.say("baseline: bare net/http + one insert")
-	b, err := startBaseline(ctx, lt.cfg.Dir)
+	pg, err := lt.baselinePostgres(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := startBaseline(ctx, lt.cfg.Dir, pg)
 	if err != nil {
 		return err
 	}

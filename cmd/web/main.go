@@ -31,7 +31,8 @@ func main() {
 // database closes last. `admin …` runs an administrator command instead
 // (admincli.go), `ledger …` a command on the books (ledger.go), `seed …` fills a
 // fresh database with demo data (seed.go), `backup …` copies the database
-// while it is in use (backup.go).
+// while it is in use (backup.go), `migrate-to-postgres …` copies a SQLite
+// database into PostgreSQL (migratepg.go).
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 1 && args[1] == "admin" {
 		return runAdmin(ctx, args, getenv, time.Now, os.Stdout, os.Stderr)
@@ -44,6 +45,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	}
 	if len(args) > 1 && args[1] == "backup" {
 		return runBackup(ctx, args, getenv, os.Stdout, os.Stderr)
+	}
+	if len(args) > 1 && args[1] == "migrate-to-postgres" {
+		return runMigrateToPostgres(ctx, args, getenv, time.Now, os.Stdout, os.Stderr)
 	}
 	cfg, err := parseConfig(args, getenv, os.Stderr)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -30,7 +31,16 @@ type readiness struct {
 }
 
 func newReadiness(a *app) (*readiness, error) {
-	p, err := goose.NewProvider(goose.DialectSQLite3, a.db.SQL(), migrations.FS)
+	// The migrations of the engine Lapak runs on (db.Open applied them).
+	dialect, fsys := goose.DialectSQLite3, fs.FS(migrations.FS)
+	if a.db.Engine() == "postgres" {
+		sub, err := fs.Sub(migrations.PostgresFS, "postgres")
+		if err != nil {
+			return nil, fmt.Errorf("readiness: migrations: %w", err)
+		}
+		dialect, fsys = goose.DialectPostgres, sub
+	}
+	p, err := goose.NewProvider(dialect, a.db.SQL(), fsys)
 	if err != nil {
 		return nil, fmt.Errorf("readiness: migrations: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/db/dbtest"
 )
 
 type readyzBody struct {
@@ -209,5 +210,24 @@ func TestDebugAddrLoopbackOnly(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("LAPAK_DEBUG_ADDR=%s LAPAK_DEBUG_ALLOW_REMOTE=%s: %v, want ok=%v", tc.addr, tc.allow, err, tc.ok)
 		}
+	}
+}
+
+// On PostgreSQL /readyz reads the PostgreSQL migrations: ready at once (its
+// first answer, within the check's time limit), and 503 when the schema is
+// behind.
+func TestReadyzOnPostgres(t *testing.T) {
+	dbtest.RequirePostgres(t)
+	a := startTestApp(t, map[string]string{"LAPAK_DATABASE_URL": dbtest.PostgresURL(t)})
+	start := time.Now()
+	code, b := getReadyz(t, http.DefaultClient, a.URL)
+	if code != http.StatusOK || !strings.HasPrefix(b.Checks["migrations"], "ok (version ") {
+		t.Fatalf("first /readyz on PostgreSQL = %d %+v after %v, want 200 ready", code, b, time.Since(start))
+	}
+	if _, err := a.db.SQL().Exec(`DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if code, b := getReadyz(t, http.DefaultClient, a.URL); code != http.StatusServiceUnavailable || !strings.Contains(b.Checks["migrations"], "this build needs") {
+		t.Errorf("/readyz with the schema one migration behind = %d %+v, want 503 naming the migrations", code, b)
 	}
 }

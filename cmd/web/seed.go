@@ -23,13 +23,15 @@ import (
 
 // seedUsage is the stable interface of `lapak seed` (issue 11 §7).
 const seedUsage = `usage:
-  lapak seed -db FILE -invoices N -merchants M -days D -owner EMAIL -password PW
+  lapak seed -db FILE -invoices N -merchants M -days D -owner EMAIL -password PW [-database-url URL]
 
 Fills a fresh database FILE (and the embedded sandbox's state, FILE-sandbox.db
 or LAPAK_SANDBOX_DB) with realistic demo data: N invoices over the D days
 ending now at M shops, static-QRIS payments, weekly withdrawals, callbacks,
 API calls and audit lines. EMAIL (password PW) owns every shop. A database
-holding anything the seed did not write is refused.`
+holding anything the seed did not write is refused. With -database-url (or
+LAPAK_DATABASE_URL) the seeded file is then copied into that empty PostgreSQL
+database, as migrate-to-postgres does.`
 
 // seedOptions are the flags of `lapak seed`.
 type seedOptions struct {
@@ -40,6 +42,9 @@ type seedOptions struct {
 	Days      int
 	Owner     string
 	Password  string
+	// DatabaseURL: copy the seeded file into this PostgreSQL database ("":
+	// SQLite only).
+	DatabaseURL string
 }
 
 func parseSeedOptions(args []string, getenv func(string) string, stderr io.Writer) (seedOptions, error) {
@@ -53,6 +58,7 @@ func parseSeedOptions(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&o.Days, "days", 90, "days of history, ending now")
 	fs.StringVar(&o.Owner, "owner", "", "e-mail of the user who owns every shop")
 	fs.StringVar(&o.Password, "password", "", "that user's password (at least 10 characters)")
+	fs.StringVar(&o.DatabaseURL, "database-url", getenv("LAPAK_DATABASE_URL"), "then copy it into this empty PostgreSQL database (env LAPAK_DATABASE_URL)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return o, err
 	}
@@ -73,6 +79,8 @@ func parseSeedOptions(args []string, getenv func(string) string, stderr io.Write
 		return o, fmt.Errorf("seed: -owner %q is not an e-mail address", o.Owner)
 	case len(o.Password) < minAdminPassword:
 		return o, fmt.Errorf("seed: -password is too short: use at least %d characters", minAdminPassword)
+	case o.DatabaseURL != "" && !db.IsPostgres(o.DatabaseURL):
+		return o, errors.New("seed: -database-url must be a postgres:// URL or a host=… connection string")
 	}
 	o.Owner = db.NormalizeEmail(o.Owner)
 	o.SandboxDB = getenv("LAPAK_SANDBOX_DB")
@@ -159,6 +167,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 		o.DB, o.Invoices, c.paid, c.pending, c.expired, c.failed, c.static, c.withdrawals, o.Merchants, o.Days)
 	fmt.Fprintf(stdout, "%d rows in %s (%.0f rows/s), %d ledger transactions booked; sandbox state %s. Sign in as %s.\n",
 		w.rows, took.Round(time.Millisecond), float64(w.rows)/took.Seconds(), booked, o.SandboxDB, o.Owner)
+	if o.DatabaseURL != "" {
+		// The bulk writer is SQLite's; PostgreSQL gets the seeded file's
+		// rows through the checked copy.
+		return copyToPostgres(ctx, o.DB, o.DatabaseURL, now, stdout)
+	}
 	return nil
 }
 
