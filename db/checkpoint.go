@@ -29,9 +29,10 @@ const (
 )
 
 // writerDSN is DSN with the writer's automatic checkpoint moved out of the
-// way of the background one.
+// way of the background one, and the writer's own pragmas (writerPragmas).
 func writerDSN(path string) string {
-	return DSN(path) + "&" + url.Values{"_pragma": {"wal_autocheckpoint(" + strconv.Itoa(autoCheckpointPages) + ")"}}.Encode()
+	pragmas := append([]string{"wal_autocheckpoint(" + strconv.Itoa(autoCheckpointPages) + ")"}, writerPragmas...)
+	return DSN(path) + "&" + url.Values{"_pragma": pragmas}.Encode()
 }
 
 type checkpointer struct {

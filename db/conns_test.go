@@ -215,3 +215,23 @@ func TestCheckpointsRunInTheBackground(t *testing.T) {
 		t.Errorf("checkpoint: busy %d, log %d, checkpointed %d, %v", busy, log, done, err)
 	}
 }
+
+// The writer keeps its sub-journal in memory and a larger page cache
+// (writerPragmas); the read pool keeps SQLite's defaults.
+func TestWriterPragmas(t *testing.T) {
+	d := openInternal(t)
+	ctx := t.Context()
+	var store, cache int
+	if err := d.w.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil || store != 2 {
+		t.Errorf("writer temp_store = %d, %v; want 2 (MEMORY)", store, err)
+	}
+	if err := d.w.db.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -32768 {
+		t.Errorf("writer cache_size = %d, %v; want -32768 (32 MiB)", cache, err)
+	}
+	if err := d.sql.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil || store != 0 {
+		t.Errorf("reader temp_store = %d, %v; want the default 0", store, err)
+	}
+	if p, err := d.Pragmas(ctx); err != nil || p.Synchronous != 2 {
+		t.Errorf("writer synchronous = %d, %v; want 2 (FULL): durability is not traded", p.Synchronous, err)
+	}
+}
