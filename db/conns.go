@@ -329,7 +329,14 @@ func newSavepointStmts(depth int) savepointStmts {
 // savepoint runs fn inside SAVEPOINT: when fn fails (or panics), what it did
 // is rolled back and the transaction goes on without it. An error rolling
 // back marks the transaction broken.
-func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
+func (c *txConn) savepoint(ctx context.Context, fn func() error) error {
+	return c.savepointOr(ctx, fn, nil)
+}
+
+// savepointOr is savepoint, except that when fn fails and orElse is not
+// nil, what fn did is rolled back and orElse(fn's error) runs in its place,
+// inside the same savepoint: its result is the savepoint's.
+func (c *txConn) savepointOr(ctx context.Context, fn func() error, orElse func(error) error) (err error) {
 	if c.broken != nil {
 		return c.broken
 	}
@@ -338,28 +345,31 @@ func (c *txConn) savepoint(ctx context.Context, fn func() error) (err error) {
 		return c.breakTx("savepoint: %v", err)
 	}
 	c.depth++
-	defer func() {
-		c.depth--
-		p := recover()
-		if p != nil {
-			err = fmt.Errorf("db: panic: %v", p)
-		}
-		if err == nil {
-			if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
-				err = c.breakTx("release savepoint: %v", rerr)
-			}
-			return
-		}
-		if c.broken != nil {
-			return
-		}
+	defer func() { c.depth-- }()
+	rollback := func(cause error) error {
 		if _, rerr := c.ExecContext(ctx, sp.rollback); rerr != nil {
-			err = c.breakTx("after %v: rollback to savepoint: %v", err, rerr)
-			return
+			return c.breakTx("after %v: rollback to savepoint: %v", cause, rerr)
 		}
-		if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
-			err = c.breakTx("release savepoint: %v", rerr)
+		return nil
+	}
+	err = runAlone(fn)
+	if err != nil && orElse != nil && c.broken == nil {
+		if rerr := rollback(err); rerr != nil {
+			return rerr
 		}
-	}()
-	return fn()
+		first := err
+		err = runAlone(func() error { return orElse(first) })
+	}
+	if c.broken != nil {
+		return c.broken
+	}
+	if err != nil {
+		if rerr := rollback(err); rerr != nil {
+			return rerr
+		}
+	}
+	if _, rerr := c.ExecContext(ctx, sp.release); rerr != nil {
+		return c.breakTx("release savepoint: %v", rerr)
+	}
+	return err
 }
