@@ -146,8 +146,9 @@ func (r *report) markdown(cfg config) string {
 	fmt.Fprintf(&b, "\n## Lapak load test (%s, %d CPUs, GOMAXPROCS %d, %s)\n\n", time.Now().Format("2006-01-02 15:04 MST"),
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(&b, "Databases: %d and %d invoices at %d shop(s) over %d days (`lapak seed`). Callback ingest: %s per level, "+
-		"Lapak on the big database, baseline = bare net/http + one INSERT, WAL, synchronous=FULL. Pages: p50 of %d requests. "+
-		"Lapak runs as a child process; RSS from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days, cfg.IngestFor, cfg.Reps)
+		"Lapak on the big database, then (after %s) the baseline = bare net/http + one INSERT, WAL, synchronous=FULL, level by level. "+
+		"Pages: p50 of %d requests. Lapak runs as a child process; RSS from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days,
+		cfg.IngestFor, cfg.IngestSettle, cfg.Reps)
 	b.WriteString("| What | Lapak | Baseline / reference | Ratio | Target | Meets |\n|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.what, x.lapak, x.ref, x.ratio, x.target, x.meets)
