@@ -81,6 +81,13 @@ func (b *batcher) acquire(ctx context.Context) error {
 
 func (b *batcher) release() { <-b.token }
 
+// hold waits for the writer to be free between two transactions, takes it
+// and returns its release: nothing writes until then (the checkpointer).
+func (b *batcher) hold() (release func()) {
+	b.acquire(context.Background())
+	return b.release
+}
+
 // InBatch runs fn in the writer's group-commit transaction, inside its own
 // savepoint, and returns once the transaction holding it has committed: nil
 // means what fn wrote is durable. An error from fn (or a panic) rolls back
