@@ -215,6 +215,11 @@ type CallbackContext struct {
 	MerchantID int64
 }
 
+const callbackLookupSQL = `SELECT coalesce((SELECT max(id) FROM callbacks), 0) + 1,
+	(SELECT id FROM callbacks WHERE dedupe_key = ?1 AND id <> ?3 AND dedupe_key <> ''
+		AND status IN ('applied', 'stored', 'needs_review', 'resolved')),
+	(SELECT id FROM merchants WHERE netzme_cust_id = ?2 AND netzme_cust_id <> '')`
+
 // CallbackLookup reads, inside the transaction and in one statement, the
 // next callback id, the callback other than exceptID that has taken dedupe
 // key (if any) and the merchant of custID (if any).
@@ -225,11 +230,7 @@ func (tx *Tx) CallbackLookup(ctx context.Context, key, custID string, exceptID i
 	// callbacks_dedupe_taken term for term, so SQLite answers it from that
 	// index (one row at most); the merchant's from the partial unique index
 	// merchants_netzme_cust_id; max(id) is the rowid's last entry.
-	err := tx.tx.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM callbacks), 0) + 1,
-		(SELECT id FROM callbacks WHERE dedupe_key = ?1 AND id <> ?3 AND dedupe_key <> ''
-			AND status IN ('applied', 'stored', 'needs_review', 'resolved')),
-		(SELECT id FROM merchants WHERE netzme_cust_id = ?2 AND netzme_cust_id <> '')`,
-		key, custID, exceptID).Scan(&c.NextID, &taken, &merchant)
+	err := tx.tx.QueryRowContext(ctx, callbackLookupSQL, key, custID, exceptID).Scan(&c.NextID, &taken, &merchant)
 	if err != nil {
 		return CallbackContext{}, fmt.Errorf("db: callback lookup %s: %w", key, err)
 	}
@@ -416,6 +417,11 @@ func (d *DB) CountCallbacks(ctx context.Context, f CallbackFilter) (int, error) 
 	return n, nil
 }
 
+const callbackInvoicesSQL = `SELECT ` + invoiceColumns + `, netzme_trx_id = ?1, partner_reference_no = ?2
+	FROM invoices WHERE id IN (
+		SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id WHERE netzme_trx_id = ?1 AND netzme_trx_id <> ''
+		UNION ALL SELECT id FROM invoices WHERE partner_reference_no = ?2 AND ?2 <> '')`
+
 // CallbackInvoices returns, inside the transaction and in one statement,
 // the invoices a callback names: byTrx has Netzme's trxId, byRef our
 // partnerReferenceNo (the same invoice when both name one). Either is nil
@@ -423,10 +429,7 @@ func (d *DB) CountCallbacks(ctx context.Context, f CallbackFilter) (int, error) 
 func (tx *Tx) CallbackInvoices(ctx context.Context, trxID, ref string) (byTrx, byRef *Invoice, err error) {
 	// An id list, not two lookups: one row when both references name the
 	// same invoice (the usual case), two when they name different ones.
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+invoiceColumns+`, netzme_trx_id = ?1, partner_reference_no = ?2
-		FROM invoices WHERE id IN (
-			SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id WHERE netzme_trx_id = ?1 AND netzme_trx_id <> ''
-			UNION ALL SELECT id FROM invoices WHERE partner_reference_no = ?2 AND ?2 <> '')`, trxID, ref)
+	rows, err := tx.tx.QueryContext(ctx, callbackInvoicesSQL, trxID, ref)
 	if err != nil {
 		return nil, nil, fmt.Errorf("db: invoices by trxId %s / reference %s: %w", trxID, ref, err)
 	}
@@ -482,8 +485,12 @@ func (tx *Tx) ChangeMatchedInvoice(ctx context.Context, m CallbackInvoiceMatch, 
 	if m.TrxID == "" || m.Reference == "" || m.MerchantID == 0 {
 		return Invoice{}, false, nil
 	}
-	return tx.changeInvoiceWhere(ctx, "invoice "+m.Reference, `id = (SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id
-		WHERE netzme_trx_id = ? AND netzme_trx_id <> '') AND partner_reference_no = ? AND merchant_id = ?
-		AND (amount_minor = ? OR (fee_type = 'on_buyer' AND amount_minor = ?)) AND expires_at >= ?`,
+	return tx.changeInvoiceWhere(ctx, "invoice "+m.Reference, matchedInvoiceWhere,
 		[]any{m.TrxID, m.Reference, m.MerchantID, m.AmountMinor, m.OnBuyerAmountMinor, formatTime(m.NotExpiredAt)}, ch)
 }
+
+// matchedInvoiceWhere finds the invoice by trxId (a rowid from the partial
+// unique index) and checks the rest on that one row.
+const matchedInvoiceWhere = `id = (SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id
+	WHERE netzme_trx_id = ? AND netzme_trx_id <> '') AND partner_reference_no = ? AND merchant_id = ?
+	AND (amount_minor = ? OR (fee_type = 'on_buyer' AND amount_minor = ?)) AND expires_at >= ?`

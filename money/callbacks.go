@@ -149,6 +149,9 @@ func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback
 		facts = f
 	}
 	facts.Fill(&nc)
+	if nc.ReceivedAt.IsZero() {
+		nc.ReceivedAt = s.now() // applying it may use it (a payment time Netzme left out)
+	}
 	var out db.Callback
 	err := s.db.InBatchOr(ctx, func(ctx context.Context, tx *db.Tx) error {
 		var err error
