@@ -241,7 +241,7 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 	}
 	lt.rep.errors += s.export.during.health.errs + s.export.during.callbacks.errs
 	lt.ingestBudget = feed.left() / max(1, len(lt.cfg.Levels)) // the same share for every level
-	return lt.ingestLevels(ctx, s.label, env.base, feed)
+	return lt.ingestLevels(ctx, s.label, app, env.base, feed)
 }
 
 // ingestLevels runs the callback load level by level, Lapak's and then the
@@ -251,7 +251,7 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 // changes meanwhile — this one is shared — weighs on both sides of a
 // ratio alike. Between the two, a pause lets Lapak's background
 // checkpoint of its level run before the baseline's starts, not during it.
-func (lt *loadTest) ingestLevels(ctx context.Context, label, base string, f *feed) error {
+func (lt *loadTest) ingestLevels(ctx context.Context, label string, app *appProc, base string, f *feed) error {
 	lt.say("baseline: bare net/http + one insert")
 	b, err := startBaseline(ctx, lt.cfg.Dir)
 	if err != nil {
@@ -260,7 +260,7 @@ func (lt *loadTest) ingestLevels(ctx context.Context, label, base string, f *fee
 	defer b.stop()
 	for _, c := range lt.cfg.Levels {
 		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks), then the baseline's", label, c, lt.cfg.IngestFor, lt.ingestBudget)
-		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(base, f))
+		smp := ingest(ctx, app.cmd.Process.Pid, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(base, f))
 		lt.rep.lapakIngest = append(lt.rep.lapakIngest, smp)
 		lt.rep.errors += smp.errs
 		select {
@@ -268,7 +268,7 @@ func (lt *loadTest) ingestLevels(ctx context.Context, label, base string, f *fee
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		smp = ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, baselineCallback(b.url))
+		smp = ingest(ctx, b.cmd.Process.Pid, c, lt.cfg.IngestFor, lt.ingestBudget, baselineCallback(b.url))
 		lt.rep.baselineIngest = append(lt.rep.baselineIngest, smp)
 		lt.rep.errors += smp.errs
 	}
