@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Group commit. A commit costs an fsync of the WAL (synchronous=FULL) plus
@@ -37,9 +38,12 @@ const batchQueue = 4096
 var ErrClosed = errors.New("db: closed")
 
 type batchItem struct {
-	ctx  context.Context // the caller's values, never its cancellation
-	fn   func(ctx context.Context, tx *Tx) error
-	done chan error // buffered: the batcher never blocks on a caller
+	ctx context.Context // the caller's values, never its cancellation
+	fn  func(ctx context.Context, tx *Tx) error
+	// orElse, when not nil, runs in fn's place (in the same transaction)
+	// if fn fails: see InBatchOr.
+	orElse func(ctx context.Context, tx *Tx, err error) error
+	done   chan error // buffered: the batcher never blocks on a caller
 	// state is 0 while queued, 1 once the batcher took it, 2 when the
 	// caller gave up before that (the batcher then skips it).
 	state atomic.Int32
@@ -77,6 +81,13 @@ func (b *batcher) acquire(ctx context.Context) error {
 
 func (b *batcher) release() { <-b.token }
 
+// hold waits for the writer to be free between two transactions, takes it
+// and returns its release: nothing writes until then (the checkpointer).
+func (b *batcher) hold() (release func()) {
+	b.acquire(context.Background())
+	return b.release
+}
+
 // InBatch runs fn in the writer's group-commit transaction, inside its own
 // savepoint, and returns once the transaction holding it has committed: nil
 // means what fn wrote is durable. An error from fn (or a panic) rolls back
@@ -94,14 +105,25 @@ func (b *batcher) release() { <-b.token }
 // On PostgreSQL each write runs in a transaction of its own, retried as
 // InTx's (postgres.go), with the same contract.
 func (d *DB) InBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return d.InBatchOr(ctx, fn, nil)
+}
+
+// InBatchOr is InBatch with a fallback: when fn fails (or panics), what fn
+// wrote is rolled back and orElse runs in its place, in the same
+// transaction, with fn's error; InBatchOr returns orElse's result (nil: what
+// orElse wrote is durable). A nil orElse is InBatch. It is how a write that
+// must leave a trace even when it cannot be done (a callback stored for
+// review when applying it fails) stays one transaction and one savepoint.
+func (d *DB) InBatchOr(ctx context.Context, fn func(ctx context.Context, tx *Tx) error,
+	orElse func(ctx context.Context, tx *Tx, err error) error) error {
 	if d.pg != nil {
-		return d.pg.inBatch(ctx, fn)
+		return d.pg.inBatch(ctx, fn, orElse)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	b := d.batch
-	it := &batchItem{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
+	it := &batchItem{ctx: context.WithoutCancel(ctx), fn: fn, orElse: orElse, done: make(chan error, 1)}
 	b.mu.RLock()
 	if b.shut {
 		b.mu.RUnlock()
@@ -198,8 +220,8 @@ func (b *batcher) finish(items []*batchItem, err error) {
 }
 
 // run runs the items of one batch in sqltx and commits. A batch of one runs
-// without a savepoint: its transaction is its own, rolled back as a whole
-// if it fails.
+// without a savepoint (its transaction is its own, rolled back as a whole
+// if it fails) unless it has a fallback, which needs one to undo fn first.
 func (b *batcher) run(sqltx *sql.Tx, items []*batchItem) {
 	ctx := context.Background()
 	tc := newTxConn(sqltx, b.d.w.stmts)
@@ -218,11 +240,16 @@ func (b *batcher) run(sqltx *sql.Tx, items []*batchItem) {
 		return
 	case 1:
 		it := taken[0]
-		it.err = runAlone(func() error { return it.fn(it.ctx, &Tx{tx: tc, now: b.d.now()}) })
-		alone = it.err != nil
+		if it.orElse == nil {
+			it.err = runAlone(func() error { return it.fn(it.ctx, &Tx{tx: tc, now: b.d.now()}) })
+		} else {
+			it.err = it.run(ctx, tc, b.d.now())
+			batchErr = tc.broken
+		}
+		alone = it.err != nil && batchErr == nil
 	default:
 		for _, it := range taken {
-			it.err = tc.savepoint(ctx, func() error { return it.fn(it.ctx, &Tx{tx: tc, now: b.d.now()}) })
+			it.err = it.run(ctx, tc, b.d.now())
 		}
 		batchErr = tc.broken
 	}
@@ -256,6 +283,16 @@ func (b *batcher) run(sqltx *sql.Tx, items []*batchItem) {
 			it.done <- it.err
 		}
 	}
+}
+
+// run runs the item in its own savepoint of the batch's transaction.
+func (it *batchItem) run(ctx context.Context, tc *txConn, now time.Time) error {
+	tx := &Tx{tx: tc, now: now}
+	var orElse func(error) error
+	if it.orElse != nil {
+		orElse = func(err error) error { return it.orElse(it.ctx, tx, err) }
+	}
+	return tc.savepointOr(ctx, func() error { return it.fn(it.ctx, tx) }, orElse)
 }
 
 // runAlone runs fn, turning a panic into an error.

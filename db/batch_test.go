@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,5 +265,97 @@ func TestCloseFinishesSubmittedWrites(t *testing.T) {
 	}
 	if err := d.InBatch(ctx, func(context.Context, *db.Tx) error { return nil }); !errors.Is(err, db.ErrClosed) {
 		t.Errorf("InBatch after Close: err = %v, want ErrClosed", err)
+	}
+}
+
+// merchantNames lists the merchants' names, sorted.
+func merchantNames(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	ms, err := d.Merchants(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// InBatchOr: when a write fails, what it wrote is undone and its fallback
+// runs in its place in the same batch — committed with the others when it
+// succeeds, undone too when it fails — and the batch's other writes commit.
+func TestInBatchOrRunsTheFallbackInPlaceOfAFailedWrite(t *testing.T) {
+	d := dbtest.New(t, clocktest.Fixed(t))
+	ctx := t.Context()
+	release := holdWriter(t, d)
+	create := func(ctx context.Context, tx *db.Tx, name string) error {
+		_, err := tx.CreateMerchant(ctx, db.NewMerchant{Name: name})
+		return err
+	}
+	errApply, errFallback := errors.New("cannot apply"), errors.New("cannot record")
+	writes := []struct {
+		fn     func(ctx context.Context, tx *db.Tx) error
+		orElse func(ctx context.Context, tx *db.Tx, err error) error
+		want   error
+	}{
+		{fn: func(ctx context.Context, tx *db.Tx) error { return create(ctx, tx, "Toko A") }},
+		{fn: func(ctx context.Context, tx *db.Tx) error {
+			if err := create(ctx, tx, "Toko B (undone)"); err != nil {
+				return err
+			}
+			return errApply
+		}, orElse: func(ctx context.Context, tx *db.Tx, err error) error {
+			if !errors.Is(err, errApply) {
+				return fmt.Errorf("fallback got %v, want the write's error", err)
+			}
+			return create(ctx, tx, "Toko C (fallback)")
+		}},
+		{fn: func(ctx context.Context, tx *db.Tx) error {
+			if err := create(ctx, tx, "Toko D (undone)"); err != nil {
+				return err
+			}
+			panic("boom")
+		}, orElse: func(ctx context.Context, tx *db.Tx, err error) error {
+			if err := create(ctx, tx, "Toko E (undone)"); err != nil {
+				return err
+			}
+			return errFallback
+		}, want: errFallback},
+	}
+	errs := make([]chan error, len(writes))
+	for i, w := range writes {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- d.InBatchOr(ctx, w.fn, w.orElse) }()
+		for d.WriterStats().Waiting != i+1 {
+			time.Sleep(time.Millisecond) // queued in this order, all in the next batch
+		}
+	}
+	release()
+	for i, w := range writes {
+		if err := <-errs[i]; !errors.Is(err, w.want) {
+			t.Errorf("write %d: err = %v, want %v", i, err, w.want)
+		}
+	}
+	if got, want := merchantNames(t, d), []string{"Toko A", "Toko C (fallback)"}; !slices.Equal(got, want) {
+		t.Errorf("merchants = %q, want %q", got, want)
+	}
+	if s := d.WriterStats(); s.Failed != 0 || s.MaxBatch != 3 {
+		t.Errorf("writer stats = %+v, want one batch of 3 and no failed batch", s)
+	}
+
+	// Alone (the writer idle), the same: the fallback's write is durable.
+	err := d.InBatchOr(ctx, func(ctx context.Context, tx *db.Tx) error {
+		if err := create(ctx, tx, "Toko F (undone)"); err != nil {
+			return err
+		}
+		return errApply
+	}, func(ctx context.Context, tx *db.Tx, err error) error { return create(ctx, tx, "Toko G (fallback)") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := merchantNames(t, d), []string{"Toko A", "Toko C (fallback)", "Toko G (fallback)"}; !slices.Equal(got, want) {
+		t.Errorf("merchants = %q, want %q", got, want)
 	}
 }

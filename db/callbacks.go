@@ -141,8 +141,29 @@ func (d *DB) InsertCallback(ctx context.Context, nc NewCallback) (int64, error) 
 // returns it as stored (status "" means received; a zero ReceivedAt is the
 // transaction's time).
 func (tx *Tx) InsertCallback(ctx context.Context, nc NewCallback) (Callback, error) {
-	if nc.Status == "" {
-		nc.Status = CallbackReceived
+	return tx.storeCallback(ctx, 0, nc, CallbackOutcome{Status: nc.Status, Reason: nc.Reason, Note: nc.Note}, 0)
+}
+
+// StoreCallback stores a callback in the inbox inside the transaction with
+// the outcome of applying it, in one INSERT (nc's Status, Reason and Note
+// are replaced by o's; an empty o.Status means received), and returns it as
+// stored. id 0 takes the next id; another id must be one CallbackLookup
+// gave in this transaction, so that what applying the callback wrote can
+// name it before the row exists. A row that would take an event another row
+// has already taken fails with ErrConflict, as FinishCallback.
+func (tx *Tx) StoreCallback(ctx context.Context, id int64, nc NewCallback, o CallbackOutcome) (Callback, error) {
+	// A row stored with its outcome has been through one apply run, as
+	// FinishCallback counts them; one left received through none.
+	attempts := 1
+	if o.Status == "" || o.Status == CallbackReceived {
+		attempts = 0
+	}
+	return tx.storeCallback(ctx, id, nc, o, attempts)
+}
+
+func (tx *Tx) storeCallback(ctx context.Context, id int64, nc NewCallback, o CallbackOutcome, attempts int) (Callback, error) {
+	if o.Status == "" {
+		o.Status = CallbackReceived
 	}
 	if nc.ReceivedAt.IsZero() {
 		nc.ReceivedAt = tx.now
@@ -150,19 +171,70 @@ func (tx *Tx) InsertCallback(ctx context.Context, nc NewCallback) (Callback, err
 	if nc.Headers == "" {
 		nc.Headers = "{}"
 	}
-	c := Callback{Kind: nc.Kind, ReceivedAt: nc.ReceivedAt.UTC().Truncate(time.Microsecond), Status: nc.Status,
-		Reason: nc.Reason, Note: nc.Note, DedupeKey: nc.DedupeKey, ReferenceNo: nc.ReferenceNo, PartnerRefNo: nc.PartnerRefNo,
+	if o.Effect == "" {
+		o.Effect = "{}"
+	}
+	c := Callback{ID: id, Kind: nc.Kind, ReceivedAt: nc.ReceivedAt.UTC().Truncate(time.Microsecond), Status: o.Status,
+		Reason: o.Reason, Note: o.Note, DedupeKey: nc.DedupeKey, ReferenceNo: nc.ReferenceNo, PartnerRefNo: nc.PartnerRefNo,
 		CustIDMerchant: nc.CustIDMerchant, AmountMinor: nc.AmountMinor, FeeMinor: nc.FeeMinor, NetMinor: nc.NetMinor,
-		Headers: nc.Headers, Body: nc.Body, RemoteAddr: nc.RemoteAddr, RequestID: nc.RequestID, Effect: "{}"}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO callbacks (kind, received_at, status, reason, note, dedupe_key,
-		reference_no, partner_ref_no, cust_id_merchant, amount_minor, fee_minor, net_minor, headers, body, remote_addr, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(nc.Kind), formatTime(nc.ReceivedAt), string(nc.Status), nc.Reason, nc.Note, nc.DedupeKey,
-		nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant, nc.AmountMinor, nc.FeeMinor, nc.NetMinor, nc.Headers,
-		nc.Body, nc.RemoteAddr, nc.RequestID).Scan(&c.ID)
-	if err != nil {
+		MerchantID: o.MerchantID, InvoiceID: o.InvoiceID, PaymentID: o.PaymentID, Headers: nc.Headers, Body: nc.Body,
+		RemoteAddr: nc.RemoteAddr, RequestID: nc.RequestID, Effect: o.Effect, Attempts: attempts}
+	var applied any
+	if o.Status == CallbackApplied || o.Status == CallbackStored {
+		applied = formatTime(tx.now)
+		c.AppliedAt = sql.NullTime{Time: tx.now.UTC().Truncate(time.Microsecond), Valid: true}
+	}
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO callbacks (id, kind, received_at, status, reason, note, dedupe_key,
+		reference_no, partner_ref_no, cust_id_merchant, amount_minor, fee_minor, net_minor, merchant_id, invoice_id,
+		payment_id, headers, body, remote_addr, request_id, effect, applied_at, attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(id), string(nc.Kind), formatTime(nc.ReceivedAt), string(o.Status), o.Reason, o.Note, nc.DedupeKey,
+		nc.ReferenceNo, nc.PartnerRefNo, nc.CustIDMerchant, nc.AmountMinor, nc.FeeMinor, nc.NetMinor, nullID(o.MerchantID),
+		nullID(o.InvoiceID), nullID(o.PaymentID), nc.Headers, nc.Body, nc.RemoteAddr, nc.RequestID, o.Effect, applied,
+		attempts).Scan(&c.ID)
+	if isUniqueViolation(err) {
+		return Callback{}, fmt.Errorf("db: store %s callback -> %s: %w", nc.Kind, o.Status, ErrConflict)
+	} else if err != nil {
 		return Callback{}, fmt.Errorf("db: store %s callback: %w", nc.Kind, err)
 	}
+	return c, nil
+}
+
+// CallbackContext is what applying an arriving callback needs to know
+// first, read in one statement (CallbackLookup).
+type CallbackContext struct {
+	// NextID is the id the next callback row will take in this
+	// transaction (StoreCallback with it).
+	NextID int64
+	// TakenBy is the callback (applied, stored, needs review or resolved)
+	// that has already taken the event's dedupe key: a callback arriving
+	// with a taken key is a duplicate. 0 when none has.
+	TakenBy int64
+	// MerchantID is the merchant linked to the custIdMerchant; 0 when none
+	// is.
+	MerchantID int64
+}
+
+const callbackLookupSQL = `SELECT coalesce((SELECT max(id) FROM callbacks), 0) + 1,
+	(SELECT id FROM callbacks WHERE dedupe_key = ?1 AND id <> ?3 AND dedupe_key <> ''
+		AND status IN ('applied', 'stored', 'needs_review', 'resolved')),
+	(SELECT id FROM merchants WHERE netzme_cust_id = ?2 AND netzme_cust_id <> '')`
+
+// CallbackLookup reads, inside the transaction and in one statement, the
+// next callback id, the callback other than exceptID that has taken dedupe
+// key (if any) and the merchant of custID (if any).
+func (tx *Tx) CallbackLookup(ctx context.Context, key, custID string, exceptID int64) (CallbackContext, error) {
+	var c CallbackContext
+	var taken, merchant sql.NullInt64
+	// The dedupe subquery repeats the condition of the unique index
+	// callbacks_dedupe_taken term for term, so SQLite answers it from that
+	// index (one row at most); the merchant's from the partial unique index
+	// merchants_netzme_cust_id; max(id) is the rowid's last entry.
+	err := tx.tx.QueryRowContext(ctx, callbackLookupSQL, key, custID, exceptID).Scan(&c.NextID, &taken, &merchant)
+	if err != nil {
+		return CallbackContext{}, fmt.Errorf("db: callback lookup %s: %w", key, err)
+	}
+	c.TakenBy, c.MerchantID = taken.Int64, merchant.Int64
 	return c, nil
 }
 
@@ -215,27 +287,6 @@ func (tx *Tx) Callback(ctx context.Context, id int64) (Callback, error) {
 		return Callback{}, notFound(err, fmt.Sprintf("callback %d", id))
 	}
 	return c, nil
-}
-
-// CallbackTaking returns the id of the callback that has taken dedupe key
-// (applied, stored, needs review or resolved), other than exceptID; 0 when
-// none has. A callback arriving with a taken key is a duplicate.
-func (tx *Tx) CallbackTaking(ctx context.Context, key string, exceptID int64) (int64, error) {
-	if key == "" {
-		return 0, nil
-	}
-	var id int64
-	// The WHERE repeats the condition of the unique index callbacks_dedupe_taken
-	// term for term, so SQLite answers from that index (one row at most).
-	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM callbacks WHERE dedupe_key = ? AND id <> ?
-		AND dedupe_key <> '' AND status IN ('applied', 'stored', 'needs_review', 'resolved') ORDER BY id LIMIT 1`,
-		key, exceptID).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	} else if err != nil {
-		return 0, fmt.Errorf("db: callback key %s: %w", key, err)
-	}
-	return id, nil
 }
 
 // CallbackOutcome is the result of applying a callback.
@@ -371,16 +422,71 @@ func (d *DB) CountCallbacks(ctx context.Context, f CallbackFilter) (int, error) 
 	return n, nil
 }
 
-// MerchantIDByNetzmeCustID returns the id of the merchant linked to a Netzme
-// custIdMerchant inside the transaction, or ErrNotFound.
-func (tx *Tx) MerchantIDByNetzmeCustID(ctx context.Context, custID string) (int64, error) {
-	if custID == "" {
-		return 0, fmt.Errorf("db: merchant by custIdMerchant: empty id: %w", ErrNotFound)
-	}
-	var id int64
-	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM merchants WHERE netzme_cust_id = ?`, custID).Scan(&id)
+const callbackInvoicesSQL = `SELECT ` + invoiceColumns + `, netzme_trx_id = ?1, partner_reference_no = ?2
+	FROM invoices WHERE id IN (
+		SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id WHERE netzme_trx_id = ?1 AND netzme_trx_id <> ''
+		UNION ALL SELECT id FROM invoices WHERE partner_reference_no = ?2 AND ?2 <> '')`
+
+// CallbackInvoices returns, inside the transaction and in one statement,
+// the invoices a callback names: byTrx has Netzme's trxId, byRef our
+// partnerReferenceNo (the same invoice when both name one). Either is nil
+// when no invoice has that reference, or the reference is empty.
+func (tx *Tx) CallbackInvoices(ctx context.Context, trxID, ref string) (byTrx, byRef *Invoice, err error) {
+	// An id list, not two lookups: one row when both references name the
+	// same invoice (the usual case), two when they name different ones.
+	rows, err := tx.tx.QueryContext(ctx, callbackInvoicesSQL, trxID, ref)
 	if err != nil {
-		return 0, notFound(err, "merchant by custIdMerchant "+custID)
+		return nil, nil, fmt.Errorf("db: invoices by trxId %s / reference %s: %w", trxID, ref, err)
 	}
-	return id, nil
+	defer rows.Close()
+	for rows.Next() {
+		var isTrx, isRef bool
+		iv, err := scanInvoice(withExtra{rows, []any{&isTrx, &isRef}})
+		if err != nil {
+			return nil, nil, fmt.Errorf("db: invoices by trxId %s / reference %s: %w", trxID, ref, err)
+		}
+		if isTrx && trxID != "" {
+			byTrx = &iv
+		}
+		if isRef && ref != "" {
+			byRef = &iv
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("db: invoices by trxId %s / reference %s: %w", trxID, ref, err)
+	}
+	return byTrx, byRef, nil
 }
+
+// CallbackInvoiceMatch is the invoice a payment callback expects to pay, as
+// ChangeMatchedInvoice looks for it: the invoice with Netzme's TrxID that is
+// also our Reference, of MerchantID, whose amount is AmountMinor — or
+// OnBuyerAmountMinor when its fee is on the buyer — and that expires at
+// NotExpiredAt or later.
+type CallbackInvoiceMatch struct {
+	TrxID, Reference   string
+	MerchantID         int64
+	AmountMinor        int64
+	OnBuyerAmountMinor int64
+	NotExpiredAt       time.Time
+}
+
+// ChangeMatchedInvoice applies ch (as ChangeInvoiceReturning) to the
+// invoice m describes, found and changed by one UPDATE; it reports false,
+// changing nothing, when no invoice is in one of ch.From and exactly as m
+// says. That is how a payment callback pays its invoice in the usual case
+// without reading it first: anything unusual is left for the caller to
+// look at (CallbackInvoices).
+func (tx *Tx) ChangeMatchedInvoice(ctx context.Context, m CallbackInvoiceMatch, ch InvoiceChange) (Invoice, bool, error) {
+	if m.TrxID == "" || m.Reference == "" || m.MerchantID == 0 {
+		return Invoice{}, false, nil
+	}
+	return tx.changeInvoiceWhere(ctx, "invoice "+m.Reference, matchedInvoiceWhere,
+		[]any{m.TrxID, m.Reference, m.MerchantID, m.AmountMinor, m.OnBuyerAmountMinor, formatTime(m.NotExpiredAt)}, ch)
+}
+
+// matchedInvoiceWhere finds the invoice by trxId (a rowid from the partial
+// unique index) and checks the rest on that one row.
+const matchedInvoiceWhere = `id = (SELECT id FROM invoices INDEXED BY invoices_netzme_trx_id
+	WHERE netzme_trx_id = ? AND netzme_trx_id <> '') AND partner_reference_no = ? AND merchant_id = ?
+	AND (amount_minor = ? OR (fee_type = 'on_buyer' AND amount_minor = ?)) AND expires_at >= ?`

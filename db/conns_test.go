@@ -2,9 +2,13 @@ package db
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,5 +217,85 @@ func TestCheckpointsRunInTheBackground(t *testing.T) {
 	var busy, log, done int
 	if err := d.ckpt.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil || log != done {
 		t.Errorf("checkpoint: busy %d, log %d, checkpointed %d, %v", busy, log, done, err)
+	}
+}
+
+// Under a steady stream of writes the log still restarts from its
+// beginning: a checkpoint pass that writes raced with is finished with the
+// writer held, instead of the log growing until the writer's own
+// checkpoint stalls a commit. The log's header counts its restarts.
+func TestTheLogRestartsUnderSteadyWrites(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(t.Context(), filepath.Join(dir, "steady.db"), clocktest.Fixed(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := t.Context()
+	restarts := func() uint32 { // the WAL header's checkpoint sequence number
+		b, err := os.ReadFile(filepath.Join(dir, "steady.db-wal"))
+		if err != nil || len(b) < 32 {
+			t.Fatalf("read the log: %v (%d bytes)", err, len(b))
+		}
+		return binary.BigEndian.Uint32(b[12:16])
+	}
+	if err := d.InBatch(ctx, func(ctx context.Context, tx *Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	before := restarts()
+	// Writes of some ten pages each, as a callback's: the log passes
+	// restartFrames several times over.
+	const writes = 10 * checkpointEvery
+	detail := `{"pad":"` + strings.Repeat("x", 3000) + `"}`
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	for range 8 { // always a write queued: the writer is never idle
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n.Add(1) <= writes {
+				if err := d.InBatch(ctx, func(ctx context.Context, tx *Tx) error {
+					for range 8 {
+						if err := tx.Audit(ctx, AuditEntry{Action: "test.steady", Detail: detail}); err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := d.ckpt.finishes.Load(); f == 0 {
+		t.Errorf("no checkpoint was finished with the writer held (%d passes)", d.ckpt.runs.Load())
+	}
+	if r := restarts() - before; r < 2 {
+		t.Errorf("the log restarted %d times during %d writes, want at least 2", r, writes)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "steady.db-wal")); err != nil || fi.Size() > 2*restartFrames*(4096+24) {
+		t.Errorf("the log grew to %d bytes (%v), want it restarted near %d frames", fi.Size(), err, restartFrames)
+	}
+}
+
+// The writer keeps its sub-journal in memory and a larger page cache
+// (writerPragmas); the read pool keeps SQLite's defaults.
+func TestWriterPragmas(t *testing.T) {
+	d := openInternal(t)
+	ctx := t.Context()
+	var store, cache int
+	if err := d.w.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil || store != 2 {
+		t.Errorf("writer temp_store = %d, %v; want 2 (MEMORY)", store, err)
+	}
+	if err := d.w.db.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -32768 {
+		t.Errorf("writer cache_size = %d, %v; want -32768 (32 MiB)", cache, err)
+	}
+	if err := d.sql.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil || store != 0 {
+		t.Errorf("reader temp_store = %d, %v; want the default 0", store, err)
+	}
+	if p, err := d.Pragmas(ctx); err != nil || p.Synchronous != 2 {
+		t.Errorf("writer synchronous = %d, %v; want 2 (FULL): durability is not traded", p.Synchronous, err)
 	}
 }

@@ -165,10 +165,11 @@ func openSQLite(ctx context.Context, path string, now func() time.Time) (_ *DB, 
 	} else if readOnly != 1 {
 		return nil, fmt.Errorf("read pool: query_only is %d, want 1", readOnly)
 	}
-	if d.ckpt, err = newCheckpointer(path); err != nil {
+	d.batch = newBatcher(d)
+	if d.ckpt, err = newCheckpointer(path, d.batch.hold); err != nil {
+		d.batch.close()
 		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
-	d.batch = newBatcher(d)
 	return d, nil
 }
 

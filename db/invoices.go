@@ -218,8 +218,22 @@ type InvoicePayment struct {
 // changes nothing) when the invoice is not in one of ch.From — a duplicate or
 // out-of-order update — so callers can tell "applied" from "already done".
 func (tx *Tx) ChangeInvoice(ctx context.Context, id int64, ch InvoiceChange) (bool, error) {
+	_, applied, err := tx.ChangeInvoiceReturning(ctx, id, ch)
+	return applied, err
+}
+
+// ChangeInvoiceReturning is ChangeInvoice that also returns the invoice as
+// changed, read by the UPDATE itself (the zero Invoice when not applied).
+func (tx *Tx) ChangeInvoiceReturning(ctx context.Context, id int64, ch InvoiceChange) (Invoice, bool, error) {
+	return tx.changeInvoiceWhere(ctx, fmt.Sprintf("invoice %d", id), "id = ?", []any{id}, ch)
+}
+
+// changeInvoiceWhere applies ch to the invoice that matches where (with
+// its args; at most one row, by id or a unique key) and is in one of
+// ch.From, and writes its timeline event; what names the invoice in errors.
+func (tx *Tx) changeInvoiceWhere(ctx context.Context, what, where string, whereArgs []any, ch InvoiceChange) (Invoice, bool, error) {
 	if len(ch.From) == 0 {
-		return false, fmt.Errorf("db: invoice %d: change without From statuses", id)
+		return Invoice{}, false, fmt.Errorf("db: %s: change without From statuses", what)
 	}
 	set := []string{"status = ?", "updated_at = ?"}
 	args := []any{string(ch.To), formatTime(tx.now)}
@@ -243,23 +257,23 @@ func (tx *Tx) ChangeInvoice(ctx context.Context, id int64, ch InvoiceChange) (bo
 		set = append(set, "failure_reason = ?")
 		args = append(args, ch.Failure)
 	}
-	args = append(args, id)
+	args = append(args, whereArgs...)
 	in := make([]string, len(ch.From))
 	for i, s := range ch.From {
 		in[i] = "?"
 		args = append(args, string(s))
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE invoices SET `+strings.Join(set, ", ")+
-		` WHERE id = ? AND status IN (`+strings.Join(in, ", ")+`)`, args...)
-	if isUniqueViolation(err) {
-		return false, fmt.Errorf("db: invoice %d -> %s: %w", id, ch.To, ErrConflict)
-	} else if err != nil {
-		return false, fmt.Errorf("db: invoice %d -> %s: %w", id, ch.To, err)
+	iv, err := scanInvoice(tx.tx.QueryRowContext(ctx, `UPDATE invoices SET `+strings.Join(set, ", ")+
+		` WHERE `+where+` AND status IN (`+strings.Join(in, ", ")+`) RETURNING `+invoiceColumns, args...))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Invoice{}, false, nil
+	case isUniqueViolation(err):
+		return Invoice{}, false, fmt.Errorf("db: %s -> %s: %w", what, ch.To, ErrConflict)
+	case err != nil:
+		return Invoice{}, false, fmt.Errorf("db: %s -> %s: %w", what, ch.To, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	return true, tx.AddInvoiceEvent(ctx, InvoiceEvent{InvoiceID: id, Status: ch.To, Source: ch.Source, Note: ch.Note, UserID: ch.UserID})
+	return iv, true, tx.AddInvoiceEvent(ctx, InvoiceEvent{InvoiceID: iv.ID, Status: ch.To, Source: ch.Source, Note: ch.Note, UserID: ch.UserID})
 }
 
 // ChangeInvoice is Tx.ChangeInvoice in a transaction of its own, with an

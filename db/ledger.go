@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -194,18 +195,26 @@ func (tx *Tx) PostLedger(ctx context.Context, e LedgerEntry) (t LedgerTransactio
 	var source any
 	if e.SourceTable != "" {
 		source = e.SourceID
+	} else {
+		e.SourceID = 0
 	}
-	t, err = scanLedger(tx.tx.QueryRowContext(ctx, `INSERT INTO ledger_transactions (merchant_id, key, kind, method,
+	// RETURNING id only: the rest of the row is e as stored (times to the
+	// microsecond, as formatTime writes them), so the hot path (a callback
+	// booking its payment) reads back one integer, not eighteen columns
+	// and the postings' JSON.
+	var id int64
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO ledger_transactions (merchant_id, key, kind, method,
 		amount_minor, fee_minor, source_table, source_id, reference, external_id, occurred_at, recorded_at, actor, user_id,
 		memo, reverses_id, posting_count, postings)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (merchant_id, key) DO NOTHING RETURNING `+ledgerColumns,
+		ON CONFLICT (merchant_id, key) DO NOTHING RETURNING id`,
 		e.MerchantID, e.Key, string(e.Kind), e.Method, e.AmountMinor, e.FeeMinor, e.SourceTable, source, e.Reference,
 		e.ExternalID, formatTime(e.OccurredAt), formatTime(tx.now), string(e.Actor), nullID(e.UserID), e.Memo,
-		nullID(e.ReversesID), len(e.Postings), string(postings)))
+		nullID(e.ReversesID), len(e.Postings), string(postings)).Scan(&id)
 	switch {
 	case err == nil:
-		return t, true, nil
+		e.OccurredAt, e.Postings = e.OccurredAt.UTC().Truncate(time.Microsecond), slices.Clone(e.Postings)
+		return LedgerTransaction{ID: id, LedgerEntry: e, RecordedAt: tx.now.UTC().Truncate(time.Microsecond)}, true, nil
 	case isUniqueViolation(err):
 		return LedgerTransaction{}, false, fmt.Errorf("db: ledger %s: %w", e.Key, ErrConflict)
 	case !errors.Is(err, sql.ErrNoRows):

@@ -241,7 +241,8 @@ func (p *pgState) run(ctx context.Context, b beginner, fn func(tx *Tx) error) (e
 // (retried as InTx's), with InBatch's contract: ctx bounds the wait for a
 // connection only; once fn runs, it runs to its commit with ctx's values
 // and without its cancellation.
-func (p *pgState) inBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+func (p *pgState) inBatch(ctx context.Context, fn func(ctx context.Context, tx *Tx) error,
+	orElse func(ctx context.Context, tx *Tx, err error) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -267,7 +268,13 @@ func (p *pgState) inBatch(ctx context.Context, fn func(ctx context.Context, tx *
 	defer p.running.Add(-1)
 	wctx := context.WithoutCancel(ctx)
 	err = p.retry(wctx, conn, func(tx *Tx) error {
-		return runAlone(func() error { return fn(wctx, tx) })
+		if orElse == nil {
+			return runAlone(func() error { return fn(wctx, tx) })
+		}
+		// InBatchOr: fn in a savepoint, orElse in its place when it fails
+		// (a serialization failure still runs the whole write again).
+		return tx.tx.savepointOr(wctx, func() error { return fn(wctx, tx) },
+			func(err error) error { return orElse(wctx, tx, err) })
 	})
 	if err != nil {
 		p.failed.Add(1)

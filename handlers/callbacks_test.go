@@ -532,6 +532,89 @@ func TestAnomaliesAreAcknowledgedAndKeptForReview(t *testing.T) {
 	}
 }
 
+// A callback is stored once, with its outcome: one apply run, the time it
+// was applied, and what it changed (from which status).
+func TestAppliedCallbackIsStoredWithItsOutcome(t *testing.T) {
+	t.Parallel()
+	a := callbackApp(t)
+	iv := a.pendingInvoice(t, a.merchant.ID, "LPK-0200", "trx-0200", 2_000_000, "")
+	a.sendCallback("invoice", invoiceBody("trx-0200", "LPK-0200", "M_TOKO0001", 2_000_000, 14_000, a.clock()))
+	cbs := a.callbacks(t)
+	if len(cbs) != 1 {
+		t.Fatalf("%d callbacks stored, want 1", len(cbs))
+	}
+	c := cbs[0]
+	if c.Status != db.CallbackApplied || c.Attempts != 1 || !c.AppliedAt.Valid || c.InvoiceID != iv.ID ||
+		!strings.Contains(c.Effect, `"from":"pending"`) || !strings.Contains(c.Effect, `"to":"paid"`) {
+		t.Errorf("callback = %s after %d runs, applied at %v, invoice %d, effect %s; want applied once, pending -> paid",
+			c.Status, c.Attempts, c.AppliedAt, c.InvoiceID, c.Effect)
+	}
+	if got, err := a.DB.Callback(t.Context(), a.merchant.ID, c.ID); err != nil || got.ID != c.ID || got.DedupeKey != "invoice:trx-0200:00" {
+		t.Errorf("callback %d as the merchant reads it: %+v, %v", c.ID, got, err)
+	}
+}
+
+// The references of a callback are checked against each other: a trxId of
+// one invoice with the partnerReferenceNo of another pays neither.
+func TestCallbackNamingTwoInvoicesIsKeptForReview(t *testing.T) {
+	t.Parallel()
+	a := callbackApp(t)
+	ivA := a.pendingInvoice(t, a.merchant.ID, "LPK-A", "trx-A", 2_000_000, "")
+	ivB := a.pendingInvoice(t, a.merchant.ID, "LPK-B", "trx-B", 2_000_000, "")
+	res := a.sendCallback("invoice", invoiceBody("trx-A", "LPK-B", "M_TOKO0001", 2_000_000, 0, a.clock()))
+	if res.Code != 200 || res.Ack.ResponseCode != "2000000" {
+		t.Fatalf("answer = %d %s", res.Code, res.Body)
+	}
+	for _, iv := range []db.Invoice{ivA, ivB} {
+		if got := a.invoice(t, a.merchant.ID, iv.ID); got.Status != db.InvoicePending {
+			t.Errorf("invoice %s became %s, want pending", iv.PartnerReferenceNo, got.Status)
+		}
+	}
+	if cbs := a.callbacks(t); len(cbs) != 1 || cbs[0].Status != db.CallbackNeedsReview || cbs[0].Reason != "reference_mismatch" {
+		t.Errorf("callbacks = %+v, want one needs_review/reference_mismatch", cbs)
+	}
+	if chk, err := a.DB.VerifyLedger(t.Context()); err != nil || chk.Transactions != 0 {
+		t.Errorf("ledger: %+v %v, want nothing booked", chk, err)
+	}
+}
+
+// An invoice whose creation timed out has no trxId and is still unknown:
+// its callback finds it by our partnerReferenceNo and pays it; a callback
+// without partnerReferenceNo finds its invoice by trxId.
+func TestCallbackPaysByEitherReference(t *testing.T) {
+	t.Parallel()
+	a := callbackApp(t)
+	ctx := t.Context()
+	unknown, err := a.DB.CreateInvoiceIntent(ctx, db.NewInvoice{MerchantID: a.merchant.ID, PartnerReferenceNo: "LPK-TIMEOUT",
+		Method: "QRIS", AmountMinor: 2_000_000, ExpiresAt: a.clock().Add(time.Hour)}, db.AuditEntry{Action: "invoice.create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := a.pendingInvoice(t, a.merchant.ID, "LPK-NOREF", "trx-noref", 2_000_000, "")
+	a.sendCallback("invoice", invoiceBody("trx-late", "LPK-TIMEOUT", "M_TOKO0001", 2_000_000, 14_000, a.clock()))
+	a.sendCallback("invoice", invoiceBody("trx-noref", "", "M_TOKO0001", 2_000_000, 14_000, a.clock()))
+	for _, iv := range []db.Invoice{unknown, pending} {
+		if got := a.invoice(t, a.merchant.ID, iv.ID); got.Status != db.InvoicePaid || got.PaidAmountMinor.Int64 != 2_000_000 {
+			t.Errorf("invoice %s = %s paid %v, want paid 2000000", iv.PartnerReferenceNo, got.Status, got.PaidAmountMinor)
+		}
+		if ts, err := a.DB.LedgerTransactionsOf(ctx, db.SourceInvoices, iv.ID); err != nil || len(ts) != 1 {
+			t.Errorf("invoice %s: %d ledger transactions, %v; want 1", iv.PartnerReferenceNo, len(ts), err)
+		}
+	}
+	cbs := a.callbacks(t)
+	if n := countStatus(cbs, db.CallbackApplied); n != 2 {
+		t.Fatalf("%d of %d callbacks applied, want 2", n, len(cbs))
+	}
+	for _, c := range cbs {
+		if c.InvoiceID == unknown.ID && !strings.Contains(c.Effect, `"from":"unknown"`) {
+			t.Errorf("effect %s, want from unknown", c.Effect)
+		}
+	}
+	if chk, err := a.DB.VerifyLedger(ctx); err != nil || !chk.OK() || chk.Transactions != 2 {
+		t.Errorf("ledger verify: %+v %v", chk, err)
+	}
+}
+
 func TestCallbackForAnotherMerchantsInvoiceTouchesNothing(t *testing.T) {
 	t.Parallel()
 	a := callbackApp(t)

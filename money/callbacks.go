@@ -132,7 +132,7 @@ func callbackFactsOf(kind db.CallbackKind, body []byte) (CallbackFacts, error) {
 
 // IngestCallback stores an authenticated callback nc with its facts (what
 // ReadCallback returned for nc.Body) and applies it, in the writer's group-commit
-// transaction (db.InBatch): the raw row, its effect on the books and the
+// transaction (db.InBatchOr): the raw row, its effect on the books and the
 // audit line commit together, sharing one fsync with the callbacks that
 // arrived meanwhile, and IngestCallback returns only once they are durable.
 // If applying fails, what it did is rolled back and the raw row is kept
@@ -149,40 +149,82 @@ func (s *Service) IngestCallback(ctx context.Context, a Actor, nc db.NewCallback
 		facts = f
 	}
 	facts.Fill(&nc)
+	if nc.ReceivedAt.IsZero() {
+		nc.ReceivedAt = s.now() // applying it may use it (a payment time Netzme left out)
+	}
 	var out db.Callback
-	err := s.db.InBatch(ctx, func(ctx context.Context, tx *db.Tx) error {
-		cb, err := tx.InsertCallback(ctx, nc)
+	err := s.db.InBatchOr(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var err error
+		out, err = s.ingest(ctx, tx, a, nc, &facts)
+		return err
+	}, func(ctx context.Context, tx *db.Tx, applyErr error) error {
+		// What applying wrote is rolled back: keep the callback for review.
+		o := review("apply_failed", applyErr.Error(), 0)
+		cb, err := tx.StoreCallback(ctx, 0, nc, o)
+		if errors.Is(err, db.ErrConflict) {
+			// Another row took the event meanwhile: leave this one
+			// received; the start-up pass settles it.
+			cb, err = tx.InsertCallback(ctx, nc)
+			o = db.CallbackOutcome{}
+		}
 		if err != nil {
 			return err
 		}
-		var o db.CallbackOutcome
-		err = tx.Savepoint(ctx, func() (err error) {
-			o, _, err = s.apply(ctx, tx, a, cb, &facts)
-			return err
-		})
-		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelError, "callback not applied: kept for review", slog.Int64("callback_id", cb.ID),
-				slog.String("kind", string(cb.Kind)), slog.String("request_id", a.RequestID), slog.String("err", err.Error()))
-			o = review("apply_failed", err.Error(), 0)
-			switch err := tx.FinishCallback(ctx, cb.ID, o); {
-			case errors.Is(err, db.ErrConflict):
-				// Another row took the event meanwhile: leave this one
-				// received; the start-up pass settles it.
-				o = db.CallbackOutcome{Status: db.CallbackReceived}
-			case err != nil:
-				return err
-			default:
-				e := s.audit(a, "callback.needs_review", map[string]any{"callback_id": cb.ID, "kind": cb.Kind,
-					"status": o.Status, "reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
-				if err := tx.Audit(ctx, e); err != nil {
-					return err
-				}
-			}
+		out = cb
+		s.log.LogAttrs(ctx, slog.LevelError, "callback not applied: kept for review", slog.Int64("callback_id", cb.ID),
+			slog.String("kind", string(cb.Kind)), slog.String("request_id", a.RequestID), slog.String("err", applyErr.Error()))
+		if o.Status == "" {
+			return nil
 		}
-		out = withOutcome(cb, o)
-		return nil
+		return tx.Audit(ctx, s.audit(a, "callback.needs_review", map[string]any{"callback_id": cb.ID, "kind": cb.Kind,
+			"status": o.Status, "reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo}))
 	})
 	return out, err
+}
+
+// ingest applies arriving callback nc inside tx and stores it with its
+// outcome, and the audit line. The row is written once, with its outcome,
+// after what applying changed (which names it by the id it will take) —
+// except a QRIS payment's: the payment refers to its callback row
+// (payments.callback_id), so that row goes first and gets its outcome after.
+func (s *Service) ingest(ctx context.Context, tx *db.Tx, a Actor, nc db.NewCallback, facts *CallbackFacts) (db.Callback, error) {
+	look, err := tx.CallbackLookup(ctx, facts.DedupeKey, facts.CustIDMerchant, 0)
+	if err != nil {
+		return db.Callback{}, err
+	}
+	rowFirst := nc.Kind == db.CallbackQRIS || nc.Kind == db.CallbackSNAPQRIS
+	var cb db.Callback
+	if rowFirst {
+		if cb, err = tx.InsertCallback(ctx, nc); err != nil {
+			return db.Callback{}, err
+		}
+	} else {
+		cb = arriving(look.NextID, nc)
+	}
+	o, err := s.outcome(ctx, tx, cb, facts, look)
+	if err != nil {
+		return db.Callback{}, err
+	}
+	if rowFirst {
+		if err := tx.FinishCallback(ctx, cb.ID, o); err != nil {
+			return db.Callback{}, err
+		}
+		cb = withOutcome(cb, o)
+	} else if cb, err = tx.StoreCallback(ctx, look.NextID, nc, o); err != nil {
+		return db.Callback{}, err
+	}
+	e := s.audit(a, "callback."+string(o.Status), map[string]any{"callback_id": cb.ID, "kind": cb.Kind, "status": o.Status,
+		"reason": o.Reason, "reference_no": cb.ReferenceNo, "partner_reference_no": cb.PartnerRefNo})
+	e.MerchantID = o.MerchantID
+	return cb, tx.Audit(ctx, e)
+}
+
+// arriving is callback nc as it will be stored with id, before it is.
+func arriving(id int64, nc db.NewCallback) db.Callback {
+	return db.Callback{ID: id, Kind: nc.Kind, ReceivedAt: nc.ReceivedAt, Status: db.CallbackReceived, DedupeKey: nc.DedupeKey,
+		ReferenceNo: nc.ReferenceNo, PartnerRefNo: nc.PartnerRefNo, CustIDMerchant: nc.CustIDMerchant,
+		AmountMinor: nc.AmountMinor, FeeMinor: nc.FeeMinor, NetMinor: nc.NetMinor, Headers: nc.Headers, Body: nc.Body,
+		RemoteAddr: nc.RemoteAddr, RequestID: nc.RequestID}
 }
 
 // withOutcome is cb as FinishCallback leaves it after outcome o.
@@ -241,7 +283,7 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 		if err != nil {
 			return err
 		}
-		_, changed, err := s.apply(ctx, tx, a, cb, nil)
+		_, changed, err := s.apply(ctx, tx, a, cb)
 		if err != nil || !changed {
 			out = cb
 			return err
@@ -252,10 +294,9 @@ func (s *Service) ApplyCallback(ctx context.Context, a Actor, id int64) (db.Call
 	return out, err
 }
 
-// apply applies stored callback cb inside tx (see ApplyCallback); changed
-// is false when cb is left as it is. facts are cb's, or nil to read them
-// from its body.
-func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback, facts *CallbackFacts) (o db.CallbackOutcome, changed bool, err error) {
+// apply applies stored callback cb inside tx (see ApplyCallback), reading
+// its facts from its body; changed is false when cb is left as it is.
+func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback) (o db.CallbackOutcome, changed bool, err error) {
 	switch cb.Status {
 	case db.CallbackApplied, db.CallbackStored, db.CallbackResolved:
 		return db.CallbackOutcome{}, false, nil
@@ -264,8 +305,16 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback,
 			return db.CallbackOutcome{}, false, nil // never apply what Netzme did not sign for
 		}
 	}
-	if o, err = s.outcome(ctx, tx, cb, facts); err != nil {
-		return o, false, err
+	if f, err := ReadCallback(cb.Kind, []byte(cb.Body)); err != nil {
+		o = db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}
+	} else {
+		look, err := tx.CallbackLookup(ctx, f.DedupeKey, f.CustIDMerchant, cb.ID)
+		if err != nil {
+			return o, false, err
+		}
+		if o, err = s.outcome(ctx, tx, cb, &f, look); err != nil {
+			return o, false, err
+		}
 	}
 	if err := tx.FinishCallback(ctx, cb.ID, o); err != nil {
 		return o, false, err
@@ -283,23 +332,14 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a Actor, cb db.Callback,
 	return o, true, nil
 }
 
-// outcome decides what callback cb means for the books, and makes the change
-// (invoice paid, payment recorded) inside tx.
-func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback, known *CallbackFacts) (db.CallbackOutcome, error) {
-	if known == nil {
-		f, err := ReadCallback(cb.Kind, []byte(cb.Body))
-		if err != nil {
-			return db.CallbackOutcome{Status: db.CallbackRejected, Reason: "malformed", Note: err.Error()}, nil
-		}
-		known = &f
-	}
-	facts := *known
+// outcome decides what callback cb, with its facts and what CallbackLookup
+// found for them, means for the books, and makes the change (invoice paid,
+// payment recorded) inside tx.
+func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback, facts *CallbackFacts, look db.CallbackContext) (db.CallbackOutcome, error) {
 	if !facts.decodedAs(cb.Kind) {
 		return db.CallbackOutcome{}, fmt.Errorf("money: callback %d: facts of another kind", cb.ID)
 	}
-	if taker, err := tx.CallbackTaking(ctx, facts.DedupeKey, cb.ID); err != nil {
-		return db.CallbackOutcome{}, err
-	} else if taker != 0 {
+	if taker := look.TakenBy; facts.DedupeKey != "" && taker != 0 {
 		first, err := tx.Callback(ctx, taker)
 		if err != nil {
 			return db.CallbackOutcome{}, err
@@ -311,12 +351,7 @@ func (s *Service) outcome(ctx context.Context, tx *db.Tx, cb db.Callback, known 
 		return db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "same_event", Note: note,
 			MerchantID: first.MerchantID, InvoiceID: first.InvoiceID, PaymentID: first.PaymentID}, nil
 	}
-	merchantID, err := tx.MerchantIDByNetzmeCustID(ctx, facts.CustIDMerchant)
-	if errors.Is(err, db.ErrNotFound) {
-		merchantID = 0
-	} else if err != nil {
-		return db.CallbackOutcome{}, err
-	}
+	merchantID := look.MerchantID
 	switch cb.Kind {
 	case db.CallbackInvoice:
 		return s.invoiceOutcome(ctx, tx, cb, *facts.invoice, merchantID)
@@ -335,6 +370,37 @@ func review(reason, note string, merchantID int64) db.CallbackOutcome {
 // unknown/pending → paid with gross, fee and net, along the only valid
 // transition; everything unexpected is kept for review instead.
 func (s *Service) invoiceOutcome(ctx context.Context, tx *db.Tx, cb db.Callback, c netzme.InvoiceCallback, merchantID int64) (db.CallbackOutcome, error) {
+	paidAt := c.PaymentTime
+	if paidAt.IsZero() {
+		paidAt = cb.ReceivedAt
+	}
+	paid := func(from ...db.InvoiceStatus) db.InvoiceChange {
+		return db.InvoiceChange{From: from, To: db.InvoicePaid,
+			Source: "callback", Note: fmt.Sprintf("Netzme callback #%d", cb.ID),
+			Paid: &db.InvoicePayment{PaidAmountMinor: c.AmountMinor, FeeMinor: known(c.FeeMinor),
+				NetMinor: known(c.NetAmountMinor), PaidAt: paidAt}}
+	}
+	applied := func(iv db.Invoice, from db.InvoiceStatus) (db.CallbackOutcome, error) {
+		effect, _ := json.Marshal(map[string]any{"invoice_id": iv.ID, "partner_reference_no": iv.PartnerReferenceNo,
+			"from": from, "to": db.InvoicePaid, "paid_amount_minor": c.AmountMinor, "fee_minor": c.FeeMinor,
+			"net_minor": c.NetAmountMinor, "paid_at": paidAt.UTC().Format(time.RFC3339)})
+		return db.CallbackOutcome{Status: db.CallbackApplied, MerchantID: merchantID, InvoiceID: iv.ID, Effect: string(effect)}, nil
+	}
+	// The usual case first, in one statement: a successful payment of a
+	// pending invoice of this merchant, named by both references, of its
+	// amount, before it expired — each condition the same as a check below,
+	// so anything else changes nothing here and is looked at below.
+	if c.Paid() && c.NetAmountMinor+c.FeeMinor == c.AmountMinor {
+		iv, ok, err := s.changeMatchedInvoice(ctx, tx, byNetzme, db.CallbackInvoiceMatch{TrxID: c.OriginalReferenceNo,
+			Reference: c.OriginalPartnerReferenceNo, MerchantID: merchantID, AmountMinor: c.AmountMinor,
+			OnBuyerAmountMinor: c.NetAmountMinor, NotExpiredAt: paidAt}, paid(db.InvoicePending))
+		if err != nil {
+			return db.CallbackOutcome{}, err
+		}
+		if ok {
+			return applied(iv, db.InvoicePending)
+		}
+	}
 	iv, err := findInvoice(ctx, tx, c)
 	var mismatch *refMismatch
 	switch {
@@ -383,31 +449,19 @@ func (s *Service) invoiceOutcome(ctx context.Context, tx *db.Tx, cb db.Callback,
 	case db.InvoiceFailed:
 		return withInvoice(review("paid_after_close", "invoice is failed", merchantID))
 	}
-	paidAt := c.PaymentTime
-	if paidAt.IsZero() {
-		paidAt = cb.ReceivedAt
-	}
 	if paidAt.After(iv.ExpiresAt) {
 		return withInvoice(review("paid_after_expiry", "paid at "+paidAt.UTC().Format(time.RFC3339)+
 			", expired at "+iv.ExpiresAt.UTC().Format(time.RFC3339), merchantID))
 	}
 	// The payment is booked in this transaction (changeInvoice).
-	applied, err := s.changeInvoice(ctx, tx, byNetzme, iv.ID, db.InvoiceChange{
-		From: []db.InvoiceStatus{db.InvoiceUnknown, db.InvoicePending}, To: db.InvoicePaid,
-		Source: "callback", Note: fmt.Sprintf("Netzme callback #%d", cb.ID),
-		Paid: &db.InvoicePayment{PaidAmountMinor: c.AmountMinor, FeeMinor: known(c.FeeMinor),
-			NetMinor: known(c.NetAmountMinor), PaidAt: paidAt},
-	})
+	ok, err := s.changeInvoice(ctx, tx, byNetzme, iv.ID, paid(db.InvoiceUnknown, db.InvoicePending))
 	if err != nil {
 		return db.CallbackOutcome{}, err
 	}
-	if !applied {
+	if !ok {
 		return withInvoice(db.CallbackOutcome{Status: db.CallbackDuplicate, Reason: "already_paid", MerchantID: merchantID})
 	}
-	effect, _ := json.Marshal(map[string]any{"invoice_id": iv.ID, "partner_reference_no": iv.PartnerReferenceNo,
-		"from": iv.Status, "to": db.InvoicePaid, "paid_amount_minor": c.AmountMinor, "fee_minor": c.FeeMinor,
-		"net_minor": c.NetAmountMinor, "paid_at": paidAt.UTC().Format(time.RFC3339)})
-	return db.CallbackOutcome{Status: db.CallbackApplied, MerchantID: merchantID, InvoiceID: iv.ID, Effect: string(effect)}, nil
+	return applied(iv, iv.Status)
 }
 
 // refMismatch is two references naming two different invoices.
@@ -418,31 +472,24 @@ func (e *refMismatch) Error() string {
 }
 
 // findInvoice looks the invoice up by trxId, then by our partnerReferenceNo
-// (an invoice whose creation timed out has no trxId yet).
+// (an invoice whose creation timed out has no trxId yet), in one statement.
 func findInvoice(ctx context.Context, tx *db.Tx, c netzme.InvoiceCallback) (db.Invoice, error) {
-	byTrx, errTrx := tx.InvoiceByTrxID(ctx, c.OriginalReferenceNo)
-	if errTrx != nil && !errors.Is(errTrx, db.ErrNotFound) {
-		return db.Invoice{}, errTrx
-	}
-	if c.OriginalPartnerReferenceNo == "" {
-		return byTrx, errTrx
-	}
-	byRef, errRef := tx.InvoiceByReference(ctx, c.OriginalPartnerReferenceNo)
-	if errRef != nil && !errors.Is(errRef, db.ErrNotFound) {
-		return db.Invoice{}, errRef
-	}
+	byTrx, byRef, err := tx.CallbackInvoices(ctx, c.OriginalReferenceNo, c.OriginalPartnerReferenceNo)
 	switch {
-	case errTrx == nil && errRef == nil && byTrx.ID != byRef.ID:
+	case err != nil:
+		return db.Invoice{}, err
+	case byTrx != nil && byRef != nil && byTrx.ID != byRef.ID:
 		return db.Invoice{}, &refMismatch{c.OriginalReferenceNo, c.OriginalPartnerReferenceNo}
-	case errTrx == nil:
-		return byTrx, nil
-	case errRef == nil:
+	case byTrx != nil:
+		return *byTrx, nil
+	case byRef != nil:
 		if byRef.NetzmeTrxID != "" && c.OriginalReferenceNo != "" && byRef.NetzmeTrxID != c.OriginalReferenceNo {
 			return db.Invoice{}, &refMismatch{c.OriginalReferenceNo, c.OriginalPartnerReferenceNo}
 		}
-		return byRef, nil
+		return *byRef, nil
 	}
-	return db.Invoice{}, errRef
+	return db.Invoice{}, fmt.Errorf("money: invoice by trxId %q or reference %q: %w", c.OriginalReferenceNo,
+		c.OriginalPartnerReferenceNo, db.ErrNotFound)
 }
 
 // qrisOutcome records a non-invoice QRIS payment (§3.16/§3.18/§3.19) as a

@@ -17,7 +17,7 @@ import (
 // what each event posts (the recipes below, after the design's table) and
 // the few places events are booked:
 //
-//	invoice or top-up paid   changeInvoice (callback apply and resolver)
+//	invoice or top-up paid   changeInvoice (callback apply and resolver), changeMatchedInvoice (callback)
 //	static-QRIS payment      qrisOutcome, with the payment's insert
 //	CVS bill paid            ApplyCVSPayment, with the bill's change
 //	withdrawal sent          startWithdrawal / changeWithdrawal (into unknown)
@@ -213,18 +213,26 @@ func clip(s string) string {
 
 // changeInvoice applies ch to invoice id inside tx and, when it made the
 // invoice paid, books the payment in the same transaction. Every change of
-// an invoice's status in money goes through here.
+// an invoice's status in money goes through here (or changeMatchedInvoice).
 func (s *Service) changeInvoice(ctx context.Context, tx *db.Tx, by booker, id int64, ch db.InvoiceChange) (bool, error) {
-	applied, err := tx.ChangeInvoice(ctx, id, ch)
+	iv, applied, err := tx.ChangeInvoiceReturning(ctx, id, ch)
 	if err != nil || !applied || ch.To != db.InvoicePaid {
 		return applied, err
 	}
-	iv, err := tx.InvoiceByID(ctx, id)
-	if err != nil {
-		return false, err
-	}
 	_, err = book(ctx, tx, by, invoiceEntries(iv))
 	return true, err
+}
+
+// changeMatchedInvoice is changeInvoice for the invoice m describes
+// (db.Tx.ChangeMatchedInvoice): found, changed and booked without reading it
+// first. It returns the invoice as changed.
+func (s *Service) changeMatchedInvoice(ctx context.Context, tx *db.Tx, by booker, m db.CallbackInvoiceMatch, ch db.InvoiceChange) (db.Invoice, bool, error) {
+	iv, applied, err := tx.ChangeMatchedInvoice(ctx, m, ch)
+	if err != nil || !applied || ch.To != db.InvoicePaid {
+		return iv, applied, err
+	}
+	_, err = book(ctx, tx, by, invoiceEntries(iv))
+	return iv, true, err
 }
 
 // changeInvoiceTx is changeInvoice in a transaction of its own, with audit

@@ -9,8 +9,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,7 @@ type sample struct {
 	firstErr string          // the first failure, for the table's notes
 	lat      []time.Duration // per answered request
 	elapsed  time.Duration
+	cpu      time.Duration // CPU time the server process used meanwhile (0: not measured)
 }
 
 func (s *sample) add(o sample) {
@@ -42,6 +45,44 @@ func (s sample) rate() float64 {
 		return 0
 	}
 	return float64(s.n) / s.elapsed.Seconds()
+}
+
+// cpuPerReq is the server's CPU time per answered request (0 when not
+// measured).
+func (s sample) cpuPerReq() time.Duration {
+	if s.n == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(s.n)
+}
+
+// cpuTime is the CPU time (user and system, every thread) process pid has
+// used, from /proc/<pid>/stat, whose times are in USER_HZ ticks (100 a
+// second on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime 14 and stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, b)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100), nil
 }
 
 // pct is the q-quantile (0..1) latency, nearest rank.
@@ -100,9 +141,16 @@ var transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, I
 
 var httpClient = &http.Client{Transport: transport, Timeout: time.Minute}
 
-// ingest sends distinct invoice callbacks at concurrency c.
-func ingest(ctx context.Context, c int, dur time.Duration, maxReq int, send func(ctx context.Context) error) sample {
-	return closedLoop(ctx, c, dur, maxReq, send)
+// ingest sends distinct invoice callbacks at concurrency c to the server
+// process pid, and measures the CPU time the server used for them (a
+// figure the machine's other load does not change much, unlike req/s).
+func ingest(ctx context.Context, pid, c int, dur time.Duration, maxReq int, send func(ctx context.Context) error) sample {
+	before, err := cpuTime(pid)
+	s := closedLoop(ctx, c, dur, maxReq, send)
+	if after, err2 := cpuTime(pid); err == nil && err2 == nil {
+		s.cpu = after - before
+	}
+	return s
 }
 
 // postJSON posts body and expects 200.

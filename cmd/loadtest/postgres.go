@@ -152,7 +152,7 @@ func (lt *loadTest) twoInstances(ctx context.Context, s *dbSize, first *appProc,
 	lt.say("%s: callback ingest at c=%d across two instances for %s (at most %d callbacks)", s.label, c, lt.cfg.IngestFor, lt.ingestBudget)
 	bases := []string{first.base, second.base}
 	var turn atomic.Uint64
-	lt.rep.twoIngest = ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, func(ctx context.Context) error {
+	lt.rep.twoIngest = ingest(ctx, -1 /* two processes: no one CPU figure */, c, lt.cfg.IngestFor, lt.ingestBudget, func(ctx context.Context) error {
 		return lapakCallback(bases[turn.Add(1)%2], f)(ctx)
 	})
 	lt.rep.twoLevel = c

@@ -99,8 +99,8 @@ func (r *report) build(lt *loadTest) {
 		tr := l.rate() / max(b.rate(), 1e-9)
 		p99 := float64(l.pct(0.99)) / max(float64(b.pct(0.99)), 1)
 		r.rows = append(r.rows, row{fmt.Sprintf(rowIngest, c),
-			fmt.Sprintf("%.0f req/s, p50 %s, p99 %s%s", l.rate(), ms(l.pct(0.5)), ms(l.pct(0.99)), errNote(l)),
-			fmt.Sprintf("%.0f req/s, p50 %s, p99 %s%s", b.rate(), ms(b.pct(0.5)), ms(b.pct(0.99)), errNote(b)),
+			fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, CPU %s/req%s", l.rate(), ms(l.pct(0.5)), ms(l.pct(0.99)), ms(l.cpuPerReq()), errNote(l)),
+			fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, CPU %s/req%s", b.rate(), ms(b.pct(0.5)), ms(b.pct(0.99)), ms(b.cpuPerReq()), errNote(b)),
 			fmt.Sprintf("%.2f× (p99 %.1f×)", tr, p99),
 			fmt.Sprintf("≥ %.1f×, p99 ≤ 2×", want), meets(tr >= want && p99 <= 2 && l.errs == 0)})
 	}
@@ -170,8 +170,10 @@ func (r *report) markdown(cfg config) string {
 			"baseline = bare net/http + one INSERT into PostgreSQL through %d connections", pgWriterPool)
 	}
 	fmt.Fprintf(&b, "Databases: %d and %d invoices at %d shop(s) over %d days (`lapak seed`). Callback ingest: %s per level, "+
-		"Lapak on the big database, %s. Pages: p50 of %d requests. "+
-		"Lapak runs as a child process; RSS from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days, cfg.IngestFor, engine, cfg.Reps)
+		"Lapak on the big database, then (after %s) the baseline, level by level: %s. "+
+		"CPU/req: the server process's CPU time (all threads) over the requests it answered. "+
+		"Pages: p50 of %d requests. Lapak runs as a child process; RSS and CPU time from /proc.\n\n", cfg.Small, cfg.Big, cfg.Merchants, cfg.Days,
+		cfg.IngestFor, cfg.IngestSettle, engine, cfg.Reps)
 	b.WriteString("| What | Lapak | Baseline / reference | Ratio | Target | Meets |\n|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.what, x.lapak, x.ref, x.ratio, x.target, x.meets)

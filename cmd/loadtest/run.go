@@ -19,6 +19,7 @@ type config struct {
 	Merchants, Days int
 	Levels          []int         // callback concurrency levels
 	IngestFor       time.Duration // per level
+	IngestSettle    time.Duration // pause between Lapak's level and the baseline's
 	Clients         int
 	ClientsFor      time.Duration
 	Reps            int // requests per page probe
@@ -51,6 +52,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Days, "days", 365, "days of history in each database")
 	fs.StringVar(&levels, "levels", "1,16,64", "callback ingest concurrency levels")
 	fs.DurationVar(&c.IngestFor, "ingest-for", 10*time.Second, "callback ingest time per level (Lapak and baseline each)")
+	fs.DurationVar(&c.IngestSettle, "ingest-settle", 11*time.Second,
+		"pause after Lapak's ingest at each level before the baseline's (Lapak's background checkpoint of it runs within 10 s)")
 	fs.IntVar(&c.Clients, "clients", 50, "signed-in clients loading dashboard + list")
 	fs.DurationVar(&c.ClientsFor, "clients-for", 20*time.Second, "how long the clients run, per database")
 	fs.IntVar(&c.Reps, "reps", 20, "requests per page probe")
@@ -73,9 +76,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			Reps: 3, ProbeFor: 5 * time.Second, Timeout: 10 * time.Minute}
 		for name, apply := range map[string]func(){
 			"small": func() { c.Small = q.Small }, "big": func() { c.Big = q.Big }, "days": func() { c.Days = q.Days },
-			"ingest-for": func() { c.IngestFor = q.IngestFor }, "clients": func() { c.Clients = q.Clients },
-			"clients-for": func() { c.ClientsFor = q.ClientsFor }, "reps": func() { c.Reps = q.Reps },
-			"probe-for": func() { c.ProbeFor = q.ProbeFor }, "timeout": func() { c.Timeout = q.Timeout },
+			"ingest-for": func() { c.IngestFor = q.IngestFor }, "ingest-settle": func() { c.IngestSettle = q.IngestSettle },
+			"clients": func() { c.Clients = q.Clients }, "clients-for": func() { c.ClientsFor = q.ClientsFor },
+			"reps": func() { c.Reps = q.Reps }, "probe-for": func() { c.ProbeFor = q.ProbeFor },
+			"timeout": func() { c.Timeout = q.Timeout },
 		} {
 			if !set[name] {
 				apply()
@@ -185,9 +189,6 @@ func (lt *loadTest) all(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := lt.baselineIngest(ctx); err != nil {
-		return err
-	}
 	lt.rep.build(lt)
 	return nil
 }
@@ -203,8 +204,8 @@ func sizeLabel(n int) string {
 }
 
 // measureSize starts Lapak on one database and measures it; on the big
-// one also the export under load and callback ingest, which come last
-// because ingest pays the seeded open invoices.
+// one also the export under load and callback ingest (against the
+// baseline), which come last because ingest pays the seeded open invoices.
 func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error {
 	lt.say("starting Lapak on the %s database", s.label)
 	app, err := startApp(ctx, lt.bin, s.path, lt.cfg.Dir, "app-"+s.label, s.appEnv()...)
@@ -257,11 +258,8 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 		shares++ // and the two instances
 	}
 	lt.ingestBudget = feed.left() / max(1, shares) // the same share for every level
-	for _, c := range lt.cfg.Levels {
-		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks)", s.label, c, lt.cfg.IngestFor, lt.ingestBudget)
-		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(env.base, feed))
-		lt.rep.lapakIngest = append(lt.rep.lapakIngest, smp)
-		lt.rep.errors += smp.errs
+	if err := lt.ingestLevels(ctx, s.label, app, env.base, feed); err != nil {
+		return err
 	}
 	if lt.cfg.Postgres != "" {
 		return lt.twoInstances(ctx, s, app, feed)
@@ -269,8 +267,14 @@ func (lt *loadTest) measureSize(ctx context.Context, s *dbSize, big bool) error 
 	return nil
 }
 
-// baselineIngest runs the same callback load against the bare baseline.
-func (lt *loadTest) baselineIngest(ctx context.Context) error {
+// ingestLevels runs the callback load level by level, Lapak's and then the
+// bare baseline's at each level, with the same time and the same cap. One
+// level's two measurements are seconds apart, not minutes (the baseline
+// used to run after every level of Lapak), so that a machine whose load
+// changes meanwhile — this one is shared — weighs on both sides of a
+// ratio alike. Between the two, a pause lets Lapak's background
+// checkpoint of its level run before the baseline's starts, not during it.
+func (lt *loadTest) ingestLevels(ctx context.Context, label string, app *appProc, base string, f *feed) error {
 	lt.say("baseline: bare net/http + one insert")
 	pg, err := lt.baselinePostgres(ctx)
 	if err != nil {
@@ -282,8 +286,16 @@ func (lt *loadTest) baselineIngest(ctx context.Context) error {
 	}
 	defer b.stop()
 	for _, c := range lt.cfg.Levels {
-		// The same time and the same cap as Lapak had at this level.
-		smp := ingest(ctx, c, lt.cfg.IngestFor, lt.ingestBudget, baselineCallback(b.url))
+		lt.say("%s: callback ingest at c=%d for %s (at most %d callbacks), then the baseline's", label, c, lt.cfg.IngestFor, lt.ingestBudget)
+		smp := ingest(ctx, app.cmd.Process.Pid, c, lt.cfg.IngestFor, lt.ingestBudget, lapakCallback(base, f))
+		lt.rep.lapakIngest = append(lt.rep.lapakIngest, smp)
+		lt.rep.errors += smp.errs
+		select {
+		case <-time.After(lt.cfg.IngestSettle):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		smp = ingest(ctx, b.cmd.Process.Pid, c, lt.cfg.IngestFor, lt.ingestBudget, baselineCallback(b.url))
 		lt.rep.baselineIngest = append(lt.rep.baselineIngest, smp)
 		lt.rep.errors += smp.errs
 	}
