@@ -2,3 +2,7 @@ package db
 
 // ParseStoredTimeForTest exposes parseStoredTime to the external tests.
 var ParseStoredTimeForTest = parseStoredTime
+
+// SetReadAheadHook sets (nil: removes) the hook the export reader runs
+// after handing over each batch.
+func SetReadAheadHook(f func()) { readAheadHook = f }
