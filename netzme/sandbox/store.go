@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 
 	_ "modernc.org/sqlite" // pure-Go driver "sqlite": the sandbox must build without cgo
 )
@@ -203,8 +204,14 @@ CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN
 END;
 `
 
-// readConns is the size of a file-backed state's read pool.
-const readConns = 4
+// readConns is the size of a file-backed state's read pool, and
+// readCacheKiB each one's page cache: the reads are small (a balance, a
+// status, a page of history), and the simulator runs inside Lapak's
+// process, whose memory they share.
+const (
+	readConns    = 2
+	readCacheKiB = 256
+)
 
 // openDB opens (creating if needed) the sandbox state: the writer, one
 // connection that serialises every change, and the pool reads go to. path ""
@@ -234,7 +241,8 @@ func openDB(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	if path == "" {
 		return db, db, nil
 	}
-	rdb, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	rdb, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)"+
+		"&_pragma=cache_size(-"+strconv.Itoa(readCacheKiB)+")")
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("sandbox: open state %q: %w", path, err)
