@@ -91,7 +91,6 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 		return err
 	}
 	started := time.Now()
-	defer startProf()()
 	// The seed allocates fast and keeps little: collect garbage less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	// db.Open creates the file and applies every migration: the seed
