@@ -35,13 +35,19 @@ func (d *DB) InsertAPICall(ctx context.Context, c APICall) error {
 	if c.Method == "" {
 		c.Method = "POST"
 	}
-	_, err := d.w.ExecContext(ctx,
-		`INSERT INTO api_calls (at, provider, endpoint, method, path, partner_reference_no, external_id,
+	// Through the group-commit writer: a dashboard makes two Netzme calls
+	// per view, and with many clients their records share the commit (and
+	// its fsync) with the session saves of the same moment.
+	err := d.InBatch(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx,
+			`INSERT INTO api_calls (at, provider, endpoint, method, path, partner_reference_no, external_id,
 		  http_status, response_code, latency_ms, request_body, response_body, error, merchant_id, user_id)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		formatTime(c.At), c.Provider, c.Endpoint, c.Method, c.Path, c.PartnerReferenceNo, c.ExternalID,
-		c.HTTPStatus, c.ResponseCode, c.LatencyMS, c.RequestBody, c.ResponseBody, c.Error,
-		nullID(c.MerchantID), nullID(c.UserID))
+			formatTime(c.At), c.Provider, c.Endpoint, c.Method, c.Path, c.PartnerReferenceNo, c.ExternalID,
+			c.HTTPStatus, c.ResponseCode, c.LatencyMS, c.RequestBody, c.ResponseBody, c.Error,
+			nullID(c.MerchantID), nullID(c.UserID))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("db: api call %s %s: %w", c.Provider, c.Endpoint, err)
 	}

@@ -57,6 +57,10 @@ type Invoice struct {
 	CreatedBy          int64
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+
+	// exportRow is an export's packed row (invoiceExportColumns) as read,
+	// before InvoiceRows splits it into the fields above.
+	exportRow string
 }
 
 // NewInvoice is the intent to create an invoice transaction.
@@ -503,11 +507,11 @@ func (d *DB) Invoices(ctx context.Context, merchantID int64, f InvoiceFilter, cu
 // cursor the rows before c, nearest first. c.Key is the created_at as stored
 // (a search orders by id alone and ignores it).
 func (d *DB) InvoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilter, c Cursor, n int) ([]Invoice, error) {
-	return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceListColumns, scanInvoiceRow)
+	return d.invoicesAfter(ctx, merchantID, f, c, n, nil, invoiceListColumns, scanInvoiceRow)
 }
 
 // invoicesAfter is InvoicesAfter reading the columns cols(alias) with scan.
-func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilter, c Cursor, n int,
+func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilter, c Cursor, n int, buf []Invoice,
 	cols func(alias string) string, scan func(scanner) (Invoice, error)) ([]Invoice, error) {
 	if !f.search() {
 		// A date bound the cursor already implies is left out: two lower
@@ -521,7 +525,7 @@ func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilte
 			}
 		}
 		conds, args := f.conds("", merchantID)
-		return queryKeyset(ctx, d.sql, invoiceKeys, c, n, `SELECT `+cols("")+` FROM `+f.from(),
+		return queryKeysetInto(ctx, d.sql, invoiceKeys, c, n, buf, `SELECT `+cols("")+` FROM `+f.from(),
 			conds, args, scan)
 	}
 	// A search is the invoices whose text matches or whose amount is the
@@ -554,8 +558,8 @@ func (d *DB) invoicesAfter(ctx context.Context, merchantID int64, f InvoiceFilte
 		conds = append(conds, "invoices_fts MATCH ?", "invoices_fts.rowid BETWEEN ? AND ?")
 		args = append(args, q, lo, hi, n)
 		var err error
-		byText, err = queryRows(ctx, d.sql, `SELECT `+cols("i")+` FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid & `+
-			searchIDMask+whereClause(conds)+` ORDER BY invoices_fts.rowid `+order+` LIMIT ?`, args, scan)
+		byText, err = queryRowsInto(ctx, d.sql, `SELECT `+cols("i")+` FROM invoices_fts JOIN invoices i ON i.id = invoices_fts.rowid & `+
+			searchIDMask+whereClause(conds)+` ORDER BY invoices_fts.rowid `+order+` LIMIT ?`, args, n, nil, scan)
 		if err != nil {
 			return nil, fmt.Errorf("db: invoice search: %w", err)
 		}
@@ -606,71 +610,109 @@ func mergeByID(a, b []Invoice, down bool, n int) []Invoice {
 func scanInvoiceRow(s scanner) (Invoice, error) { return scanInvoice(s) }
 
 // invoiceExportColumns are the columns of the CSV export, and the id and
-// created_at of the cursor — packed: the driver's cost per row grows with
-// each column read (a lock and a copy per value), so values whose form is
-// fixed travel together and are split in scanInvoiceExport. The three times
-// (27 characters each as stored; paid_at may be absent), the three words
-// (method, fee type and status never hold a space) and the four amounts
-// ("-" when absent) are one column each; free text keeps its own column.
+// created_at of the cursor — packed into one text after the id: the
+// driver's cost per row grows with each column read (a lock and a copy per
+// value, several locks per column), and an export reads a million rows.
+// scanInvoiceExport splits it again. The packed text is: the times as
+// stored (27 characters each; paid_at may be absent), a space, then
+// space-separated the fee type and status (words of a fixed set), the four
+// amounts ("-" when absent) and the byte lengths of the method, reference,
+// Netzme trxId, Netzme invoice id and description, a space, and those five
+// followed by the customer's name, back to back: no character of any text
+// can be mistaken for a separator.
 func invoiceExportColumns(t string) string {
 	if t != "" {
 		t += "."
 	}
-	return t + `id, ` + t + `created_at || ` + t + `expires_at || coalesce(` + t + `paid_at, ''), ` +
-		t + `method || ' ' || ` + t + `fee_type || ' ' || ` + t + `status, ` +
-		`CAST(` + t + `amount_minor AS TEXT) || ' ' || coalesce(CAST(` + t + `paid_amount_minor AS TEXT), '-') || ' ' || ` +
-		`coalesce(CAST(` + t + `fee_minor AS TEXT), '-') || ' ' || coalesce(CAST(` + t + `net_minor AS TEXT), '-'), ` +
-		t + `partner_reference_no, ` + t + `netzme_trx_id, ` + t + `netzme_invoice_id, ` + t + `description, ` + t + `customer_name`
+	return t + `id, ` + t + `created_at || ` + t + `expires_at || coalesce(` + t + `paid_at, '') || ' ' || ` +
+		t + `fee_type || ' ' || ` + t + `status || ' ' || ` +
+		t + `amount_minor || ' ' || coalesce(CAST(` + t + `paid_amount_minor AS TEXT), '-') || ' ' || coalesce(CAST(` + t + `fee_minor AS TEXT), '-') || ' ' || coalesce(CAST(` + t + `net_minor AS TEXT), '-') || ' ' || ` +
+		`octet_length(` + t + `method) || ' ' || octet_length(` + t + `partner_reference_no) || ' ' || octet_length(` + t + `netzme_trx_id) || ' ' || ` +
+		`octet_length(` + t + `netzme_invoice_id) || ' ' || octet_length(` + t + `description) || ' ' || ` +
+		t + `method || ` + t + `partner_reference_no || ` + t + `netzme_trx_id || ` + t + `netzme_invoice_id || ` + t + `description || ` + t + `customer_name`
 }
 
+// scanInvoiceExport reads an export row as it comes (the id and the packed
+// text): the export's reader does no more than read, and InvoiceRows splits
+// the rows on the caller's goroutine (splitInvoiceExport), so that the two
+// cores share the work.
 func scanInvoiceExport(s scanner) (Invoice, error) {
-	var iv Invoice
-	var times, words, amounts string
-	err := s.Scan(&iv.ID, &times, &words, &amounts, &iv.PartnerReferenceNo, &iv.NetzmeTrxID, &iv.NetzmeInvoiceID,
-		&iv.Description, &iv.CustomerName)
-	if err != nil {
+	// Scanned into two locals, not into the Invoice: a pointer to one of
+	// its fields would move every row's Invoice to the heap.
+	var id int64
+	var packed string
+	if err := s.Scan(&id, &packed); err != nil {
 		return Invoice{}, err
+	}
+	if len(packed) < len(timeLayout) {
+		return Invoice{}, fmt.Errorf("db: invoice %d: packed export row too short", id)
+	}
+	return Invoice{ID: id, exportRow: packed}, nil
+}
+
+// splitInvoiceExport splits the packed export row scanInvoiceExport read
+// into the invoice's fields.
+func splitInvoiceExport(id int64, packed string) (Invoice, error) {
+	iv := Invoice{ID: id}
+	bad := func(what string) (Invoice, error) {
+		return Invoice{}, fmt.Errorf("db: invoice %d: packed export row: %s", iv.ID, what)
 	}
 	const tl = len(timeLayout)
-	if len(times) != 2*tl && len(times) != 3*tl {
-		return Invoice{}, fmt.Errorf("db: invoice %d: packed times %q", iv.ID, times)
+	if len(packed) < 2*tl+1 {
+		return bad("too short")
 	}
-	if iv.CreatedAt, err = parseStoredTime(times[:tl]); err != nil {
+	var err error
+	if iv.CreatedAt, err = parseStoredTime(packed[:tl]); err != nil {
 		return Invoice{}, err
 	}
-	if iv.ExpiresAt, err = parseStoredTime(times[tl : 2*tl]); err != nil {
+	if iv.ExpiresAt, err = parseStoredTime(packed[tl : 2*tl]); err != nil {
 		return Invoice{}, err
 	}
-	if len(times) == 3*tl {
-		t, err := parseStoredTime(times[2*tl:])
+	rest := packed[2*tl:]
+	if rest[0] != ' ' {
+		if len(rest) < tl+1 || rest[tl] != ' ' {
+			return bad("times")
+		}
+		t, err := parseStoredTime(rest[:tl])
 		if err != nil {
 			return Invoice{}, err
 		}
-		iv.PaidAt = sql.NullTime{Time: t, Valid: true}
+		iv.PaidAt, rest = sql.NullTime{Time: t, Valid: true}, rest[tl:]
 	}
-	method, rest, _ := strings.Cut(words, " ")
-	feeType, status, ok := strings.Cut(rest, " ")
-	if !ok {
-		return Invoice{}, fmt.Errorf("db: invoice %d: packed words %q", iv.ID, words)
+	rest = rest[1:]
+	var words [11]string
+	for i := range words {
+		var ok bool
+		if words[i], rest, ok = strings.Cut(rest, " "); !ok {
+			return bad("fields")
+		}
 	}
-	iv.Method, iv.FeeType, iv.Status = method, feeType, InvoiceStatus(status)
+	iv.FeeType, iv.Status = words[0], InvoiceStatus(words[1])
 	var nums [4]sql.NullInt64
 	for i := range nums {
-		var f string
-		f, amounts, _ = strings.Cut(amounts, " ")
-		if f == "-" {
+		if words[2+i] == "-" {
 			continue
 		}
-		v, err := strconv.ParseInt(f, 10, 64)
+		v, err := strconv.ParseInt(words[2+i], 10, 64)
 		if err != nil {
-			return Invoice{}, fmt.Errorf("db: invoice %d: packed amounts: %w", iv.ID, err)
+			return bad("amounts")
 		}
 		nums[i] = sql.NullInt64{Int64: v, Valid: true}
 	}
 	if !nums[0].Valid {
-		return Invoice{}, fmt.Errorf("db: invoice %d: no amount", iv.ID)
+		return bad("no amount")
 	}
 	iv.AmountMinor, iv.PaidAmountMinor, iv.FeeMinor, iv.NetMinor = nums[0].Int64, nums[1], nums[2], nums[3]
+	var texts [5]string
+	for i := range texts {
+		n, err := strconv.Atoi(words[6+i])
+		if err != nil || n < 0 || n > len(rest) {
+			return bad("lengths")
+		}
+		texts[i], rest = rest[:n], rest[n:]
+	}
+	iv.Method, iv.PartnerReferenceNo, iv.NetzmeTrxID, iv.NetzmeInvoiceID, iv.Description = texts[0], texts[1], texts[2], texts[3], texts[4]
+	iv.CustomerName = rest
 	return iv, nil
 }
 
@@ -725,9 +767,26 @@ func (d *DB) CountInvoices(ctx context.Context, merchantID int64, f InvoiceFilte
 // error, which it yields; when the loop ends early, the read ahead stops too
 // before InvoiceRows returns.
 func (d *DB) InvoiceRows(ctx context.Context, merchantID int64, f InvoiceFilter) iter.Seq2[Invoice, error] {
-	return ReadAhead(ctx, invoiceAt(f), func(ctx context.Context, c Cursor, n int) ([]Invoice, error) {
-		return d.invoicesAfter(ctx, merchantID, f, c, n, invoiceExportColumns, scanInvoiceExport)
+	at := func(iv Invoice) Cursor { return Cursor{ID: iv.ID} }
+	if !f.search() {
+		// The stored created_at leads the packed row: the cursor's key as is.
+		at = func(iv Invoice) Cursor { return Cursor{Key: iv.exportRow[:len(timeLayout)], ID: iv.ID} }
+	}
+	rows := readAhead(ctx, at, func(ctx context.Context, c Cursor, n int, buf []Invoice) ([]Invoice, error) {
+		return d.invoicesAfter(ctx, merchantID, f, c, n, buf, invoiceExportColumns, scanInvoiceExport)
 	})
+	return func(yield func(Invoice, error) bool) {
+		for raw, err := range rows {
+			if err != nil {
+				yield(Invoice{}, err)
+				return
+			}
+			iv, err := splitInvoiceExport(raw.ID, raw.exportRow)
+			if !yield(iv, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // UnresolvedInvoices returns, oldest first and at most limit, the invoices

@@ -284,7 +284,14 @@ func queryPage[T any](ctx context.Context, q reader, k keyset, token string, lim
 func queryKeyset[T any](ctx context.Context, q reader, k keyset, c Cursor, n int, sel string,
 	conds []string, args []any, scan func(scanner) (T, error)) ([]T, error) {
 	query, all := keysetSQL(k, c, n, sel, conds, args)
-	return queryRows(ctx, q, query, all, scan)
+	return queryRowsInto(ctx, q, query, all, n, nil, scan)
+}
+
+// queryKeysetInto is queryKeyset reading into buf's array when it has room.
+func queryKeysetInto[T any](ctx context.Context, q reader, k keyset, c Cursor, n int, buf []T, sel string,
+	conds []string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	query, all := keysetSQL(k, c, n, sel, conds, args)
+	return queryRowsInto(ctx, q, query, all, n, buf, scan)
 }
 
 // keysetSQL is the statement of queryKeyset and its arguments.
@@ -303,8 +310,15 @@ func keysetSQL(k keyset, c Cursor, n int, sel string, conds []string, args []any
 // package's tests check the query plans of the real statements with it.
 var listQueryHook func(query string, args []any)
 
-// queryRows runs query and scans every row.
+// queryRows runs query and scans every row into a new slice.
 func queryRows[T any](ctx context.Context, q reader, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	return queryRowsInto(ctx, q, query, args, 0, nil, scan)
+}
+
+// queryRowsInto runs query and scans every row into buf's array (nil: a new
+// one); it expects at most n (the query's LIMIT: an export's batch is read
+// without growing its slice).
+func queryRowsInto[T any](ctx context.Context, q reader, query string, args []any, n int, buf []T, scan func(scanner) (T, error)) ([]T, error) {
 	if listQueryHook != nil {
 		listQueryHook(query, args)
 	}
@@ -313,7 +327,10 @@ func queryRows[T any](ctx context.Context, q reader, query string, args []any, s
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
+	out := buf[:0]
+	if cap(out) == 0 {
+		out = make([]T, 0, min(max(n, 0), exportBatch))
+	}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -373,6 +390,18 @@ const (
 // caller stops early, the goroutine is stopped and waited for; the first
 // error is yielded and ends the rows.
 func ReadAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx context.Context, c Cursor, n int) ([]T, error)) iter.Seq2[T, error] {
+	return readAhead(ctx, at, func(ctx context.Context, c Cursor, n int, _ []T) ([]T, error) { return fetch(ctx, c, n) })
+}
+
+// readAheadHook, when set, runs in the reader after each batch is handed
+// over: the tests hold the reader there while the caller runs ahead.
+var readAheadHook func()
+
+// readAhead is ReadAhead with batches recycled: fetch gets an empty slice
+// (nil at first) whose array held a batch the caller is done with, and may
+// read the next batch into it, so that a million-row export allocates its
+// batches once.
+func readAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx context.Context, c Cursor, n int, buf []T) ([]T, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		type batch struct {
@@ -380,20 +409,32 @@ func ReadAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx con
 			err  error
 		}
 		batches := make(chan batch, 1)
+		free := make(chan []T, 2) // consumed batches, for the reader to reuse
 		go func() {
 			defer close(batches)
 			var c Cursor
 			for n := exportFirstBatch; ; n = exportBatch {
-				rows, err := fetch(ctx, c, n)
+				var buf []T
+				select {
+				case buf = <-free:
+				default:
+				}
+				rows, err := fetch(ctx, c, n, buf)
+				last := err != nil || len(rows) < n
+				if !last {
+					c = at(rows[len(rows)-1]) // before the caller may have the batch, and clear it
+				}
 				select {
 				case batches <- batch{rows, err}:
 				case <-ctx.Done():
 					return
 				}
-				if err != nil || len(rows) < n {
+				if readAheadHook != nil {
+					readAheadHook()
+				}
+				if last {
 					return
 				}
-				c = at(rows[len(rows)-1])
 			}
 		}()
 		defer func() {
@@ -411,6 +452,11 @@ func ReadAhead[T any](ctx context.Context, at func(T) Cursor, fetch func(ctx con
 				if !yield(row, nil) {
 					return
 				}
+			}
+			clear(b.rows) // drop what the rows point to before the array waits for reuse
+			select {
+			case free <- b.rows[:0]:
+			default:
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -388,22 +389,38 @@ func TestInvoiceRowsYieldsEveryRow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var lastID int64
+		// A fast caller, one that yields the processor on every row, and a
+		// slow one: the reader is behind, level, or ahead (and then reads into
+		// batches the caller is done with). Last, the reader is held after
+		// handing over each batch, so that the caller has finished it (and its
+		// array is free for reuse) before the reader goes on.
+		for i, pace := range []func(i int){func(int) {}, func(int) { runtime.Gosched() }, func(i int) {
+			if i%250 == 0 {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}, func(int) {}} {
+			if i == 3 {
+				db.SetReadAheadHook(func() { time.Sleep(20 * time.Millisecond) })
+				defer db.SetReadAheadHook(nil)
+			}
+			var lastID int64
+			seen := 0
+			for iv, err := range d.InvoiceRows(ctx, m.ID, db.InvoiceFilter{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lastID != 0 && iv.ID >= lastID || iv.PartnerReferenceNo == "" {
+					t.Fatalf("row %d (id %d %q) after id %d: not the next, newest first", seen, iv.ID, iv.PartnerReferenceNo, lastID)
+				}
+				lastID = iv.ID
+				seen++
+				pace(seen)
+			}
+			if seen != n {
+				t.Errorf("yielded %d rows, want %d", seen, n)
+			}
+		}
 		seen := 0
-		for iv, err := range d.InvoiceRows(ctx, m.ID, db.InvoiceFilter{}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if lastID != 0 && iv.ID >= lastID {
-				t.Fatalf("row %d (id %d) after id %d: not newest first", seen, iv.ID, lastID)
-			}
-			lastID = iv.ID
-			seen++
-		}
-		if seen != n {
-			t.Errorf("yielded %d rows, want %d", seen, n)
-		}
-		seen = 0
 		for range d.InvoiceRows(ctx, m.ID, db.InvoiceFilter{Query: "E-12"}) { // E-12, E-120…, E-1200…
 			seen++
 			if seen == 3 {

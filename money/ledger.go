@@ -459,12 +459,39 @@ type BackfillReport struct {
 // enough that a live write never waits long behind it.
 const backfillBatch = 500
 
+// BackfillEntries returns what BackfillLedger books for one record as it
+// stands — a db.Invoice, db.Payment, db.CVSBill, db.Withdrawal or
+// db.SplitFee — for a bulk loader that writes the journal itself (`lapak
+// seed`: db.BulkLedgerValues): the recipes of live booking, the backfill's
+// actor. Any other type is an error.
+func BackfillEntries(rec any) ([]db.LedgerEntry, error) {
+	var es []db.LedgerEntry
+	switch r := rec.(type) {
+	case db.Invoice:
+		es = invoiceEntries(r)
+	case db.Payment:
+		es = paymentEntries(r)
+	case db.CVSBill:
+		es = cvsEntries(r)
+	case db.Withdrawal:
+		es = withdrawalEntries(r)
+	case db.SplitFee:
+		es = splitFeeEntries(r)
+	default:
+		return nil, fmt.Errorf("money: no ledger recipe for %T", rec)
+	}
+	for i := range es {
+		es[i].Actor = db.ActorBackfill
+	}
+	return es, nil
+}
+
 // BackfillLedger books every existing record — paid invoices and top-ups,
 // static-QRIS payments, paid CVS bills, withdrawals, successful split fees —
 // with the same recipes as live booking, in batches of short transactions,
 // and marks the backfill done. It is idempotent (the keys): a second run, or
-// a run beside live traffic, posts nothing twice. The `seed` tool and the
-// start-up step call it.
+// a run beside live traffic, posts nothing twice. The start-up step calls
+// it.
 func (s *Service) BackfillLedger(ctx context.Context) (BackfillReport, error) {
 	var r BackfillReport
 	by := booker{actor: db.ActorBackfill}

@@ -207,6 +207,7 @@ type exportResult struct {
 	took      time.Duration
 	firstByte time.Duration
 	peakRSS   int64 // VmHWM during the export; 0 = not measurable
+	rssBefore int64 // VmRSS just before it
 	rssNote   string
 	during    duringExport
 }
@@ -259,8 +260,10 @@ func (e *probeEnv) export(ctx context.Context) (exportResult, error) {
 // exportAlone measures the export with nothing else running, and the
 // process's peak memory while it streams.
 func (e *probeEnv) exportAlone(ctx context.Context, app *appProc) (exportResult, error) {
+	before, _, _ := app.memory()
 	resetErr := app.resetPeak()
 	x, err := e.export(ctx)
+	x.rssBefore = before
 	if err != nil {
 		return x, err
 	}

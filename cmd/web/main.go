@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(getenv)
 	logger, err := newLogger(cfg, os.Stderr)
 	if err != nil {
 		return err

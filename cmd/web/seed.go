@@ -17,7 +17,6 @@ import (
 
 	"lapak/db"
 	"lapak/handlers"
-	"lapak/money"
 	"lapak/netzme/sandbox"
 )
 
@@ -128,6 +127,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 	defer w.close()
 	s := &seedStory{r: rand.New(rand.NewPCG(uint64(o.Invoices), uint64(o.Merchants*1000+o.Days))), rows: newSeedRows(w),
 		now: now().UTC().Truncate(time.Microsecond)}
+	s.rows.bookedAt = s.now
 	s.start = s.now.Add(-time.Duration(o.Days) * 24 * time.Hour)
 	s.reqTag = seedHex(s.r, 10)
 	last := time.Now()
@@ -140,6 +140,17 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 	if err := s.people(ctx, sb, o, hash); err != nil {
 		return err
 	}
+	// The merchants' ledger accounts exist now (their trigger): the books
+	// can be kept from here.
+	if err := w.call(func(c *sql.Conn) error { return w.bulk.LoadAccounts(ctx, c) }); err != nil {
+		return err
+	}
+	idx, err := w.bulk.NewSearchIndex(ctx, o.DB+".search-index")
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	s.search = newSeedSearch(ctx, idx)
 	err = sb.Seed(ctx, func(l *sandbox.Loader) error {
 		s.l = l
 		return s.run(o.Invoices, o.Days)
@@ -150,17 +161,14 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 	if err := s.marker(o); err != nil {
 		return err
 	}
-	if err := w.finish(); err != nil {
+	if err := s.search.build(); err != nil {
+		return err
+	}
+	if err := w.finish(idx, s.now); err != nil {
 		return err
 	}
 	w.close()
-	// The books, as the app would have kept them: the journal is booked from
-	// the seeded records now, so the server's first start is an ordinary one
-	// (and a load test's cold start measures a start, not a backfill).
-	booked, err := seedLedger(ctx, o.DB, now)
-	if err != nil {
-		return err
-	}
+	booked := s.rows.ledger.n
 	took := time.Since(started)
 	c := s.counts
 	fmt.Fprintf(stdout, "Seeded %s: %d invoices (%d paid, %d pending, %d expired, %d failed), %d static-QRIS payments, %d withdrawals at %d shops over %d days.\n",
@@ -173,21 +181,6 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 		return copyToPostgres(ctx, o.DB, o.DatabaseURL, now, stdout)
 	}
 	return nil
-}
-
-// seedLedger books the journal of the seeded database (money's backfill, the
-// same recipes as live booking) and returns how many transactions it posted.
-func seedLedger(ctx context.Context, path string, now func() time.Time) (int, error) {
-	d, err := db.Open(ctx, path, now)
-	if err != nil {
-		return 0, err
-	}
-	defer d.Close()
-	r, _, err := money.New(money.Deps{DB: d, Now: now}).StartLedger(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("seed: ledger: %w", err)
-	}
-	return r.Posted, nil
 }
 
 // people writes the owner, each shop (registered at the sandbox first, so

@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/heap"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"lapak/db"
 	"lapak/netzme/sandbox"
 	"lapak/snap"
 )
@@ -75,6 +77,7 @@ type seedStory struct {
 	reqSeq int
 	reqTag string
 	counts seedCounts
+	search *seedSearch // the invoice search index, built on the side
 	// progress is told after each day (nil: nobody is told).
 	progress func(day, days int, rows int64)
 }
@@ -337,6 +340,7 @@ func (s *seedStory) invoice(t time.Time) error {
 		paidAmount, fee, net, nullTime(paidAt), failure, who.userID, seedTime(t), seedTime(updated)); err != nil {
 		return err
 	}
+	s.search.add(seedSearchRow{m.id, id, ref, si.TrxID, si.InvoiceID, desc, name, phone, email})
 	// Intent, then Netzme's answer (money.CreateInvoice).
 	if err := s.rows.addEvent(id, t, "unknown", "lapak", "intent recorded before calling Netzme", who.userID); err != nil {
 		return err
@@ -361,7 +365,14 @@ func (s *seedStory) invoice(t time.Time) error {
 	}
 	switch status {
 	case "paid":
-		s.schedule(next, func() error { return s.invoicePaid(m, id, si, next, paidAt, body, paid) })
+		// The invoice as money books it once paid (the row above is
+		// written in its final state).
+		iv := db.Invoice{ID: id, MerchantID: m.id, PartnerReferenceNo: ref, Purpose: "sale", Method: method,
+			AmountMinor: amount, FeeType: feeType, Description: desc, Status: db.InvoicePaid, NetzmeTrxID: si.TrxID,
+			NetzmeInvoiceID: si.InvoiceID, PaidAmountMinor: sql.NullInt64{Int64: paid.AmountMinor, Valid: true},
+			FeeMinor: sql.NullInt64{Int64: paid.FeeMinor, Valid: true}, NetMinor: sql.NullInt64{Int64: paid.NetMinor, Valid: true},
+			PaidAt: sql.NullTime{Time: paidAt, Valid: true}, CreatedAt: t, UpdatedAt: updated}
+		s.schedule(next, func() error { return s.invoicePaid(m, iv, si, next, paidAt, body, paid) })
 	case "expired", "failed":
 		s.schedule(next, func() error { return s.invoiceClosed(m, id, si, next, status) })
 	}
@@ -398,7 +409,11 @@ func (s *seedStory) createCall(m *seedShop, who seedActor, si sandbox.SeededInvo
 
 // invoicePaid is Netzme's payment callback (§3.15) arriving and being
 // applied (money.ApplyCallback).
-func (s *seedStory) invoicePaid(m *seedShop, id int64, si sandbox.SeededInvoice, at, paidAt time.Time, body []byte, p sandbox.Payment) error {
+func (s *seedStory) invoicePaid(m *seedShop, iv db.Invoice, si sandbox.SeededInvoice, at, paidAt time.Time, body []byte, p sandbox.Payment) error {
+	id := iv.ID
+	if err := s.rows.book(iv); err != nil {
+		return err
+	}
 	sys := s.system()
 	applied := at.Add(time.Duration(2+s.r.IntN(8)) * time.Millisecond)
 	effect := `{"fee_minor":` + itoa64(p.FeeMinor) + `,"from":"pending","invoice_id":` + itoa64(id) + `,"net_minor":` + itoa64(p.NetMinor) +
@@ -484,6 +499,13 @@ func (s *seedStory) staticPayment(t time.Time) error {
 	if _, err := s.rows.addCallback(c); err != nil {
 		return err
 	}
+	err = s.rows.book(db.Payment{ID: pid, MerchantID: m.id, Kind: "qris_static", DedupeKey: key, RRN: q.RRN,
+		LocalDate: q.LocalDate, IssuerID: q.IssuerID, IssuerName: "Netzme", InvoiceNumber: q.InvoiceNumber,
+		BuyerName: buyerField, AmountMinor: q.AmountMinor, FeeMinor: q.FeeMinor, NetMinor: net, PaidAt: t,
+		CallbackID: cid, CreatedAt: t.Add(time.Millisecond)})
+	if err != nil {
+		return err
+	}
 	m.balance += net
 	s.counts.static++
 	return s.rows.addAudit(t.Add(time.Millisecond), sys, m.id, "callback.needs_review", jsonObject("callback_id", cid, "kind", "qris",
@@ -564,6 +586,14 @@ func (s *seedStory) withdraw(m *seedShop, at time.Time) error {
 	wid := s.rows.withdraw.n + 1
 	if err := s.rows.withdraw.add(wid, m.id, "sales", qid, wref, wd.ReferenceNo, amount, sb.BankAccountName, sb.BankAccountNumber,
 		sb.BankName, sb.BankCode, "success", "", "", raw, who.userID, nil, seedTime(req), seedTime(final), seedTime(final)); err != nil {
+		return err
+	}
+	// Booked as sent and succeeded, as the backfill books a final withdrawal.
+	err = s.rows.book(db.Withdrawal{ID: wid, MerchantID: m.id, Wallet: db.WalletSales, QuoteID: qid, PartnerReferenceNo: wref,
+		NetzmeReferenceNo: wd.ReferenceNo, AmountMinor: amount, AccountName: sb.BankAccountName,
+		AccountNumber: sb.BankAccountNumber, BankName: sb.BankName, BankCode: sb.BankCode, Status: db.WithdrawalSuccess,
+		RawResponse: raw, RequestedBy: who.userID, CreatedAt: req, UpdatedAt: final, FinalAt: sql.NullTime{Time: final, Valid: true}})
+	if err != nil {
 		return err
 	}
 	if err := s.rows.addAudit(req, who, m.id, "withdrawal.request", jsonObject("amount", snap.FormatAmount(amount),

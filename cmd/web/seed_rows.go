@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lapak/db"
+	"lapak/money"
 )
 
 // The seeder's writer. Every row goes through seedTable.add: a table is
@@ -34,6 +35,7 @@ type seedWriter struct {
 	ctx    context.Context
 	sqldb  *sql.DB
 	conn   *sql.Conn
+	bulk   *db.BulkLoad
 	tables []*seedTable
 	rows   int64 // rows added so far
 	inTx   int   // rows added since the last commit
@@ -44,10 +46,13 @@ type seedWriter struct {
 	err  error // the writer's first error; it then drains and drops the rest
 }
 
-// seedJob is a batch of rows for one table, or (table nil) a commit.
+// seedJob is a batch of rows for one table, a call on the connection in
+// its turn (fn), or (neither) a commit.
 type seedJob struct {
 	t    *seedTable
 	args []any
+	fn   func(*sql.Conn) error
+	ret  chan error
 }
 
 // openSeedWriter opens path (already migrated by db.Open) on one connection
@@ -79,7 +84,15 @@ func openSeedWriter(ctx context.Context, path string) (*seedWriter, error) {
 			return nil, fmt.Errorf("seed: %s: %w", p, err)
 		}
 	}
-	w := &seedWriter{ctx: ctx, sqldb: sqldb, conn: conn, jobs: make(chan seedJob, 64), done: make(chan struct{})}
+	// The search index and the journal are filled in bulk at the end
+	// (db.BeginBulkLoad); the seed writes ledger transactions as rows.
+	bulk, err := db.BeginBulkLoad(ctx, conn)
+	if err != nil {
+		conn.Close()
+		sqldb.Close()
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	w := &seedWriter{ctx: ctx, sqldb: sqldb, conn: conn, bulk: bulk, jobs: make(chan seedJob, 64), done: make(chan struct{})}
 	go w.write()
 	return w, nil
 }
@@ -92,14 +105,17 @@ func (w *seedWriter) write() {
 			continue
 		}
 		var err error
-		if j.t == nil {
+		switch {
+		case j.fn != nil:
+			j.ret <- j.fn(w.conn)
+		case j.t == nil:
 			if _, err = w.conn.ExecContext(w.ctx, "COMMIT"); err == nil {
 				_, err = w.conn.ExecContext(w.ctx, "BEGIN")
 			}
 			if err != nil {
 				err = fmt.Errorf("seed: commit: %w", err)
 			}
-		} else {
+		default:
 			err = j.t.exec(j.args)
 		}
 		if err != nil {
@@ -116,6 +132,25 @@ func (w *seedWriter) failed() error {
 	return w.err
 }
 
+// call runs fn on the connection once every row added so far is written,
+// and returns its error (or the writer's).
+func (w *seedWriter) call(fn func(*sql.Conn) error) error {
+	for _, t := range w.tables {
+		t.flush()
+	}
+	if err := w.failed(); err != nil {
+		return err
+	}
+	ret := make(chan error, 1)
+	w.jobs <- seedJob{fn: fn, ret: ret}
+	select {
+	case err := <-ret:
+		return err
+	case <-w.done:
+		return w.failed()
+	}
+}
+
 // commit hands every buffered row and then a commit to the writer.
 func (w *seedWriter) commit() error {
 	for _, t := range w.tables {
@@ -126,17 +161,26 @@ func (w *seedWriter) commit() error {
 	return w.failed()
 }
 
-// finish waits for the writer to commit the last rows, puts the database
-// back in WAL mode with synchronous=FULL, and gathers the planner
-// statistics a database that had run PRAGMA optimize would have.
-func (w *seedWriter) finish() error {
+// finish waits for the writer to commit the last rows, completes the bulk
+// load (db.FinishBulkLoad: the search index idx built on the side, the
+// books' checkpoints and daily totals, the triggers; the journal's time
+// now), puts the database back in WAL mode with synchronous=FULL, and
+// gathers the planner statistics a database that had run PRAGMA optimize
+// would have.
+func (w *seedWriter) finish(idx *db.SearchIndexBuilder, now time.Time) error {
 	w.commit()
 	close(w.jobs)
 	<-w.done
 	if err := w.failed(); err != nil {
 		return err
 	}
-	for _, p := range []string{"COMMIT", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = " + db.Synchronous,
+	if _, err := w.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("seed: commit: %w", err)
+	}
+	if err := w.bulk.FinishBulkLoad(w.ctx, w.conn, idx, now); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	for _, p := range []string{"PRAGMA journal_mode = WAL", "PRAGMA synchronous = " + db.Synchronous,
 		"PRAGMA analysis_limit = 1000", "ANALYZE"} {
 		if _, err := w.conn.ExecContext(w.ctx, p); err != nil {
 			return fmt.Errorf("seed: %s: %w", p, err)
@@ -256,6 +300,8 @@ type seedRows struct {
 	invoices, invoiceEvents, qrisCodes            *seedTable
 	callbacks, payments, withdrawQuotes, withdraw *seedTable
 	audit, apiCalls                               *seedTable
+	ledger, postings                              *seedTable
+	bookedAt                                      time.Time // the journal's recorded_at
 }
 
 func newSeedRows(w *seedWriter) *seedRows {
@@ -290,7 +336,36 @@ func newSeedRows(w *seedWriter) *seedRows {
 		apiCalls: w.table("api_calls", "at", "provider", "endpoint", "method", "path", "partner_reference_no",
 			"external_id", "http_status", "response_code", "latency_ms", "request_body", "response_body", "error",
 			"merchant_id", "user_id"),
+		ledger:   w.table("ledger_transactions", db.BulkLedgerColumns...),
+		postings: w.table("ledger_postings", db.BulkPostingColumns...),
 	}
+}
+
+// book writes what money books for rec (a paid invoice, a static-QRIS
+// payment, a withdrawal) as the next ledger transactions with their
+// postings (db.BulkLoad.PostLedger): the journal in the order things
+// happened, as live booking keeps it. The accounts' checkpoints and the
+// daily totals are written at the end (seedWriter.finish).
+func (r *seedRows) book(rec any) error {
+	es, err := money.BackfillEntries(rec)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		tx, postings, err := r.w.bulk.PostLedger(e, r.bookedAt)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if err := r.ledger.add(tx...); err != nil {
+			return err
+		}
+		for _, p := range postings {
+			if err := r.postings.add(p...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // nullable stores 0 and "" as NULL, for optional references and times.
@@ -375,4 +450,59 @@ func (r *seedRows) addCallback(c seedCallback) (int64, error) {
 		nullable(c.paymentID), seedCallbackHeaders, c.body, seedNetzmeAddr, c.requestID, c.effect,
 		nullTime(c.appliedAt), 1, nullTime(c.resolvedAt), nullable(c.resolvedBy), c.resolutionNote)
 	return id, err
+}
+
+// seedSearch feeds the invoice search index, built on the side
+// (db.SearchIndexBuilder), from a goroutine of its own: the index's
+// tokenizing is the second core's work while the writer writes the rows.
+type seedSearch struct {
+	ctx  context.Context
+	b    *db.SearchIndexBuilder
+	ch   chan []seedSearchRow
+	buf  []seedSearchRow
+	done chan error
+}
+
+// seedSearchRow is what the index holds of one invoice.
+type seedSearchRow struct {
+	merchantID, id                         int64
+	ref, trxID, invoiceID, desc            string
+	customerName, customerPhone, custEmail string
+}
+
+func newSeedSearch(ctx context.Context, b *db.SearchIndexBuilder) *seedSearch {
+	s := &seedSearch{ctx: ctx, b: b, ch: make(chan []seedSearchRow, 16), done: make(chan error, 1)}
+	go func() {
+		var err error
+		for rows := range s.ch {
+			for _, r := range rows {
+				if err == nil {
+					err = b.Add(ctx, r.merchantID, r.id, r.ref, r.trxID, r.invoiceID, r.desc, r.customerName, r.customerPhone, r.custEmail)
+				}
+			}
+		}
+		if err == nil {
+			err = b.Build(ctx)
+		}
+		s.done <- err
+	}()
+	return s
+}
+
+func (s *seedSearch) add(r seedSearchRow) {
+	s.buf = append(s.buf, r)
+	if len(s.buf) == 1000 {
+		s.ch <- s.buf
+		s.buf = make([]seedSearchRow, 0, 1000)
+	}
+}
+
+// build hands over the last rows and waits for the index to be built.
+func (s *seedSearch) build() error {
+	if len(s.buf) > 0 {
+		s.ch <- s.buf
+		s.buf = nil
+	}
+	close(s.ch)
+	return <-s.done
 }

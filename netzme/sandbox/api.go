@@ -254,11 +254,9 @@ func (s *Sandbox) claimExternalID(ctx context.Context, ext string, now time.Time
 }
 
 func (s *Sandbox) tokenValid(ctx context.Context, token string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var client string
 	var exp int64
-	err := s.db.QueryRowContext(ctx, `SELECT client_id, expires_at FROM tokens WHERE token = ?`, token).Scan(&client, &exp)
+	err := s.rdb.QueryRowContext(ctx, `SELECT client_id, expires_at FROM tokens WHERE token = ?`, token).Scan(&client, &exp)
 	if err != nil {
 		return false
 	}

@@ -437,9 +437,7 @@ func (s *Sandbox) openInvoiceTransactions(ctx context.Context, limit int) ([]Inv
 
 // InvoiceTransaction returns one transaction by trxId or partnerReferenceNo.
 func (s *Sandbox) InvoiceTransaction(ctx context.Context, key string) (InvoiceTransaction, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.trx(ctx, s.db, key)
+	return s.trx(ctx, s.rdb, key)
 }
 
 func (s *Sandbox) trx(ctx context.Context, q querier, key string) (InvoiceTransaction, error) {
@@ -471,9 +469,7 @@ func (s *Sandbox) getInvoiceTransaction(c *call) *reply {
 	if rep != nil {
 		return rep
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.trx(c.ctx, s.db, key)
+	t, err := s.trx(c.ctx, s.rdb, key)
 	if err != nil {
 		return failRef(http.StatusNotFound, c.svc, "01", "Transaction Not Found", partnerRef)
 	}
@@ -567,9 +563,7 @@ func (s *Sandbox) qrisAcquire(c *call) *reply {
 	if rep != nil {
 		return rep
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := scanQRIS(s.db.QueryRowContext(c.ctx, `SELECT `+qrisCols+` FROM qris_payments WHERE reference_id = ? OR rrn = ? ORDER BY created_at DESC LIMIT 1`, key, key))
+	p, err := scanQRIS(s.rdb.QueryRowContext(c.ctx, `SELECT `+qrisCols+` FROM qris_payments WHERE reference_id = ? OR rrn = ? ORDER BY created_at DESC LIMIT 1`, key, key))
 	if err != nil {
 		return failRef(http.StatusNotFound, c.svc, "01", "Transaction Not Found", partnerRef)
 	}

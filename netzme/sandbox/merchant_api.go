@@ -200,12 +200,11 @@ func (s *Sandbox) balanceInquiry(w Wallet) func(*call) *reply {
 		if rep := c.require("partnerReferenceNo", req.PartnerReferenceNo, "accountNo", req.AccountNo); rep != nil {
 			return rep
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		// A read that stands alone: no lock, the read pool.
 		if _, err := s.Merchant(c.ctx, req.AccountNo); err != nil {
 			return failRef(http.StatusNotFound, c.svc, "08", "Invalid Merchant", req.PartnerReferenceNo)
 		}
-		b, err := s.balances(c.ctx, s.db, req.AccountNo)
+		b, err := s.balances(c.ctx, s.rdb, req.AccountNo)
 		if err != nil {
 			return serverError(c.svc)
 		}
@@ -254,9 +253,7 @@ func (s *Sandbox) merchantDetail(c *call) *reply {
 	if p, err := snap.ParsePhone(phone); err == nil {
 		registered = p.International()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, err := scanMerchant(s.db.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, registered))
+	m, err := scanMerchant(s.rdb.QueryRowContext(c.ctx, `SELECT `+merchantCols+` FROM merchants WHERE phone = ?`, registered))
 	if isNoRows(err) {
 		return failRef(http.StatusForbidden, c.svc, "18", "Account Inactive", req.PartnerReferenceNo)
 	} else if err != nil {
@@ -368,8 +365,6 @@ func (s *Sandbox) historyList(w Wallet, where merchantField) func(*call) *reply 
 			// "one day at most"; the spec advises querying one day per request.
 			return badFormat(c.svc, "toDateTime")
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
 		if _, err := s.Merchant(c.ctx, cust); err != nil {
 			return failRef(http.StatusNotFound, c.svc, "08", "Invalid Merchant", req.PartnerReferenceNo)
 		}
@@ -458,7 +453,7 @@ func historyQuery(w Wallet) string {
 // history returns one page of the wallet's movements created in [from, to]
 // (Unix ms), newest first.
 func (s *Sandbox) history(ctx context.Context, cust string, w Wallet, from, to int64, limit, offset int) ([]historyItem, error) {
-	rows, err := s.db.QueryContext(ctx, historyQuery(w), cust, from, to, limit, offset)
+	rows, err := s.rdb.QueryContext(ctx, historyQuery(w), cust, from, to, limit, offset)
 	if err != nil {
 		return nil, err
 	}

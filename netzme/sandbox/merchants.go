@@ -165,7 +165,7 @@ func scanMerchant(r rowScanner) (Merchant, error) {
 
 // Merchant returns the merchant custID, or an error wrapping errNoMerchant.
 func (s *Sandbox) Merchant(ctx context.Context, custID string) (Merchant, error) {
-	m, err := scanMerchant(s.db.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE cust_id = ?`, custID))
+	m, err := scanMerchant(s.rdb.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE cust_id = ?`, custID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Merchant{}, fmt.Errorf("%w %q", errNoMerchant, custID)
 	}
@@ -193,8 +193,9 @@ const (
 	WalletDeposit Wallet = "deposit"
 )
 
-// Balances is a merchant's money at the sandbox, in sen. Every figure is a
-// sum over the ledger; nothing is stored twice.
+// Balances is a merchant's money at the sandbox, in sen. Every figure is
+// what the ledger's entries sum to, read from the running totals the ledger
+// keeps (wallet_totals) rather than summed anew.
 type Balances struct {
 	TotalMinor   int64 // sales balance incl. not yet settled money
 	SettledMinor int64 // withdrawable sales balance
@@ -203,25 +204,28 @@ type Balances struct {
 
 // Balances returns custID's balances as of the sandbox clock.
 func (s *Sandbox) Balances(ctx context.Context, custID string) (Balances, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.balances(ctx, s.db, custID)
+	return s.balances(ctx, s.rdb, custID)
 }
 
 type querier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
+// balances costs the same at any length of journal: two rows of running
+// totals, less the entries that settle after now — a seek in ledger_balance
+// that finds none unless an entry was booked to settle later.
 func (s *Sandbox) balances(ctx context.Context, q querier, custID string) (Balances, error) {
 	var b Balances
+	var unsettled int64
 	err := q.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN wallet = 'balance' THEN amount_minor END), 0),
-		COALESCE(SUM(CASE WHEN wallet = 'balance' AND settle_at <= ? THEN amount_minor END), 0),
-		COALESCE(SUM(CASE WHEN wallet = 'deposit' THEN amount_minor END), 0)
-		FROM ledger WHERE cust_id = ?`, ms(s.now()), custID).Scan(&b.TotalMinor, &b.SettledMinor, &b.DepositMinor)
+		COALESCE((SELECT total_minor FROM wallet_totals WHERE cust_id = ?1 AND wallet = 'balance'), 0),
+		COALESCE((SELECT SUM(amount_minor) FROM ledger WHERE cust_id = ?1 AND wallet = 'balance' AND settle_at > ?2), 0),
+		COALESCE((SELECT total_minor FROM wallet_totals WHERE cust_id = ?1 AND wallet = 'deposit'), 0)`,
+		custID, ms(s.now())).Scan(&b.TotalMinor, &unsettled, &b.DepositMinor)
 	if err != nil {
 		return Balances{}, fmt.Errorf("sandbox: balances %s: %w", custID, err)
 	}
+	b.SettledMinor = b.TotalMinor - unsettled
 	return b, nil
 }
 

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
@@ -87,7 +86,8 @@ type Identity struct {
 // All methods are safe for concurrent use.
 type Sandbox struct {
 	opts    Options
-	db      *sql.DB
+	db      *sql.DB // the writer: one connection, changes under mu
+	rdb     *sql.DB // reads that need no lock: a pool of its own for a state file, else db
 	log     *slog.Logger
 	id      Identity
 	pub     *rsa.PublicKey
@@ -96,7 +96,10 @@ type Sandbox struct {
 	handler http.Handler
 	client  *http.Client
 
-	mu sync.Mutex // serialises every state change (one SQLite connection)
+	// mu serialises every state change and the reads a change decides on.
+	// A read that stands alone (a balance, a status, a history page) goes
+	// to rdb without it.
+	mu sync.Mutex
 
 	fmu       sync.Mutex
 	faults    map[string][]Fault
@@ -116,13 +119,14 @@ const ChannelID = "95221"
 // and the demo merchant "Toko Contoh" on first run, and starts the background
 // worker that settles withdrawals and delivers callbacks. Close stops it.
 func Open(ctx context.Context, opts Options) (*Sandbox, error) {
-	db, err := openDB(ctx, opts.StatePath)
+	db, rdb, err := openDB(ctx, opts.StatePath)
 	if err != nil {
 		return nil, err
 	}
 	s := &Sandbox{
 		opts:     opts,
 		db:       db,
+		rdb:      rdb,
 		log:      opts.Logger,
 		faults:   map[string][]Fault{},
 		inflight: map[int64]bool{},
@@ -137,16 +141,16 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 		s.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	if err := s.loadIdentity(ctx); err != nil {
-		db.Close()
+		s.closeDBs()
 		return nil, err
 	}
 	if err := s.ensureDemoMerchant(ctx); err != nil {
-		db.Close()
+		s.closeDBs()
 		return nil, err
 	}
 	// Callbacks left pending by the previous run are due now.
 	if _, err := db.ExecContext(ctx, `UPDATE deliveries SET not_before = ? WHERE status = 'pending'`, ms(time.Now())); err != nil {
-		db.Close()
+		s.closeDBs()
 		return nil, fmt.Errorf("sandbox: resume callbacks: %w", err)
 	}
 	s.handler = s.routes()
@@ -164,9 +168,17 @@ func (s *Sandbox) Close() error {
 		close(s.closed)
 		s.wg.Wait()
 		s.mu.Lock()
-		err = s.db.Close()
+		err = s.closeDBs()
 		s.mu.Unlock()
 	})
+	return err
+}
+
+func (s *Sandbox) closeDBs() error {
+	err := s.db.Close()
+	if s.rdb != s.db {
+		err = errors.Join(err, s.rdb.Close())
+	}
 	return err
 }
 
@@ -261,13 +273,22 @@ func randHex(n int) string {
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// randFrom returns n characters drawn uniformly from alphabet (at most 256
+// characters) with crypto/rand: random bytes, those past the last whole
+// multiple of the alphabet's size skipped.
 func randFrom(alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		k, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		b[i] = alphabet[k.Int64()]
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/4+8)
+	for len(out) < n {
+		rand.Read(buf)
+		for _, c := range buf {
+			if int(c) < limit && len(out) < n {
+				out = append(out, alphabet[int(c)%len(alphabet)])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 func randDigits(n int) string { return randFrom("0123456789", n) }

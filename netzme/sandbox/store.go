@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 
 	_ "modernc.org/sqlite" // pure-Go driver "sqlite": the sandbox must build without cgo
 )
@@ -176,25 +177,88 @@ CREATE INDEX IF NOT EXISTS ledger_balance ON ledger (cust_id, wallet, settle_at,
 CREATE INDEX IF NOT EXISTS ledger_adjustments ON ledger (cust_id, wallet, created_at) WHERE kind = 'adjustment';
 `
 
-// openDB opens (creating if needed) the sandbox state. path "" means a
-// private in-memory database; one connection keeps it alive for the sandbox's
-// lifetime and serialises writers, which is plenty for a simulator.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
+// walletTotals keeps each wallet's running total, moved by a trigger in the
+// same statement as every ledger entry, so a balance is one row away however
+// long the journal grows (the dashboard asks for both balances on every view).
+// The ledger stays the record: wallet_totals is derived from it, filled from
+// it when a state file from before it is opened, and never written otherwise.
+const walletTotals = `
+CREATE TABLE wallet_totals (
+	cust_id TEXT NOT NULL,
+	wallet TEXT NOT NULL,
+	total_minor INTEGER NOT NULL,
+	entries INTEGER NOT NULL,
+	PRIMARY KEY (cust_id, wallet)
+) STRICT, WITHOUT ROWID;
+INSERT INTO wallet_totals (cust_id, wallet, total_minor, entries)
+	SELECT cust_id, wallet, SUM(amount_minor), COUNT(*) FROM ledger GROUP BY cust_id, wallet;
+CREATE TRIGGER ledger_wallet_totals AFTER INSERT ON ledger BEGIN
+	INSERT INTO wallet_totals (cust_id, wallet, total_minor, entries) VALUES (NEW.cust_id, NEW.wallet, NEW.amount_minor, 1)
+	ON CONFLICT (cust_id, wallet) DO UPDATE SET total_minor = total_minor + excluded.total_minor, entries = entries + 1;
+END;
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN
+	SELECT RAISE(ABORT, 'sandbox: the ledger is append-only');
+END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN
+	SELECT RAISE(ABORT, 'sandbox: the ledger is append-only');
+END;
+`
+
+// readConns is the size of a file-backed state's read pool, and
+// readCacheKiB each one's page cache: the reads are small (a balance, a
+// status, a page of history), and the simulator runs inside Lapak's
+// process, whose memory they share.
+const (
+	readConns    = 2
+	readCacheKiB = 256
+)
+
+// openDB opens (creating if needed) the sandbox state: the writer, one
+// connection that serialises every change, and the pool reads go to. path ""
+// means a private in-memory database kept alive by that one connection,
+// which then serves the reads too. A file is in WAL mode and its read pool
+// has connections of its own (query_only): a balance or a status inquiry
+// never waits behind a write or another read. synchronous=NORMAL: a
+// simulator's commits need not each wait for the disk (a power cut may lose
+// the last ones; the file stays consistent).
+func openDB(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	dsn := "file::memory:?_pragma=foreign_keys(1)"
 	if path != "" {
-		dsn = "file:" + url.PathEscape(path) + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+		dsn = "file:" + url.PathEscape(path) + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: open state %q: %w", path, err)
+		return nil, nil, fmt.Errorf("sandbox: open state %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := createSchema(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sandbox: create schema: %w", err)
+		return nil, nil, err
+	}
+	if path == "" {
+		return db, db, nil
+	}
+	rdb, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)"+
+		"&_pragma=cache_size(-"+strconv.Itoa(readCacheKiB)+")")
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("sandbox: open state %q: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	rdb.SetConnMaxLifetime(0)
+	rdb.SetConnMaxIdleTime(0)
+	return db, rdb, nil
+}
+
+// createSchema creates the tables a new state needs and brings an older
+// state file up to date.
+func createSchema(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("sandbox: create schema: %w", err)
 	}
 	// State files from the first builds stored the full callback URL.
 	var old int
@@ -202,11 +266,29 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if old > 0 {
 		if _, err := db.ExecContext(ctx, `ALTER TABLE deliveries RENAME COLUMN url TO path;
 			UPDATE deliveries SET path = substr(path, instr(path, '/callbacks/')) WHERE path LIKE 'http%/callbacks/%'`); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("sandbox: upgrade deliveries: %w", err)
+			return fmt.Errorf("sandbox: upgrade deliveries: %w", err)
 		}
 	}
-	return db, nil
+	// The running totals, filled from the journal in the transaction that
+	// creates them (a state file from before them, or a new one).
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sandbox: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'wallet_totals'`).Scan(&have); err != nil {
+		return fmt.Errorf("sandbox: wallet totals: %w", err)
+	}
+	if have == 0 {
+		if _, err := tx.ExecContext(ctx, walletTotals); err != nil {
+			return fmt.Errorf("sandbox: wallet totals: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sandbox: wallet totals: %w", err)
+	}
+	return nil
 }
 
 // meta reads one identity value; ok is false when it was never stored.
