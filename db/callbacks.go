@@ -179,6 +179,13 @@ func (tx *Tx) storeCallback(ctx context.Context, id int64, nc NewCallback, o Cal
 		CustIDMerchant: nc.CustIDMerchant, AmountMinor: nc.AmountMinor, FeeMinor: nc.FeeMinor, NetMinor: nc.NetMinor,
 		MerchantID: o.MerchantID, InvoiceID: o.InvoiceID, PaymentID: o.PaymentID, Headers: nc.Headers, Body: nc.Body,
 		RemoteAddr: nc.RemoteAddr, RequestID: nc.RequestID, Effect: o.Effect, Attempts: attempts}
+	if id == 0 && tx.tx.stmts.dia.postgres {
+		// PostgreSQL does not number a row given a NULL id as SQLite
+		// does: take the next id of the identity sequence (a dialect spot).
+		if err := tx.tx.QueryRowContext(ctx, `SELECT nextval(pg_get_serial_sequence('callbacks', 'id'))`).Scan(&id); err != nil {
+			return Callback{}, fmt.Errorf("db: store %s callback: next id: %w", nc.Kind, err)
+		}
+	}
 	var applied any
 	if o.Status == CallbackApplied || o.Status == CallbackStored {
 		applied = formatTime(tx.now)
@@ -220,6 +227,16 @@ const callbackLookupSQL = `SELECT coalesce((SELECT max(id) FROM callbacks), 0) +
 		AND status IN ('applied', 'stored', 'needs_review', 'resolved')),
 	(SELECT id FROM merchants WHERE netzme_cust_id = ?2 AND netzme_cust_id <> '')`
 
+// callbackLookupPostgres is callbackLookupSQL on PostgreSQL (a dialect
+// spot, dialect.go): the next id comes from the table's identity sequence.
+// max(id) + 1 is right only with SQLite's one writer; here two instances'
+// transactions would take the same id, and rows stored with ids of their
+// own would leave the sequence behind them.
+const callbackLookupPostgres = `SELECT nextval(pg_get_serial_sequence('callbacks', 'id')),
+	(SELECT id FROM callbacks WHERE dedupe_key = ?1 AND id <> ?3 AND dedupe_key <> ''
+		AND status IN ('applied', 'stored', 'needs_review', 'resolved')),
+	(SELECT id FROM merchants WHERE netzme_cust_id = ?2 AND netzme_cust_id <> '')`
+
 // CallbackLookup reads, inside the transaction and in one statement, the
 // next callback id, the callback other than exceptID that has taken dedupe
 // key (if any) and the merchant of custID (if any).
@@ -230,7 +247,11 @@ func (tx *Tx) CallbackLookup(ctx context.Context, key, custID string, exceptID i
 	// callbacks_dedupe_taken term for term, so SQLite answers it from that
 	// index (one row at most); the merchant's from the partial unique index
 	// merchants_netzme_cust_id; max(id) is the rowid's last entry.
-	err := tx.tx.QueryRowContext(ctx, callbackLookupSQL, key, custID, exceptID).Scan(&c.NextID, &taken, &merchant)
+	query := callbackLookupSQL
+	if tx.tx.stmts.dia.postgres {
+		query = callbackLookupPostgres
+	}
+	err := tx.tx.QueryRowContext(ctx, query, key, custID, exceptID).Scan(&c.NextID, &taken, &merchant)
 	if err != nil {
 		return CallbackContext{}, fmt.Errorf("db: callback lookup %s: %w", key, err)
 	}

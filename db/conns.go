@@ -75,11 +75,13 @@ type stmtCache struct {
 	// free, so their next run is prepared.
 	wanted    map[string]bool
 	preparing atomic.Bool
+	// dia is the engine's dialect, for the few statements that differ.
+	dia *dialect
 }
 
 func newStmtCache(db *sql.DB, dia *dialect) *stmtCache {
 	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, rebind: dia.rebind,
-		texts: map[string]string{}}
+		texts: map[string]string{}, dia: dia}
 }
 
 // maxCachedTexts bounds the rebound texts kept: past it a statement is
