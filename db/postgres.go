@@ -65,6 +65,15 @@ type pgState struct {
 	again chan struct{}
 	// pages is held while a statement page is recorded (RecordStatementPage).
 	pages sync.Mutex
+	// batch is held by the InBatch write of this process that runs now:
+	// InBatch's writes (callbacks above all) run one at a time per
+	// instance, as on SQLite's one writer. Run side by side, every payment
+	// of one shop updates the same ledger balance and daily-total rows, so
+	// at SERIALIZABLE they refused each other and ran again one by one
+	// anyway — at c=16 a third of the attempts, and now and then a
+	// callback out of attempts (answered 500, resent by Netzme). Two
+	// instances still write side by side; retry settles those.
+	batch chan struct{}
 
 	waiting, running           atomic.Int64
 	committed, failed, retries atomic.Int64
@@ -92,7 +101,7 @@ func OpenURL(ctx context.Context, url string, now func() time.Time) (_ *DB, err 
 	wdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{w: &writer{db: wdb, stmts: newStmtCache(wdb, postgresDialect)}, dia: postgresDialect, now: now,
 		closing: make(chan struct{})}
-	d.pg = &pgState{d: d, again: make(chan struct{}, 1)}
+	d.pg = &pgState{d: d, again: make(chan struct{}, 1), batch: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			d.closePools()
@@ -256,6 +265,12 @@ func (p *pgState) inBatch(ctx context.Context, fn func(ctx context.Context, tx *
 	defer p.inflight.Done()
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
+	select {
+	case p.batch <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.batch }()
 	conn, err := p.d.w.db.Conn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
