@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"lapak/db"
 )
 
 // The pages the load test measures, in one place. The lists are moving to
@@ -46,38 +46,37 @@ const (
 
 var pageProbes = []pageProbe{
 	{probeInvoicesFirst, fixed("/invoices")},
-	{probeInvoicesLast, lastPage("/invoices", `SELECT count(*) FROM invoices WHERE merchant_id = ?`, 25)},
+	{probeInvoicesLast, lastPage("/invoices", "invoices", `SELECT created_at, id FROM invoices WHERE merchant_id = ?
+		ORDER BY created_at, id LIMIT 1 OFFSET ?`, 25)},
 	{probeInvoicesPaid, fixed("/invoices?status=paid")},
 	{probeInvoicesFind, fixed("/invoices?q=Santoso")}, // a surname the seed gives ~1 buyer in 30
 	{probeDashboard, fixed("/")},
 	{probeNotifFirst, fixed("/notifications")},
-	{probeNotifLast, lastPage("/notifications", `SELECT count(*) FROM callbacks WHERE merchant_id = ?`, 50)},
+	{probeNotifLast, lastPage("/notifications", "callbacks", `SELECT received_at, id FROM callbacks WHERE merchant_id = ?
+		ORDER BY received_at, id LIMIT 1 OFFSET ?`, 50)},
 	{probeAuditFirst, fixed("/audit")},
-	{probeAuditLast, lastPage("/audit", `SELECT count(*) FROM audit_log WHERE merchant_id = ?`, 50)},
+	{probeAuditLast, lastPage("/audit", "audit", `SELECT '', id FROM audit_log WHERE merchant_id = ?
+		ORDER BY id LIMIT 1 OFFSET ?`, 50)},
 }
 
-// lastLink finds a link to the last page the list itself offers.
-var lastLink = regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*data-testid="pager-last"`)
-
-// lastPage is the URL of a list's oldest rows: the list's own "last page"
-// link when it has one, else ?page=N from the row count (OFFSET paging)
-// and the page size. Following "next" cursors through a million rows is
-// not a probe; a keyset list should offer its last page directly (e.g. a
-// cursor from the oldest row), and this is where to use it.
-func lastPage(list, countSQL string, pageSize int) func(context.Context, *probeEnv) (string, error) {
+// lastPage is the URL of a list's oldest page: the keyset lists have no
+// page numbers, and walking "Berikutnya" through a million rows is not a
+// probe, so it builds the cursor the list's own "Berikutnya" link would
+// carry on the page before the last: the position of the row pageSize rows
+// from the oldest (posSQL, given the merchant, returns its sort key as
+// stored — "" for lists ordered by id alone — and its id), encoded for the
+// list named list as db encodes it. The page it opens holds the oldest
+// rows, read by the same keyset seek as any other.
+func lastPage(path, list, posSQL string, pageSize int) func(context.Context, *probeEnv) (string, error) {
 	return func(ctx context.Context, e *probeEnv) (string, error) {
-		body, err := e.get(ctx, e.client, list)
-		if err != nil {
-			return "", err
+		var c db.Cursor
+		err := e.raw.QueryRowContext(ctx, posSQL, e.merchantID, pageSize).Scan(&c.Key, &c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return path, nil // one page only: the first is the last
+		} else if err != nil {
+			return "", fmt.Errorf("last page of %s: %w", path, err)
 		}
-		if m := lastLink.FindSubmatch(body); m != nil {
-			return strings.ReplaceAll(string(m[1]), "&amp;", "&"), nil
-		}
-		var n int
-		if err := e.raw.QueryRowContext(ctx, countSQL, e.merchantID).Scan(&n); err != nil {
-			return "", err
-		}
-		return list + "?page=" + strconv.Itoa(max(1, (n+pageSize-1)/pageSize)), nil
+		return path + "?cursor=" + url.QueryEscape(c.Encode(list)), nil
 	}
 }
 
