@@ -42,6 +42,10 @@ const (
 	probeNotifLast     = "Notifications, last page"
 	probeAuditFirst    = "Audit log, first page"
 	probeAuditLast     = "Audit log, last page"
+	probeHistory       = "History (the books), this month"
+	probeHistoryLast   = "History, last page"
+	probeHistoryFind   = "History, search a name"
+	probeRecon         = "Reconciliation, first page"
 )
 
 var pageProbes = []pageProbe{
@@ -57,6 +61,24 @@ var pageProbes = []pageProbe{
 	{probeAuditFirst, fixed("/audit")},
 	{probeAuditLast, lastPage("/audit", "audit", `SELECT '', id FROM audit_log WHERE merchant_id = ?
 		ORDER BY id LIMIT 1 OFFSET ?`, 50)},
+	// The history reads the journal (issue 12 §5); its last page is the
+	// oldest of this month's; reconciliation's first page runs its
+	// bounded catching-up pass first.
+	{probeHistory, fixed("/history")},
+	{probeHistoryLast, historyLastPage},
+	{probeHistoryFind, fixed("/history?q=Santoso")},
+	{probeRecon, fixed("/reconciliation")},
+}
+
+// historyLastPage is the oldest page of the history's default range (this
+// month, Jakarta), built as lastPage builds the others'.
+func historyLastPage(ctx context.Context, e *probeEnv) (string, error) {
+	jakarta := time.FixedZone("WIB", 7*3600)
+	now := time.Now().In(jakarta)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, jakarta).UTC().Format("2006-01-02T15:04:05.000000Z")
+	return lastPage("/history", "history", `SELECT occurred_at, id FROM ledger_transactions WHERE merchant_id = ?
+		AND occurred_at >= '`+from+`' AND kind NOT IN ('withdrawal_succeeded', 'withdrawal_failed',
+		'deposit_withdrawal_succeeded', 'deposit_withdrawal_failed') ORDER BY occurred_at, id LIMIT 1 OFFSET ?`, 50)(ctx, e)
 }
 
 // lastPage is the URL of a list's oldest page: the keyset lists have no
