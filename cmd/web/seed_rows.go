@@ -40,6 +40,8 @@ type seedWriter struct {
 	rows   int64 // rows added so far
 	inTx   int   // rows added since the last commit
 
+	note func(what string) // told as finish goes (nil: nobody)
+
 	jobs chan seedJob
 	done chan struct{}
 	mu   sync.Mutex
@@ -177,16 +179,26 @@ func (w *seedWriter) finish(idx *db.SearchIndexBuilder, now time.Time) error {
 	if _, err := w.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("seed: commit: %w", err)
 	}
+	w.say("rows written")
 	if err := w.bulk.FinishBulkLoad(w.ctx, w.conn, idx, now); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	w.say("search index copied in, books and triggers done")
 	for _, p := range []string{"PRAGMA journal_mode = WAL", "PRAGMA synchronous = " + db.Synchronous,
 		"PRAGMA analysis_limit = 1000", "ANALYZE"} {
 		if _, err := w.conn.ExecContext(w.ctx, p); err != nil {
 			return fmt.Errorf("seed: %s: %w", p, err)
 		}
 	}
+	w.say("statistics gathered")
 	return nil
+}
+
+// say tells note (if set) that a step of finish is done.
+func (w *seedWriter) say(what string) {
+	if w.note != nil {
+		w.note(what)
+	}
 }
 
 // close stops the writer (if finish did not) and closes the connection.
