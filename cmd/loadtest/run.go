@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -167,6 +168,11 @@ func (lt *loadTest) all(ctx context.Context) error {
 			return err
 		}
 	}
+	// The seed writes without fsync; gigabytes of its pages would otherwise
+	// still be on their way to the disk while the first measurements run,
+	// and every commit (fsync'd) would wait behind them.
+	lt.say("flushing the seeded files to disk")
+	syscall.Sync()
 	for i, s := range lt.sizes {
 		if err := lt.measureSize(ctx, s, i == 1); err != nil {
 			return err
