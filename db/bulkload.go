@@ -305,8 +305,9 @@ func fillSearchIndex(ctx context.Context, c *sql.Conn) error {
 // of its own, on its own connection — another core's work while the loader
 // writes — and FinishBulkLoad copies the finished index into the database.
 // The index there is the same virtual table (the migration's own
-// statement), filled the same way (fillSearchIndex), so what is copied is
-// exactly what filling it in place would have written. Use it from one
+// statement, its default settings), filled row by row in id order as the
+// trigger fills it, so what is copied is what the trigger would have
+// written. Use it from one
 // goroutine; Close it (FinishBulkLoad does not).
 type SearchIndexBuilder struct {
 	path string
@@ -341,7 +342,7 @@ func (b *BulkLoad) NewSearchIndex(ctx context.Context, path string) (*SearchInde
 		s.Close()
 		return nil, fmt.Errorf("db: search index builder: %w", err)
 	}
-	for _, q := range []string{b.fts, `INSERT INTO invoices_fts (invoices_fts, rank) VALUES ('automerge', 0)`, "BEGIN"} {
+	for _, q := range []string{b.fts, "BEGIN"} {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("db: search index builder: %w", err)
@@ -372,8 +373,10 @@ func (s *SearchIndexBuilder) Add(ctx context.Context, merchantID, id int64, part
 	return nil
 }
 
-// Build writes the last entries and merges the index into one segment; no
-// Add may follow.
+// Build writes the last entries; no Add may follow. The index has merged
+// its segments as it grew, as the trigger's inserts make it do (FTS5's
+// automerge, its default): that work fell on the builder's core while the
+// loader wrote, and nothing is left to merge after the last row.
 func (s *SearchIndexBuilder) Build(ctx context.Context) error {
 	for len(s.buf) > 0 {
 		n := len(s.buf) / 8
@@ -384,10 +387,8 @@ func (s *SearchIndexBuilder) Build(ctx context.Context) error {
 		}
 		s.buf = s.buf[:0]
 	}
-	for _, q := range []string{`INSERT INTO invoices_fts (invoices_fts) VALUES ('optimize')`, "COMMIT"} {
-		if _, err := s.conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("db: search index builder: %w", err)
-		}
+	if _, err := s.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("db: search index builder: %w", err)
 	}
 	s.done = true
 	return nil

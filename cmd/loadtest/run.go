@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -179,6 +180,11 @@ func (lt *loadTest) all(ctx context.Context) error {
 			return err
 		}
 	}
+	// The seed writes without fsync; gigabytes of its pages would otherwise
+	// still be on their way to the disk while the first measurements run,
+	// and every commit (fsync'd) would wait behind them.
+	lt.say("flushing the seeded files to disk")
+	syscall.Sync()
 	if lt.cfg.Postgres != "" {
 		if err := lt.toPostgres(ctx); err != nil {
 			return err

@@ -161,13 +161,22 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, now
 	if err := s.marker(o); err != nil {
 		return err
 	}
+	phase := func(what string) {
+		fmt.Fprintf(stderr, "seed: %s after %s\n", what, time.Since(started).Round(100*time.Millisecond))
+	}
+	phase(fmt.Sprintf("%d rows made", w.rows))
 	if err := s.search.build(); err != nil {
 		return err
 	}
+	phase("search index built")
+	w.note = phase
 	if err := w.finish(idx, s.now); err != nil {
 		return err
 	}
 	w.close()
+	if err := sb.Close(); err != nil { // its state written back from the log: part of the seed
+		return fmt.Errorf("seed: sandbox state %s: %w", o.SandboxDB, err)
+	}
 	booked := s.rows.ledger.n
 	took := time.Since(started)
 	c := s.counts
